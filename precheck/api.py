@@ -1,0 +1,133 @@
+"""The check contract: what a check plugin (built in or third party) provides.
+
+A check is a small class over facts. It reads probe results from ``ctx.system`` and limits from
+``ctx.policy`` and returns a :class:`~precheck.result.Result`. It never runs a subprocess, opens a
+device or a socket, looks at ``sys.platform`` or translates text itself: that is what makes a
+Windows check testable on Linux and a bundle replayable anywhere.
+
+Register a check under the entry-point group ``precheck.checks.v1``; the entry-point name is the
+check id::
+
+    [project.entry-points."precheck.checks.v1"]
+    "power.battery" = "checks.power:Battery"
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
+
+from precheck.result import Message, Result, Status
+from precheck.system import Platform
+
+if TYPE_CHECKING:
+    from precheck.policy import Policy
+    from precheck.system import System
+
+__all__ = ["Check", "Context", "Message", "Platform", "Result", "Status", "check_problems"]
+
+ENTRY_POINT_GROUP = "precheck.checks.v1"
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+#: An article of the terms of use, e.g. "5(4)" or "12(2)", or "flyer" for the offices' flyer.
+ARTICLE_PATTERN = re.compile(r"^(\d+(\(\d+\))?|flyer)$")
+MAX_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a check is given: the facts of one machine and the policy that judges them."""
+
+    system: System
+    policy: Policy
+
+
+#: A remediation step: a message id, or a Message when the step needs arguments.
+FixStep: TypeAlias = str | Message
+
+
+class Check(ABC):
+    """Base class of every check. Subclasses set the class attributes and implement ``run``."""
+
+    #: Stable forever: part of the report format. Dotted, lower case: ``security.firewall``.
+    id: ClassVar[str]
+    #: The article of the terms it enforces, e.g. ``5(4)``.
+    article: ClassVar[str]
+    #: Required checks block booking when they fail or cannot tell; advisory ones only warn.
+    required: ClassVar[bool]
+    #: Message id of the short title (English source; translated by the catalogs).
+    title: ClassVar[str]
+    #: Platforms the check applies to; elsewhere the runner reports ``skip``.
+    platforms: ClassVar[frozenset[Platform]] = frozenset(Platform)
+    #: Time budget in seconds; the runner cuts the check off and reports ``error`` past it.
+    timeout_s: ClassVar[float] = 10.0
+    #: gettext domain and catalog folder of the check's messages (third-party plugins ship their
+    #: own catalogs; the built-in checks use precheck's).
+    domain: ClassVar[str] = "precheck"
+    locale_dir: ClassVar[Path | None] = None
+
+    @abstractmethod
+    def run(self, ctx: Context) -> Result:
+        """Judge the facts in ``ctx.system`` against ``ctx.policy``."""
+
+    # Result helpers: ``msgid`` is an N_()-marked English string with ``{name}`` fields filled
+    # from ``args``; ``fix`` lists the steps that resolve the problem, most useful first.
+
+    def passed(self, msgid: str, *, evidence: Mapping[str, object] | None = None,
+               **args: object) -> Result:
+        return self._result(Status.PASS, msgid, (), evidence, args)
+
+    def warn(self, msgid: str, *, fix: Iterable[FixStep] = (),
+             evidence: Mapping[str, object] | None = None, **args: object) -> Result:
+        return self._result(Status.WARN, msgid, fix, evidence, args)
+
+    def fail(self, msgid: str, *, fix: Iterable[FixStep] = (),
+             evidence: Mapping[str, object] | None = None, **args: object) -> Result:
+        return self._result(Status.FAIL, msgid, fix, evidence, args)
+
+    def skip(self, msgid: str, *, evidence: Mapping[str, object] | None = None,
+             **args: object) -> Result:
+        return self._result(Status.SKIP, msgid, (), evidence, args)
+
+    def error(self, msgid: str, *, fix: Iterable[FixStep] = (),
+              evidence: Mapping[str, object] | None = None, **args: object) -> Result:
+        return self._result(Status.ERROR, msgid, fix, evidence, args)
+
+    def _result(self, status: Status, msgid: str, fix: Iterable[FixStep],
+                evidence: Mapping[str, object] | None, args: Mapping[str, object]) -> Result:
+        steps = tuple(step if isinstance(step, Message) else Message.of(step) for step in fix)
+        frozen_evidence = Message.of("", **(evidence or {})).args
+        return Result(self.id, status, Message.of(msgid, **args), frozen_evidence, steps)
+
+
+def check_problems(cls: object) -> list[str]:
+    """What is wrong with a loaded plugin object's metadata; empty when it is a valid check."""
+    if not (isinstance(cls, type) and issubclass(cls, Check)):
+        return [f"{cls!r} is not a subclass of precheck.api.Check"]
+    problems: list[str] = []
+    if getattr(cls, "__abstractmethods__", None):
+        problems.append("does not implement run()")
+    ident = getattr(cls, "id", None)
+    if not isinstance(ident, str) or not ID_PATTERN.match(ident):
+        problems.append(f"id {ident!r} is not a dotted lower-case name like 'security.firewall'")
+    article = getattr(cls, "article", None)
+    if not isinstance(article, str) or not ARTICLE_PATTERN.match(article):
+        problems.append(f"article {article!r} is not like '5(4)' or 'flyer'")
+    if not isinstance(getattr(cls, "required", None), bool):
+        problems.append("required must be True or False")
+    title = getattr(cls, "title", None)
+    if not isinstance(title, str) or not title.strip():
+        problems.append("title must be a non-empty message id")
+    timeout = getattr(cls, "timeout_s", None)
+    if not isinstance(timeout, int | float) or not 0 < timeout <= MAX_TIMEOUT_S:
+        problems.append(f"timeout_s {timeout!r} must be a number in (0, {MAX_TIMEOUT_S:g}]")
+    platforms = getattr(cls, "platforms", None)
+    if not isinstance(platforms, frozenset) or not platforms or not all(
+        isinstance(p, Platform) for p in platforms
+    ):
+        problems.append("platforms must be a non-empty frozenset of precheck.api.Platform")
+    return problems
+

@@ -1,0 +1,112 @@
+"""Policy is data, not code: thresholds and lists live in versioned files shipped in the package.
+
+The built-in policy is every ``*.toml`` file in ``precheck/policy/data``, merged table by table
+(each value may be set by one file only) and validated against ``policy.schema.json``. Its version is
+``meta.version``; its digest is the SHA-256 of its RFC 8785 canonical JSON form, so comments and
+formatting do not change it but any value does. Both go into every report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from precheck.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A validated policy document with its version and digest."""
+
+    version: str
+    digest: str
+    data: Mapping[str, Any]
+    source: str  # "builtin" or the file it came from
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        """One section, e.g. ``policy.section("power.battery")``; KeyError names what is missing."""
+        node: Any = self.data
+        for part in name.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                msg = f"the policy {self.version} has no section {name!r}"
+                raise KeyError(msg)
+            node = node[part]
+        if not isinstance(node, Mapping):
+            msg = f"policy entry {name!r} is not a section"
+            raise KeyError(msg)
+        return node
+
+
+def schema() -> dict[str, Any]:
+    text = resources.files("precheck.policy").joinpath("policy.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def digest_of(data: Mapping[str, Any]) -> str:
+    import rfc8785
+
+    return "sha256:" + hashlib.sha256(rfc8785.dumps(data)).hexdigest()
+
+
+def from_data(data: Mapping[str, Any], source: str) -> Policy:
+    """Validate a policy document and wrap it; InputError says exactly what is wrong."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        msg = f"policy {source} is invalid at {where}: {first.message}"
+        raise InputError(msg)
+    return Policy(str(data["meta"]["version"]), digest_of(data), data, source)
+
+
+def builtin() -> Policy:
+    """The policy shipped with this version of precheck."""
+    merged: dict[str, Any] = {}
+    folder = resources.files("precheck.policy").joinpath("data")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        _merge(merged, tomllib.loads(entry.read_text("utf-8")), entry.name, "")
+    return from_data(merged, "builtin")
+
+
+def _merge(into: dict[str, Any], part: Mapping[str, Any], file: str, prefix: str) -> None:
+    """Merge one file's tables into the policy; a value may be set by one file only."""
+    for key, value in part.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value, file, f"{prefix}{key}.")
+        elif key in into:
+            msg = f"policy entry {prefix}{key} is defined twice (again in {file})"
+            raise InputError(msg)
+        else:
+            into[key] = dict(value) if isinstance(value, Mapping) else value
+
+
+def load(path: Path | None = None) -> Policy:
+    """The built-in policy, or a policy file (TOML or JSON) of the same structure."""
+    if path is None:
+        return builtin()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        msg = f"cannot read policy file {path}: {exc.strerror}"
+        raise InputError(msg) from exc
+    try:
+        data = json.loads(raw) if path.suffix == ".json" else tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        msg = f"policy file {path} is not valid {'JSON' if path.suffix == '.json' else 'TOML'}"
+        raise InputError(msg) from exc
+    if not isinstance(data, dict):
+        msg = f"policy file {path} does not hold a policy document"
+        raise InputError(msg)
+    return from_data(data, str(path))

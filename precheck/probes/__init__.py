@@ -1,0 +1,134 @@
+"""Facts about the machine, each made of recordable probes and a pure parser.
+
+This package is the only code that knows how each OS answers. A fact function takes a
+:class:`~precheck.system.System`, asks it named probes and parses the answers into a frozen
+dataclass. The OS module is chosen by ``system.platform`` (the platform the answers came from),
+so a Windows bundle is parsed by the Windows parsers on any machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from precheck.errors import ProbeError
+from precheck.system import JSON, Platform
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from precheck.system import System
+
+
+@dataclass(frozen=True, slots=True)
+class OsInfo:
+    """Which operating system this is (no host name, no user name)."""
+
+    family: Platform
+    id: str  # "windows", "macos", or the os-release ID ("debian", "ubuntu", ...)
+    name: str  # "Windows 11 Pro", "macOS", "Debian GNU/Linux"
+    version: str  # "23H2", "14.5", "12"
+    build: str | None = None  # "22631.4460", "23F79"
+    edition: str | None = None  # Windows EditionID ("Professional", "Core", "Enterprise")
+    arch: str | None = None  # "x86_64", "AMD64", "arm64"
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryState:
+    """The battery's charge and whether the charger is connected."""
+
+    percent: float
+    plugged: bool | None  # None: the OS did not say
+    seconds_left: int | None  # None: unknown or charging
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """Processor load and memory, as a video call would find them."""
+
+    cpu_count: int
+    cpu_percent: float  # whole-machine load over a one-second sample
+    memory_total: int  # bytes
+    memory_available: int  # bytes
+
+
+def _module(system: System) -> ModuleType:
+    from precheck.probes import _linux, _macos, _windows
+
+    return {Platform.WINDOWS: _windows, Platform.MACOS: _macos, Platform.LINUX: _linux}[
+        system.platform
+    ]
+
+
+def os_info(system: System) -> OsInfo:
+    info: OsInfo = _module(system).os_info(system)
+    return info
+
+
+def machine_id(system: System) -> str | None:
+    """The OS's own stable machine identifier, or None. Only ever used salted and hashed."""
+    ident: str | None = _module(system).machine_id(system)
+    return ident
+
+
+def machine_arch(system: System) -> str:
+    import platform
+
+    return str(system.probe("platform:machine", platform.machine))
+
+
+# psutil answers the same way on every OS: one probe each, parsed here.
+
+def _read_battery() -> JSON:
+    import psutil
+
+    sensors = getattr(psutil, "sensors_battery", None)  # absent on some BSDs
+    state = sensors() if sensors else None
+    if state is None:
+        return None
+    seconds: int | None = None
+    if state.secsleft not in (psutil.POWER_TIME_UNKNOWN, psutil.POWER_TIME_UNLIMITED):
+        seconds = int(state.secsleft)
+    return {"percent": float(state.percent), "power_plugged": state.power_plugged,
+            "secsleft": seconds}
+
+
+def battery(system: System) -> BatteryState | None:
+    """The battery, or None when the machine has none (a desktop)."""
+    return parse_battery(system.probe("psutil:sensors_battery", _read_battery))
+
+
+def parse_battery(raw: JSON) -> BatteryState | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("percent"), int | float):
+        raise ProbeError("psutil:sensors_battery", "malformed", "no battery percentage")
+    plugged = raw.get("power_plugged")
+    seconds = raw.get("secsleft")
+    return BatteryState(
+        percent=float(raw["percent"]),
+        plugged=plugged if isinstance(plugged, bool) else None,
+        seconds_left=seconds if isinstance(seconds, int) else None,
+    )
+
+
+def _read_resources() -> JSON:
+    import psutil
+
+    memory = psutil.virtual_memory()
+    return {
+        "cpu_count": psutil.cpu_count() or 1,
+        "cpu_percent": psutil.cpu_percent(interval=1.0),
+        "memory_total": memory.total,
+        "memory_available": memory.available,
+    }
+
+
+def resources(system: System) -> Resources:
+    raw = system.probe("psutil:resources", _read_resources)
+    try:
+        assert isinstance(raw, dict)  # noqa: S101 - narrowed for the type checker; caught below
+        return Resources(int(raw["cpu_count"]), float(raw["cpu_percent"]),
+                         int(raw["memory_total"]), int(raw["memory_available"]))
+    except (AssertionError, KeyError, TypeError, ValueError) as exc:
+        raise ProbeError("psutil:resources", "malformed", "incomplete resource figures") from exc

@@ -1,0 +1,107 @@
+"""Windows: facts from the registry and WMI.
+
+The live producers (``read_registry``, ``query_wmi``) import winreg, wmi and pythoncom inside the
+function, so this module imports, and its parsers run, on any OS.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from precheck.errors import ProbeError
+from precheck.probes import OsInfo, machine_arch
+from precheck.system import JSON, Platform
+
+if TYPE_CHECKING:
+    from precheck.system import System
+
+CURRENT_VERSION = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+#: Windows 11 kept "Windows 10" in ProductName; the build number tells them apart.
+FIRST_WINDOWS_11_BUILD = 22000
+
+
+def parse_current_version(values: dict[str, JSON]) -> OsInfo:
+    """Name, release and build from HKLM\\...\\Windows NT\\CurrentVersion."""
+    build = str(values.get("CurrentBuild") or values.get("CurrentBuildNumber") or "")
+    product = str(values.get("ProductName") or "Windows")
+    if build.isdigit() and int(build) >= FIRST_WINDOWS_11_BUILD:
+        product = product.replace("Windows 10", "Windows 11")
+    release = str(values.get("DisplayVersion") or values.get("ReleaseId") or "")
+    ubr = values.get("UBR")
+    full_build = f"{build}.{ubr}" if build and isinstance(ubr, int) else (build or None)
+    edition = values.get("EditionID")
+    return OsInfo(
+        family=Platform.WINDOWS,
+        id="windows",
+        name=product,
+        version=release,
+        build=full_build,
+        edition=str(edition) if edition else None,
+    )
+
+
+def os_info(system: System) -> OsInfo:
+    values = system.registry_values("HKLM", CURRENT_VERSION)
+    if not values:
+        raise ProbeError(f"reg:HKLM\\{CURRENT_VERSION}", "missing", "no Windows version key")
+    info = parse_current_version(values)
+    return OsInfo(info.family, info.id, info.name, info.version, info.build, info.edition,
+                  machine_arch(system))
+
+
+def machine_id(system: System) -> str | None:
+    values = system.registry_values("HKLM", r"SOFTWARE\Microsoft\Cryptography")
+    guid = (values or {}).get("MachineGuid")
+    return str(guid) if guid else None
+
+
+# -- live producers (Windows only) -------------------------------------------------------------
+
+def _plain(value: Any) -> JSON:
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def read_registry(name: str, root: str, key: str) -> JSON:
+    import winreg  # type: ignore[import-not-found,unused-ignore]  # Windows only
+
+    hive = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[root]
+    try:
+        handle = winreg.OpenKey(hive, key)
+    except FileNotFoundError:
+        return None
+    except PermissionError as exc:
+        raise ProbeError(name, "denied", "not allowed to read this registry key") from exc
+    values: dict[str, JSON] = {}
+    with handle:
+        index = 0
+        while True:
+            try:
+                value_name, data, _kind = winreg.EnumValue(handle, index)
+            except OSError:
+                break
+            values[value_name] = _plain(data)
+            index += 1
+    return values
+
+
+def query_wmi(name: str, namespace: str, cls: str) -> JSON:
+    import pythoncom  # type: ignore[import-not-found,unused-ignore]  # Windows only
+    import wmi
+
+    pythoncom.CoInitialize()  # WMI needs COM set up in every thread that uses it
+    try:
+        try:
+            connection = wmi.WMI(namespace=namespace)
+            instances = getattr(connection, cls)()
+        except wmi.x_wmi as exc:
+            raise ProbeError(name, "wmi_error", f"WMI query failed: {exc}") from exc
+        return [{prop: _plain(getattr(obj, prop)) for prop in obj.properties}
+                for obj in instances]
+    finally:
+        pythoncom.CoUninitialize()

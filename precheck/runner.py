@@ -1,0 +1,186 @@
+"""Runs checks concurrently, each within its own time budget.
+
+Every check runs in its own daemon thread. A check that raises becomes ``error`` with the reason;
+a check that outlives its budget is abandoned and becomes ``error`` ("did not finish within N s").
+Neither delays or breaks the others: a hung thread is left behind (a daemon thread never keeps
+precheck from exiting) and any answer it gives later is ignored. Probes that run commands have
+their own time-outs, so a hung probe's child process is killed as well.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from precheck.api import Check, Context
+from precheck.errors import ProbeError, ProbeMissing
+from precheck.plugins import Catalog, PluginFailure
+from precheck.result import Message, N_, Result, Status
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PARALLEL = 8
+_PROBE_ERROR_MESSAGES = {
+    "not_found": N_("A system tool this check needs is missing ({probe})"),
+    "timeout": N_("The computer did not answer in time ({probe})"),
+    "denied": N_("precheck is not allowed to read this ({probe})"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckMeta:
+    """What the report says about a check besides its result."""
+
+    id: str
+    article: str
+    required: bool
+    title: Message
+    domain: str = "precheck"
+    locale_dir: Path | None = None
+
+    @classmethod
+    def of(cls, check: type[Check]) -> CheckMeta:
+        return cls(check.id, check.article, check.required, Message.of(check.title),
+                   check.domain, check.locale_dir)
+
+    @classmethod
+    def broken(cls, failure: PluginFailure) -> CheckMeta:
+        # Its metadata could not be trusted, so whether it is required cannot be told either:
+        # treat it as required, since "could not tell" is never a pass.
+        return cls(failure.name, "unknown", True,
+                   Message.of(N_("Check plugin {name}"), name=failure.name))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One check's metadata and result."""
+
+    meta: CheckMeta
+    result: Result
+
+
+def verdict(outcomes: Sequence[Outcome]) -> Status:
+    """PASS when no required check failed or could not tell; FAIL otherwise."""
+    blocked = any(o.meta.required and o.result.status.blocks for o in outcomes)
+    return Status.FAIL if blocked else Status.PASS
+
+
+class Runner:
+    """Runs a catalog's checks against one context.
+
+    ``iter_results`` yields each outcome as it finishes (for live displays); ``run`` returns
+    them all in catalog order. ``on_start`` is called with a check id when its thread starts.
+    """
+
+    def __init__(self, catalog: Catalog, ctx: Context, *, parallel: int = DEFAULT_PARALLEL,
+                 on_start: Callable[[str], None] | None = None) -> None:
+        self.catalog = catalog
+        self.ctx = ctx
+        self.parallel = max(1, parallel)
+        self.on_start = on_start
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Start no more checks; ``iter_results`` stops after the current wait."""
+        self._cancelled.set()
+
+    def run(self) -> list[Outcome]:
+        order = {cid: i for i, cid in enumerate(self.catalog.ids)}
+        return sorted(self.iter_results(), key=lambda o: order[o.meta.id])
+
+    def iter_results(self) -> Iterator[Outcome]:
+        for failure in self.catalog.failures:
+            yield Outcome(CheckMeta.broken(failure), Result(
+                failure.name, Status.ERROR,
+                Message.of(N_("This check could not be loaded: {reason}"), reason=failure.reason),
+                fix=(Message.of(N_("Reinstall precheck, or remove the plugin package {package}."),
+                                package=failure.package),),
+            ))
+        pending = list(self.catalog.checks)
+        running: dict[str, tuple[type[Check], float]] = {}  # id -> (check, deadline)
+        finished: queue.SimpleQueue[tuple[str, Result]] = queue.SimpleQueue()
+        while (pending or running) and not self._cancelled.is_set():
+            while pending and len(running) < self.parallel:
+                check = pending.pop(0)
+                if self.ctx.system.platform not in check.platforms:
+                    yield Outcome(CheckMeta.of(check), _not_applicable(check, self.ctx))
+                    continue
+                running[check.id] = (check, time.monotonic() + check.timeout_s)
+                self._start(check, finished)
+            if not running:
+                continue
+            wait = max(0.0, min(deadline for _, deadline in running.values()) - time.monotonic())
+            try:
+                check_id, result = finished.get(timeout=wait)
+            except queue.Empty:
+                pass
+            else:
+                if check_id in running:  # else: it had already been cut off; ignore
+                    check, _ = running.pop(check_id)
+                    yield Outcome(CheckMeta.of(check), result)
+            now = time.monotonic()
+            for check_id, (check, deadline) in list(running.items()):
+                if now >= deadline:
+                    del running[check_id]
+                    log.warning("check %s exceeded its %.1f s budget", check_id, check.timeout_s)
+                    yield Outcome(CheckMeta.of(check), _timed_out(check))
+
+    def _start(self, check: type[Check], finished: queue.SimpleQueue[tuple[str, Result]]) -> None:
+        def work() -> None:
+            started = time.monotonic()
+            result = _run_one(check, self.ctx)
+            finished.put((check.id, result.with_duration(time.monotonic() - started)))
+
+        if self.on_start is not None:
+            self.on_start(check.id)
+        threading.Thread(target=work, name=f"check:{check.id}", daemon=True).start()
+
+
+def _run_one(check: type[Check], ctx: Context) -> Result:
+    """Run one check, turning what it raises into an ``error`` result with the reason."""
+    try:
+        result = check().run(ctx)
+    except ProbeMissing as exc:
+        return _error(check, Message.of(
+            N_("The diagnostic bundle has no recording for this check ({probe})"),
+            probe=exc.probe), N_("Collect a new bundle with this version of precheck."))
+    except ProbeError as exc:
+        msgid = _PROBE_ERROR_MESSAGES.get(exc.kind, N_("Could not read {probe}"))
+        return _error(check, Message.of(msgid, probe=exc.probe),
+                      N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
+                         "(precheck collect) and send it to the office."))
+    except Exception as exc:
+        log.exception("check %s crashed", check.id)
+        return _error(check, Message.of(
+            N_("The check stopped with an internal error ({error})"),
+            error=f"{type(exc).__name__}: {exc}"),
+            N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
+               "(precheck collect) and send it to the office."))
+    if not isinstance(result, Result) or result.check_id != check.id:
+        return _error(check, Message.of(N_("The check returned no valid result")),
+                      N_("Reinstall precheck, or remove the plugin package that provides it."))
+    return result
+
+
+def _error(check: type[Check], summary: Message, fix: str) -> Result:
+    return Result(check.id, Status.ERROR, summary, fix=(Message.of(fix),))
+
+
+def _timed_out(check: type[Check]) -> Result:
+    return Result(
+        check.id, Status.ERROR,
+        Message.of(N_("The check did not finish within {seconds} s"), seconds=check.timeout_s),
+        fix=(Message.of(N_("Close programs you do not need and run precheck again. If it still "
+                           "does not finish, restart the computer.")),),
+        duration_s=check.timeout_s,
+    )
+
+
+def _not_applicable(check: type[Check], ctx: Context) -> Result:
+    return Result(check.id, Status.SKIP, Message.of(
+        N_("This check does not apply to {platform}"), platform=str(ctx.system.platform)))
