@@ -1,0 +1,399 @@
+"""The ``precheck`` command line.
+
+Only :func:`main` calls ``sys.exit``; :func:`run_cli` takes an injectable :class:`Environment`
+(streams and environment variables) and returns an :class:`ExitStatus`, so tests call it directly.
+Heavy modules are imported inside the commands that need them: ``precheck --version`` imports
+nothing but this module and the standard library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+from precheck import __version__
+from precheck.errors import PrecheckError
+from precheck.result import N_
+
+if TYPE_CHECKING:
+    from precheck.i18n import Translator
+    from precheck.plugins import Catalog
+
+log = logging.getLogger("precheck")
+
+
+class ExitStatus(IntEnum):
+    """Exit codes (documented in the README)."""
+
+    OK = 0  # every required check passed; or the command did what was asked
+    CHECK_FAILED = 1  # a required check failed or could not tell; or a report is not intact
+    USAGE = 2  # a usage or input error: bad option, unreadable or malformed file
+    INTERNAL = 3  # a bug in precheck (details with --verbose)
+    INTERRUPTED = 130  # Ctrl+C
+
+
+@dataclass
+class Environment:
+    """What the CLI reads and writes besides files."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class _UsageError(Exception):
+    """argparse's complaint, raised instead of argparse exiting the process."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+def _parser(tr: Translator) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="precheck",
+        description=tr(N_("Checks that this computer is ready for a Hello Work online job "
+                          "consultation.")),
+    )
+    parser.add_argument("--version", action="store_true", help=tr(N_("show the version")))
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help=tr(N_("show detailed log messages")))
+    parser.add_argument("--lang", choices=("ja", "en"),
+                        help=tr(N_("language of the output (default: Japanese)")))
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = commands.add_parser("run", help=tr(N_("run the checks and show the results")))
+    _add_lang(run, tr)
+    run.add_argument("--json", action="store_true",
+                     help=tr(N_("print the signed report as JSON instead of text")))
+    run.add_argument("--only", action="append", metavar="ID", default=[],
+                     help=tr(N_("run only this check (repeatable)")))
+    run.add_argument("--report", type=Path, metavar="FILE",
+                     help=tr(N_("also write the signed report to FILE")))
+    run.add_argument("--bundle", type=Path, metavar="FILE",
+                     help=tr(N_("judge a diagnostic bundle instead of this computer")))
+    run.add_argument("--policy", type=Path, metavar="FILE", help=tr(N_("use this policy file")))
+    run.add_argument("--challenge", metavar="NONCE",
+                     help=tr(N_("include the booking gateway's challenge in the report")))
+
+    catalog = commands.add_parser("list", help=tr(N_("list the checks")))
+    _add_lang(catalog, tr)
+    catalog.add_argument("--json", action="store_true", help=tr(N_("print JSON")))
+
+    report = commands.add_parser("report", help=tr(N_("show or verify a saved report")))
+    report_commands = report.add_subparsers(dest="report_command", required=True,
+                                            parser_class=_Parser)
+    show = report_commands.add_parser("show", help=tr(N_("show a report")))
+    _add_lang(show, tr)
+    show.add_argument("file", type=Path, metavar="FILE")
+    show.add_argument("--html", type=Path, metavar="OUT",
+                      help=tr(N_("write the report as a web page to OUT")))
+    verify = report_commands.add_parser(
+        "verify", help=tr(N_("check a report's signature and format")))
+    _add_lang(verify, tr)
+    verify.add_argument("file", type=Path, metavar="FILE")
+    verify.add_argument("--key-id", metavar="KEY",
+                        help=tr(N_("also require the report to be signed by this key")))
+
+    collect = commands.add_parser(
+        "collect", help=tr(N_("save a diagnostic bundle for Hello Work staff")))
+    _add_lang(collect, tr)
+    collect.add_argument("-o", "--output", type=Path, metavar="FILE",
+                         help=tr(N_("where to write the bundle (a .zip file, or a folder)")))
+    collect.add_argument("--only", action="append", metavar="ID", default=[],
+                         help=tr(N_("collect only for this check (repeatable)")))
+    return parser
+
+
+def _add_lang(parser: argparse.ArgumentParser, tr: Translator) -> None:
+    # SUPPRESS: a subcommand's default must not hide `precheck --lang en run`.
+    parser.add_argument("--lang", choices=("ja", "en"), default=argparse.SUPPRESS,
+                        help=tr(N_("language of the output (default: Japanese)")))
+
+
+def _prescan_lang(argv: Sequence[str]) -> str | None:
+    for index, arg in enumerate(argv):
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+    return None
+
+
+def run_cli(argv: Sequence[str] | None = None, env: Environment | None = None) -> ExitStatus:
+    """Parse ``argv`` and run the command; every failure becomes a one-line message."""
+    env = env or Environment()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # the fast path: no parser, no translations
+        env.stdout.write(f"precheck {__version__}\n")
+        return ExitStatus.OK
+    from precheck.i18n import LANGUAGES, Translator, resolve_language
+
+    early = _prescan_lang(args_list)
+    tr = Translator(resolve_language(early if early in LANGUAGES else None, env.environ))
+    try:
+        args = _parser(tr).parse_args(args_list)
+    except _UsageError as exc:
+        env.stderr.write(f"{exc}\n")
+        return ExitStatus.USAGE
+    except SystemExit as exc:  # --help printed its text
+        return ExitStatus.OK if exc.code in (0, None) else ExitStatus.USAGE
+    if args.version:
+        env.stdout.write(f"precheck {__version__}\n")
+        return ExitStatus.OK
+    _configure_logging(env.stderr, verbose=args.verbose)
+    if getattr(args, "lang", None):
+        tr = Translator(args.lang)
+    command = args.command or "run"
+    if args.command is None:  # bare `precheck`: the full human check (the TUI will take over)
+        args = _parser(tr).parse_args(["run"])
+        args.verbose = False
+    try:
+        if command == "run":
+            return _run(args, env, tr)
+        if command == "list":
+            return _list(args, env, tr)
+        if command == "collect":
+            return _collect(args, env, tr)
+        if args.report_command == "show":
+            return _show(args, env, tr)
+        return _verify(args, env, tr)
+    except PrecheckError as exc:
+        env.stderr.write(tr(N_("precheck: error: {reason}")).format(reason=exc) + "\n")
+        return ExitStatus.USAGE
+    except KeyboardInterrupt:
+        env.stderr.write(tr(N_("precheck: interrupted")) + "\n")
+        return ExitStatus.INTERRUPTED
+    except Exception as exc:
+        log.debug("internal error", exc_info=True)
+        env.stderr.write(tr(N_("precheck: internal error: {error} (run again with --verbose "
+                               "for details)")).format(error=f"{type(exc).__name__}: {exc}")
+                         + "\n")
+        return ExitStatus.INTERNAL
+
+
+def _configure_logging(stream: TextIO, *, verbose: bool) -> None:
+    # Without --verbose nothing is logged at all: a job seeker never sees a traceback.
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_precheck", False):
+            root.removeHandler(handler)
+    handler: logging.Handler = logging.StreamHandler(stream) if verbose else logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler._precheck = True  # type: ignore[attr-defined]  # marks our handler for re-configuration
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
+
+
+def _catalog(only: Sequence[str], tr: Translator) -> Catalog:
+    from precheck import plugins
+
+    catalog = plugins.load()
+    if only:
+        unknown = sorted(set(only) - set(catalog.ids))
+        if unknown:
+            raise PrecheckError(tr(N_("unknown check id {ids}; known: {known}")).format(
+                ids=", ".join(unknown), known=", ".join(catalog.ids)))
+        catalog = catalog.select(only)
+    return catalog
+
+
+def _warn_failures(catalog: Catalog, env: Environment, tr: Translator) -> None:
+    for failure in catalog.failures:
+        env.stderr.write(tr(N_("warning: the check plugin {name} from {package} could not be "
+                               "loaded: {reason}")).format(
+            name=failure.name, package=failure.package, reason=failure.reason) + "\n")
+
+
+def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
+    from precheck import bundle as bundles
+    from precheck import policy as policies
+    from precheck.runner import verdict
+    from precheck.session import evaluate, signed_report
+
+    catalog = _catalog(args.only, tr)
+    _warn_failures(catalog, env, tr)
+    policy = policies.load(args.policy)
+    replayed = bundles.read(args.bundle) if args.bundle else None
+    evaluation = evaluate(catalog, policy, replayed)
+    outcomes = evaluation.run()
+    document = signed_report(evaluation, args.challenge)
+    if args.report:
+        _write_text(args.report, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    if args.json:
+        env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_rich(env, _terminal(document, tr.language))
+        if args.report:
+            env.stdout.write(tr(N_("The signed report was saved to {path}")).format(
+                path=args.report) + "\n")
+    return ExitStatus.OK if not verdict(outcomes).blocks else ExitStatus.CHECK_FAILED
+
+
+def _list(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
+    catalog = _catalog((), tr)
+    _warn_failures(catalog, env, tr)
+    rows = [
+        {
+            "id": check.id,
+            "article": check.article,
+            "required": check.required,
+            "title": tr.render(_msg(check.title), check.domain, check.locale_dir),
+            "platforms": sorted(p.value for p in check.platforms),
+            "timeout_s": check.timeout_s,
+        }
+        for check in catalog.checks
+    ]
+    if args.json:
+        env.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return ExitStatus.OK
+    from rich.table import Table
+
+    table = Table(title=tr(N_("precheck checks")))
+    for header in (N_("ID"), N_("Article"), N_("Required"), N_("Title")):
+        table.add_column(tr(header))
+    for row in rows:
+        table.add_row(str(row["id"]), str(row["article"]),
+                      tr(N_("required")) if row["required"] else tr(N_("advisory")),
+                      str(row["title"]))
+    _print_rich(env, table)
+    return ExitStatus.OK
+
+
+def _collect(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
+    from datetime import datetime
+
+    from precheck import bundle as bundles
+    from precheck import policy as policies
+    from precheck.session import evaluate
+
+    catalog = _catalog(args.only, tr)
+    _warn_failures(catalog, env, tr)
+    policy = policies.load(None)
+    evaluation = evaluate(catalog, policy)
+    evaluation.run()
+    evaluation.os_info()  # record the facts a replayed report needs, too
+    evaluation.machine_id()
+    evaluation.created()
+    backend = evaluation.live_backend
+    if backend is None:  # evaluate() without a bundle always probes live
+        raise PrecheckError("collect needs a live system")
+    output = args.output or Path(
+        f"precheck-bundle-{datetime.now().astimezone():%Y%m%d-%H%M%S}.zip")
+    try:
+        written = bundles.write(output, evaluation.system.platform, backend.records(),
+                                checks=catalog.ids,
+                                policy={"version": policy.version, "digest": policy.digest})
+    except OSError as exc:
+        raise PrecheckError(tr(N_("cannot write {path}: {reason}")).format(
+            path=output, reason=exc.strerror or exc)) from exc
+    env.stdout.write(tr(N_("The diagnostic bundle was saved to {path}")).format(path=written)
+                     + "\n")
+    env.stdout.write(tr(N_("It holds this computer's raw answers (they may include its name). "
+                           "Send it only to Hello Work staff, and only if you want to.")) + "\n")
+    return ExitStatus.OK
+
+
+def _show(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
+    from reports.io import load_document
+    from reports.signing import ReportInvalid, verify
+
+    document = load_document(args.file)
+    try:
+        verify(document)
+        intact = True
+        reason = ""
+    except ReportInvalid as exc:
+        intact = False
+        reason = str(exc)
+    if not intact and not _schema_ok(document):
+        env.stderr.write(tr(N_("precheck: error: {reason}")).format(reason=reason) + "\n")
+        return ExitStatus.USAGE
+    if args.html:
+        from reports.render.html import render_html
+
+        _write_text(args.html, render_html(document, tr.language))
+        env.stdout.write(tr(N_("The report page was saved to {path}")).format(path=args.html)
+                         + "\n")
+    else:
+        _print_rich(env, _terminal(document, tr.language))
+    if intact:
+        env.stdout.write(tr(N_("Signature: valid")) + "\n")
+    else:
+        env.stdout.write(tr(N_("Signature: NOT valid ({reason})")).format(reason=reason) + "\n")
+    return ExitStatus.OK
+
+
+def _schema_ok(document: Mapping[str, Any]) -> bool:
+    from reports.schema import validate
+    from reports.signing import ReportInvalid
+
+    try:
+        validate(document)
+    except ReportInvalid:
+        return False
+    return True
+
+
+def _verify(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
+    from reports.io import load_document
+    from reports.signing import ReportInvalid, verify
+
+    document = load_document(args.file)
+    try:
+        verify(document, expected_key_id=args.key_id)
+    except ReportInvalid as exc:
+        env.stdout.write(tr(N_("NOT VALID: {reason}")).format(reason=exc) + "\n")
+        return ExitStatus.CHECK_FAILED
+    env.stdout.write(tr(N_("VALID: signed by key {key}, device {device}, created {created}, "
+                           "verdict {verdict}")).format(
+        key=document["signature"]["key_id"], device=document["device_id"],
+        created=document["created"], verdict=document["verdict"]) + "\n")
+    return ExitStatus.OK
+
+
+def _msg(msgid: str) -> Any:
+    from precheck.result import Message
+
+    return Message.of(msgid)
+
+
+def _terminal(document: Mapping[str, Any], language: str) -> Any:
+    from reports.render.terminal import render_terminal
+
+    return render_terminal(document, language)
+
+
+def _print_rich(env: Environment, renderable: Any) -> None:
+    from rich.console import Console
+
+    Console(file=env.stdout, highlight=False, soft_wrap=False).print(renderable)
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        msg = f"cannot write {path}: {exc.strerror or exc}"
+        raise PrecheckError(msg) from exc
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """The console script's entry point: the only place that exits the process."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            # Redirected output (a report piped to a file) is UTF-8 on every OS; a console
+            # keeps its own encoding, and a character it cannot show never crashes the run.
+            encoding = stream.encoding if stream.isatty() else "utf-8"
+            stream.reconfigure(encoding=encoding, errors="replace")
+    sys.exit(int(run_cli(argv)))

@@ -1,0 +1,85 @@
+"""Plugin discovery through entry points, with real installed distributions on sys.path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from precheck import plugins
+from precheck.api import check_problems
+from tests.plugin_dist import vendor_distribution
+
+
+def test_the_built_in_checks_are_found_through_their_entry_points() -> None:
+    found = {ep.name: ep.value for ep in plugins.find()}
+    assert found["power.battery"] == "checks.power:Battery"
+    assert found["system.resources"] == "checks.resources:Resources"
+    catalog = plugins.load()
+    assert {"power.battery", "system.resources"} <= set(catalog.ids)
+    assert catalog.failures == ()
+
+
+@pytest.fixture
+def vendor_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    site = vendor_distribution(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(site))
+    return site
+
+
+@pytest.mark.usefixtures("vendor_site")
+def test_a_third_party_plugin_loads_like_a_built_in() -> None:
+    catalog = plugins.load()
+    assert "vendor.hello" in [c.id for c in catalog.checks]
+    assert "power.battery" in [c.id for c in catalog.checks]
+
+
+@pytest.mark.usefixtures("vendor_site")
+def test_broken_plugins_are_reported_by_name_and_package() -> None:
+    failures = {f.name: f for f in plugins.load().failures}
+    assert set(failures) == {"vendor.broken", "vendor.bad_metadata", "vendor.misnamed"}
+    assert failures["vendor.broken"].package == "precheck-vendor-checks"
+    assert "ModuleNotFoundError" in failures["vendor.broken"].reason
+    assert "article" in failures["vendor.bad_metadata"].reason
+    assert "required" in failures["vendor.bad_metadata"].reason
+    assert "vendor.hello" in failures["vendor.misnamed"].reason
+
+
+def test_find_imports_nothing(vendor_site: Path) -> None:
+    import sys
+
+    names = [ep.name for ep in plugins.find()]
+    assert "vendor.broken" in names
+    assert "vendor_broken" not in sys.modules
+    assert vendor_site.exists()
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "complaint"),
+    [
+        ("id", "Security Firewall", "id"),
+        ("id", "firewall", "id"),
+        ("article", "5-4", "article"),
+        ("required", 1, "required"),
+        ("title", " ", "title"),
+        ("timeout_s", 0, "timeout_s"),
+        ("timeout_s", 10_000, "timeout_s"),
+        ("platforms", frozenset({"windows"}), "platforms"),
+    ],
+)
+def test_metadata_validation(attribute: str, value: object, complaint: str) -> None:
+    from checks.power import Battery
+
+    bad = type("Bad", (Battery,), {attribute: value})
+    problems = check_problems(bad)
+    assert len(problems) == 1
+    assert complaint in problems[0]
+
+
+def test_the_built_in_checks_have_valid_metadata() -> None:
+    for check in plugins.load().checks:
+        assert check_problems(check) == [], check.id
+
+
+def test_a_non_check_object_is_rejected() -> None:
+    assert check_problems(print) == [f"{print!r} is not a subclass of precheck.api.Check"]
