@@ -11,6 +11,7 @@ package next to their .po files.
 
 from __future__ import annotations
 
+import gettext
 import re
 import sys
 from pathlib import Path
@@ -65,9 +66,15 @@ def problems() -> list[str]:
             elif set(FIELD.findall(str(message.string))) != set(FIELD.findall(msgid)):
                 found.append(f"{language}: the fields of {msgid!r} differ in its translation")
         mo = po_path(language).with_suffix(".mo")
-        if not mo.exists() or mo.stat().st_mtime < po_path(language).stat().st_mtime:
-            found.append(f"{language}: {mo.relative_to(ROOT)} is older than its .po file")
+        if not mo.exists() or _compiled(mo) != {m.id: m.string for m in catalog if m.id}:
+            found.append(f"{language}: {mo.relative_to(ROOT)} does not match its .po file")
     return found
+
+
+def _compiled(mo: Path) -> dict[object, object]:
+    with mo.open("rb") as handle:
+        translations = gettext.GNUTranslations(handle)
+    return {k: v for k, v in translations._catalog.items() if k}  # noqa: SLF001 - read back what msgfmt wrote
 
 
 def update() -> None:

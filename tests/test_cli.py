@@ -1,0 +1,230 @@
+"""The command line: outputs, languages and exit codes.
+
+Most tests call ``run_cli`` in-process with an injected environment; the ``slow`` ones run the
+installed ``precheck`` console script as a user would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from precheck import __version__
+from precheck.cli import Environment, ExitStatus, run_cli
+from tests.plugin_dist import vendor_distribution
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / ("precheck.exe" if os.name == "nt" else "precheck")
+
+
+def cli(*argv: str, environ: dict[str, str] | None = None) -> tuple[ExitStatus, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    env_vars = {"PRECHECK_HOME": os.environ["PRECHECK_HOME"], **(environ or {})}
+    status = run_cli(list(argv), Environment(out, err, env_vars))
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_version() -> None:
+    assert cli("--version") == (ExitStatus.OK, f"precheck {__version__}\n", "")
+
+
+def test_run_json_prints_the_signed_report() -> None:
+    status, out, err = cli("run", "--json")
+    assert status is ExitStatus.OK, err
+    report = json.loads(out)
+    assert {c["id"] for c in report["checks"]} == {"power.battery", "system.resources"}
+    assert all({"id", "status"} <= c.keys() for c in report["checks"])
+    assert report["signature"]["alg"] == "Ed25519"
+    assert report["verdict"] == "pass"
+
+
+def test_only_selects_checks() -> None:
+    status, out, _ = cli("run", "--json", "--only", "power.battery")
+    assert status is ExitStatus.OK
+    assert [c["id"] for c in json.loads(out)["checks"]] == ["power.battery"]
+
+
+def test_an_unknown_check_id_is_a_usage_error() -> None:
+    status, out, err = cli("run", "--only", "security.nothing", "--lang", "en")
+    assert status is ExitStatus.USAGE
+    assert "security.nothing" in err
+    assert "power.battery" in err  # says what exists
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "expected"),
+    [
+        (("run",), {}, "バッテリーと充電"),  # Japanese by default
+        (("run", "--lang", "en"), {}, "Battery and charger"),
+        (("--lang", "en", "run"), {}, "Battery and charger"),
+        (("run",), {"LANG": "en_US.UTF-8"}, "Battery and charger"),
+        (("run",), {"LANG": "ja_JP.UTF-8"}, "バッテリーと充電"),
+        (("run",), {"PRECHECK_LANG": "en", "LANG": "ja_JP.UTF-8"}, "Battery and charger"),
+        (("run", "--lang", "ja"), {"LANG": "en_US.UTF-8"}, "バッテリーと充電"),
+    ],
+)
+def test_language_choice(argv: tuple[str, ...], environ: dict[str, str], expected: str) -> None:
+    status, out, _ = cli(*argv, environ=environ)
+    assert status is ExitStatus.OK
+    assert expected in out
+
+
+def test_list_json_is_the_catalog() -> None:
+    status, out, _ = cli("list", "--json", "--lang", "en")
+    assert status is ExitStatus.OK
+    rows = {row["id"]: row for row in json.loads(out)}
+    assert rows["power.battery"] == {
+        "id": "power.battery", "article": "flyer", "required": False,
+        "title": "Battery and charger", "platforms": ["linux", "macos", "windows"],
+        "timeout_s": 5.0,
+    }
+    assert rows["system.resources"]["article"] == "2(2)"
+
+
+def test_list_in_japanese() -> None:
+    status, out, _ = cli("list")
+    assert status is ExitStatus.OK
+    assert "パソコンの処理能力とメモリー" in out
+
+
+def test_report_write_show_verify(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    status, out, _ = cli("run", "--report", str(path), "--lang", "en")
+    assert status is ExitStatus.OK
+    assert str(path) in out
+    assert cli("report", "verify", str(path))[0] is ExitStatus.OK
+    status, out, _ = cli("report", "show", str(path), "--lang", "en")
+    assert status is ExitStatus.OK
+    assert "Battery and charger" in out
+    assert "Signature: valid" in out
+    page = tmp_path / "report.html"
+    assert cli("report", "show", str(path), "--html", str(page))[0] is ExitStatus.OK
+    assert page.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+def test_verify_detects_tampering_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    cli("run", "--report", str(path))
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["checks"][0]["status"] = "pass" if document["checks"][0]["status"] != "pass" else "warn"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    status, out, _ = cli("report", "verify", str(path), "--lang", "en")
+    assert status is ExitStatus.CHECK_FAILED
+    assert out.startswith("NOT VALID: ")
+    assert out.count("\n") == 1
+
+
+def test_verify_requires_the_expected_key(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    cli("run", "--report", str(path))
+    key_id = json.loads(path.read_text(encoding="utf-8"))["signature"]["key_id"]
+    assert cli("report", "verify", str(path), "--key-id", key_id)[0] is ExitStatus.OK
+    assert cli("report", "verify", str(path), "--key-id", "k1-" + "0" * 32)[0] is (
+        ExitStatus.CHECK_FAILED)
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [(b"", "JSON"), (b"{broken", "JSON"), (b"\xff\xfe\x00", "UTF-8"), (b"[1]", "object")],
+)
+def test_verify_malformed_files_is_an_input_error(tmp_path: Path, content: bytes,
+                                                   complaint: str) -> None:
+    path = tmp_path / "report.json"
+    path.write_bytes(content)
+    status, out, err = cli("report", "verify", str(path), "--lang", "en")
+    assert status is ExitStatus.USAGE
+    assert complaint in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err + out
+
+
+def test_a_missing_report_is_an_input_error(tmp_path: Path) -> None:
+    status, _, err = cli("report", "show", str(tmp_path / "absent.json"), "--lang", "en")
+    assert status is ExitStatus.USAGE
+    assert "absent.json" in err
+
+
+def test_a_schema_invalid_report_is_shown_as_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"report_version": 1}), encoding="utf-8")
+    assert cli("report", "verify", str(path))[0] is ExitStatus.CHECK_FAILED
+    assert cli("report", "show", str(path))[0] is ExitStatus.USAGE
+
+
+def test_collect_and_replay_through_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.zip"
+    status, out, _ = cli("collect", "-o", str(path), "--lang", "en")
+    assert status is ExitStatus.OK
+    assert "only if you want to" in out
+    status, out, _ = cli("run", "--bundle", str(path), "--json")
+    assert status is ExitStatus.OK
+    report = json.loads(out)
+    assert report["source"]["kind"] == "bundle"
+    assert report["source"]["bundle_digest"].startswith("sha256:")
+
+
+def test_a_bad_bundle_or_policy_is_an_input_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    bad.write_text("not a zip")
+    assert cli("run", "--bundle", str(bad))[0] is ExitStatus.USAGE
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[meta]\nversion = 'x'\n")
+    status, _, err = cli("run", "--policy", str(policy), "--lang", "en")
+    assert status is ExitStatus.USAGE
+    assert "policy" in err
+
+
+@pytest.mark.parametrize("argv", [("run", "--frobnicate"), ("report",), ("nonsense",)])
+def test_usage_errors(argv: tuple[str, ...]) -> None:
+    status, _, err = cli(*argv)
+    assert status is ExitStatus.USAGE
+    assert err.startswith("precheck")
+
+
+def test_help_exits_zero() -> None:
+    assert cli("--help")[0] is ExitStatus.OK
+
+
+# -- the installed console script, as a user runs it ------------------------------------------
+
+def run_script(*argv: str, extra_path: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ}
+    if extra_path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(extra_path),
+                                                          env.get("PYTHONPATH", "")]))
+    return subprocess.run([str(CONSOLE_SCRIPT), *argv], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+
+
+@pytest.mark.slow
+def test_console_script_version_and_bare_run() -> None:
+    done = run_script("--version")
+    assert (done.returncode, done.stdout) == (0, f"precheck {__version__}\n")
+    done = run_script()  # no arguments: the full check in Japanese
+    assert done.returncode == 0, done.stderr
+    assert "バッテリーと充電" in done.stdout
+
+
+@pytest.mark.slow
+def test_console_script_exit_1_when_a_required_check_cannot_run(tmp_path: Path) -> None:
+    site = vendor_distribution(tmp_path / "site")
+    done = run_script("run", "--lang", "en", extra_path=site)
+    assert done.returncode == 1
+    assert "vendor.broken" in done.stderr  # the broken plugin is named...
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "Battery and charger" in done.stdout  # ...and the other checks still ran
+
+
+@pytest.mark.slow
+def test_console_script_json_is_utf8_when_piped() -> None:
+    done = subprocess.run([str(CONSOLE_SCRIPT), "run", "--json"], capture_output=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0
+    report = json.loads(done.stdout.decode("utf-8"))
+    assert report["checks"][0]["title"]["text"]["ja"] == "バッテリーと充電"
