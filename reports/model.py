@@ -1,0 +1,157 @@
+"""Report format version 1 as pydantic models: typed access to a report in Python.
+
+``report.schema.json`` is the published definition; these models say the same (the tests check
+that every document one rejects, the other rejects too) and add what a JSON Schema cannot say:
+the verdict and ``blocking`` agree with the checks, and check ids are unique.
+
+Privacy by construction (terms of use, Articles 7 and 8): every model forbids extra members, so a
+host name, user name, MAC address, SSID or software list has nowhere to go. Evidence is the one
+free-form part; checks keep it minimal and never put such identifiers there.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+
+#: Every model: immutable, no unknown members, no type coercion (JSON types as they are).
+_CONFIG = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+CREATED_PATTERN = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
+)
+DEVICE_ID_PATTERN = r"^d1-[0-9a-f]{32}$"
+KEY_ID_PATTERN = r"^k1-[0-9a-f]{32}$"
+DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
+
+StatusName = Literal["pass", "warn", "fail", "skip", "error"]
+_BLOCKING_STATUSES = ("fail", "error")
+
+
+class Texts(BaseModel):
+    """A message rendered in both languages precheck speaks."""
+
+    model_config = _CONFIG
+
+    ja: str
+    en: str
+
+
+class TextModel(BaseModel):
+    """A message id with its arguments (nested messages in ``{"msgid", "args"}`` form) and its
+    text in Japanese and English, rendered when the report was made."""
+
+    model_config = _CONFIG
+
+    msgid: str
+    args: dict[str, JsonValue]
+    text: Texts
+
+
+class CheckEntry(BaseModel):
+    """One check's metadata and result."""
+
+    model_config = _CONFIG
+
+    id: Annotated[str, Field(min_length=1)]
+    article: str
+    required: bool
+    title: TextModel
+    status: StatusName
+    summary: TextModel
+    evidence: dict[str, JsonValue]
+    fix: list[TextModel]
+    duration_ms: Annotated[int, Field(ge=0)]
+
+    @property
+    def blocks(self) -> bool:
+        """True when this check keeps the booking from going ahead."""
+        return self.required and self.status in _BLOCKING_STATUSES
+
+
+class Tool(BaseModel):
+    model_config = _CONFIG
+
+    name: Literal["precheck"]
+    version: Annotated[str, Field(min_length=1)]
+
+
+class PolicyRef(BaseModel):
+    """The policy that judged the checks."""
+
+    model_config = _CONFIG
+
+    version: Annotated[str, Field(min_length=1)]
+    digest: Annotated[str, Field(pattern=DIGEST_PATTERN)]
+
+
+class PlatformInfo(BaseModel):
+    """The operating system (precheck.probes.OsInfo): never a host or user name."""
+
+    model_config = _CONFIG
+
+    os: Literal["windows", "macos", "linux"]
+    id: Annotated[str, Field(min_length=1)]
+    name: str
+    version: str
+    build: str | None
+    edition: str | None
+    arch: str | None
+
+
+class Source(BaseModel):
+    """Whether this machine was checked live or a diagnostic bundle was replayed."""
+
+    model_config = _CONFIG
+
+    kind: Literal["live", "bundle"]
+    bundle_digest: str | None
+
+
+class Signature(BaseModel):
+    """An Ed25519 signature and the public key that checks it (see reports.signing)."""
+
+    model_config = _CONFIG
+
+    alg: Literal["Ed25519"]
+    key_id: Annotated[str, Field(pattern=KEY_ID_PATTERN)]
+    public_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{43}$")]
+    value: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{86}$")]
+
+
+class Report(BaseModel):
+    """A whole report, signed or not."""
+
+    model_config = _CONFIG
+
+    report_version: Literal[1]
+    tool: Tool
+    policy: PolicyRef
+    created: Annotated[str, Field(pattern=CREATED_PATTERN)]
+    platform: PlatformInfo
+    device_id: Annotated[str, Field(pattern=DEVICE_ID_PATTERN)]
+    source: Source
+    challenge: str | None
+    checks: list[CheckEntry]
+    verdict: Literal["pass", "fail"]
+    blocking: list[str]
+    signature: Signature | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Report:
+        ids = [check.id for check in self.checks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            msg = f"check ids appear more than once: {', '.join(duplicates)}"
+            raise ValueError(msg)
+        blocking = [check.id for check in self.checks if check.blocks]
+        if self.blocking != blocking:
+            msg = f"blocking lists {self.blocking}, but the checks that block are {blocking}"
+            raise ValueError(msg)
+        verdict = "fail" if blocking else "pass"
+        if self.verdict != verdict:
+            msg = f"verdict is {self.verdict!r}, but the checks give {verdict!r}"
+            raise ValueError(msg)
+        return self

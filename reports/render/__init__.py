@@ -1,0 +1,103 @@
+"""Showing a report to a person: terminal (rich), HTML (for staff), and JSON.
+
+Renderers read only the report document: every message is shown from the text stored in it for
+the chosen language (falling back to English, then to the message id), so a report renders the
+same without the check plugins that made it. The few words the renderers add themselves (the
+verdict, the status names, labels) are message ids translated with precheck's catalogs.
+
+Status is never shown by colour alone: each has an icon and a word.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from precheck.result import N_, Message
+
+if TYPE_CHECKING:
+    from precheck.i18n import Translator
+
+#: Japan has kept UTC+9 without daylight saving since 1951, so a fixed offset is exact and needs
+#: no time-zone database (which Windows lacks without the tzdata package).
+JAPAN = timezone(timedelta(hours=9), "JST")
+
+VERDICT_WORDS = {"pass": N_("Ready to book"), "fail": N_("Not ready to book")}
+VERDICT_DETAILS = {
+    "pass": N_("Every required check passed. You can book the online consultation."),
+    "fail": N_("Fix the checks that block booking (listed first below), then run precheck "
+               "again."),
+}
+STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "skip": "–", "error": "?"}
+STATUS_WORDS = {
+    "pass": N_("Pass"),
+    "warn": N_("Warning"),
+    "fail": N_("Fail"),
+    "skip": N_("Not applicable"),
+    "error": N_("Could not tell"),
+}
+BLOCKS_BOOKING = N_("blocks booking")
+REQUIRED = N_("Required")
+ADVISORY = N_("Advisory")
+HOW_TO_FIX = N_("How to fix:")
+FLYER = N_("Office flyer")
+ARTICLE = N_("Article {article}")
+
+
+def render_json(doc: Mapping[str, Any]) -> str:
+    """The report as readable JSON (Japanese kept as is)."""
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def text_of(entry: object, lang: str) -> str:
+    """A stored message's text in ``lang``, else English, else its message id."""
+    if not isinstance(entry, Mapping):
+        return ""
+    texts = entry.get("text")
+    if isinstance(texts, Mapping):
+        for language in (lang, "en"):
+            value = texts.get(language)
+            if isinstance(value, str) and value:
+                return value
+    return str(entry.get("msgid", ""))
+
+
+def blocks(check: Mapping[str, Any]) -> bool:
+    return bool(check.get("required")) and check.get("status") in ("fail", "error")
+
+
+def sorted_checks(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Checks in the order a person should read them: what blocks booking first, then other
+    failures, warnings, passes, and checks that do not apply; report order within each."""
+    rank = {"fail": 1, "error": 1, "warn": 2, "pass": 3, "skip": 4}
+    checks = [c for c in report.get("checks") or () if isinstance(c, Mapping)]
+    return sorted(checks, key=lambda c: 0 if blocks(c) else rank.get(str(c.get("status")), 1))
+
+
+def status_label(status: object, translate: Translator) -> str:
+    """Icon and word, e.g. ``✘ Fail``."""
+    key = str(status)
+    word = translate(STATUS_WORDS[key]) if key in STATUS_WORDS else key
+    return f"{STATUS_ICONS.get(key, '?')} {word}"
+
+
+def article_label(article: object, translate: Translator) -> str:
+    text = str(article)
+    if text == "flyer":
+        return translate(FLYER)
+    if text[:1].isdigit():
+        return translate.render(Message.of(ARTICLE, article=text))
+    return text
+
+
+def japan_time(created: object) -> str:
+    """``2026-11-23T01:02:03Z`` as ``2026-11-23 10:02:03 JST``; anything else unchanged."""
+    try:
+        moment = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+    except ValueError:
+        return str(created)
+    if moment.tzinfo is None:
+        return str(created)
+    return moment.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M:%S JST")

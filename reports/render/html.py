@@ -1,0 +1,135 @@
+"""The report as one self-contained HTML page for staff: no scripts, no external resources.
+
+Everything from the report is escaped by Jinja2's autoescaping, so a message argument such as
+``<script>`` shows as text. Times are shown in Japan time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from precheck.i18n import Translator
+from precheck.result import N_, Message
+from reports.render import (
+    ADVISORY,
+    BLOCKS_BOOKING,
+    HOW_TO_FIX,
+    REQUIRED,
+    STATUS_ICONS,
+    VERDICT_DETAILS,
+    VERDICT_WORDS,
+    article_label,
+    blocks,
+    japan_time,
+    sorted_checks,
+    status_label,
+    text_of,
+)
+
+#: Words of the page itself (message ids, translated with precheck's catalogs).
+LABELS = {
+    "page_title": N_("precheck report"),
+    "platform": N_("Computer"),
+    "device_id": N_("Device ID"),
+    "key_id": N_("Device key"),
+    "unsigned": N_("not signed"),
+    "policy": N_("Policy"),
+    "created": N_("Checked at"),
+    "source": N_("Checked from"),
+    "challenge": N_("Gateway challenge"),
+    "evidence": N_("Evidence"),
+    "no_evidence": N_("No evidence recorded"),
+    "how_to_fix": HOW_TO_FIX,
+    "blocks_booking": BLOCKS_BOOKING,
+    "tool": N_("precheck version"),
+    "checks": N_("Checks"),
+}
+SOURCES = {"live": N_("this computer, live"), "bundle": N_("a diagnostic bundle ({digest})")}
+
+
+def render_html(report: Mapping[str, Any], lang: str) -> str:
+    """The page in ``lang`` ("ja" or "en")."""
+    translate = Translator(lang)
+    verdict = "pass" if report.get("verdict") == "pass" else "fail"
+    return _template().render(
+        lang=lang,
+        label={key: translate(msgid) for key, msgid in LABELS.items()},
+        verdict=verdict,
+        verdict_icon=STATUS_ICONS[verdict],
+        verdict_word=translate(VERDICT_WORDS[verdict]),
+        verdict_detail=translate(VERDICT_DETAILS[verdict]),
+        facts=_facts(report, translate),
+        checks=[_check(check, lang, translate) for check in sorted_checks(report)],
+    )
+
+
+@cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports.render", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.html.j2")
+
+
+def _facts(report: Mapping[str, Any], translate: Translator) -> list[tuple[str, str]]:
+    """The page's header table: label and value, all plain text."""
+    platform = _mapping(report.get("platform"))
+    os_text = " ".join(str(platform[k]) for k in ("name", "version") if platform.get(k))
+    extras = [str(platform[k]) for k in ("edition", "build", "arch") if platform.get(k)]
+    if extras:
+        os_text += f" ({', '.join(extras)})"
+    policy = _mapping(report.get("policy"))
+    source = _mapping(report.get("source"))
+    signature = _mapping(report.get("signature"))
+    tool = _mapping(report.get("tool"))
+    kind = str(source.get("kind", "live"))
+    facts = [
+        (LABELS["created"], japan_time(report.get("created"))),
+        (LABELS["platform"], os_text),
+        (LABELS["device_id"], str(report.get("device_id", ""))),
+        (LABELS["key_id"], str(signature.get("key_id") or translate(LABELS["unsigned"]))),
+        (LABELS["policy"], f"{policy.get('version', '')} ({policy.get('digest', '')})"),
+        (LABELS["tool"], str(tool.get("version", ""))),
+        (LABELS["source"], translate.render(Message.of(
+            SOURCES.get(kind, kind), digest=str(source.get("bundle_digest") or "")))),
+    ]
+    if report.get("challenge"):
+        facts.append((LABELS["challenge"], str(report["challenge"])))
+    return [(translate(label), value) for label, value in facts]
+
+
+def _check(check: Mapping[str, Any], lang: str, translate: Translator) -> dict[str, Any]:
+    status = str(check.get("status"))
+    evidence = _mapping(check.get("evidence"))
+    return {
+        "id": str(check.get("id", "")),
+        "status": status if status in STATUS_ICONS else "error",
+        "status_label": status_label(status, translate),
+        "blocks": blocks(check),
+        "required": translate(REQUIRED if check.get("required") else ADVISORY),
+        "article": article_label(check.get("article"), translate),
+        "title": text_of(check.get("title"), lang),
+        "summary": text_of(check.get("summary"), lang),
+        "evidence": [(str(key), _evidence_value(value)) for key, value in evidence.items()],
+        "fix": [text_of(step, lang) for step in check.get("fix") or ()] if status != "pass" else [],
+        "duration_ms": check.get("duration_ms"),
+    }
+
+
+def _evidence_value(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
