@@ -53,7 +53,7 @@ class Bundle:
 def digest_of(platform: Platform, records: Iterable[Record]) -> str:
     import rfc8785
 
-    body = {
+    body: dict[str, Any] = {
         "platform": str(platform),
         "probes": sorted((_entry(r) for r in records), key=lambda e: str(e["name"])),
     }
@@ -206,7 +206,7 @@ def _parse(path: Path, source: _Source) -> Bundle:
                f"(this precheck reads version {FORMAT_VERSION})")
         raise InputError(msg)
     try:
-        platform = Platform(manifest.get("platform"))
+        platform = Platform(str(manifest.get("platform")))
     except ValueError as exc:
         known = ", ".join(p.value for p in Platform)
         msg = f"{where}: platform {manifest.get('platform')!r} is not one of {known}"

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -137,37 +137,14 @@ def run_cli(argv: Sequence[str] | None = None, env: Environment | None = None) -
     if args_list == ["--version"]:  # the fast path: no parser, no translations
         env.stdout.write(f"precheck {__version__}\n")
         return ExitStatus.OK
-    from precheck.i18n import LANGUAGES, Translator, resolve_language
-
-    early = _prescan_lang(args_list)
-    tr = Translator(resolve_language(early if early in LANGUAGES else None, env.environ))
-    try:
-        args = _parser(tr).parse_args(args_list)
-    except _UsageError as exc:
-        env.stderr.write(f"{exc}\n")
-        return ExitStatus.USAGE
-    except SystemExit as exc:  # --help printed its text
-        return ExitStatus.OK if exc.code in (0, None) else ExitStatus.USAGE
-    if args.version:
-        env.stdout.write(f"precheck {__version__}\n")
-        return ExitStatus.OK
+    parsed = _parse(args_list, env)
+    if isinstance(parsed, ExitStatus):
+        return parsed
+    args, tr = parsed
     _configure_logging(env.stderr, verbose=args.verbose)
-    if getattr(args, "lang", None):
-        tr = Translator(args.lang)
-    command = args.command or "run"
-    if args.command is None:  # bare `precheck`: the full human check (the TUI will take over)
-        args = _parser(tr).parse_args(["run"])
-        args.verbose = False
+    command = _COMMANDS[args.report_command if args.command == "report" else args.command]
     try:
-        if command == "run":
-            return _run(args, env, tr)
-        if command == "list":
-            return _list(args, env, tr)
-        if command == "collect":
-            return _collect(args, env, tr)
-        if args.report_command == "show":
-            return _show(args, env, tr)
-        return _verify(args, env, tr)
+        return command(args, env, tr)
     except PrecheckError as exc:
         env.stderr.write(tr(N_("precheck: error: {reason}")).format(reason=exc) + "\n")
         return ExitStatus.USAGE
@@ -182,15 +159,44 @@ def run_cli(argv: Sequence[str] | None = None, env: Environment | None = None) -
         return ExitStatus.INTERNAL
 
 
+def _parse(args_list: list[str], env: Environment
+           ) -> tuple[argparse.Namespace, Translator] | ExitStatus:
+    """The parsed arguments and the translator for the chosen language, or how to exit."""
+    from precheck.i18n import LANGUAGES, Translator, resolve_language
+
+    early = _prescan_lang(args_list)
+    tr = Translator(resolve_language(early if early in LANGUAGES else None, env.environ))
+    parser = _parser(tr)
+    try:
+        args = parser.parse_args(args_list)
+    except _UsageError as exc:
+        env.stderr.write(f"{exc}\n")
+        return ExitStatus.USAGE
+    except SystemExit as exc:  # --help printed its text
+        return ExitStatus.OK if exc.code in (0, None) else ExitStatus.USAGE
+    if args.version:
+        env.stdout.write(f"precheck {__version__}\n")
+        return ExitStatus.OK
+    if args.command is None:  # bare `precheck`: the full human check (the TUI will take over)
+        args = parser.parse_args(["run"])
+        args.verbose = False
+    if getattr(args, "lang", None):
+        tr = Translator(args.lang)
+    return args, tr
+
+
+_installed_handlers: list[logging.Handler] = []
+
+
 def _configure_logging(stream: TextIO, *, verbose: bool) -> None:
     # Without --verbose nothing is logged at all: a job seeker never sees a traceback.
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_precheck", False):
-            root.removeHandler(handler)
-    handler: logging.Handler = logging.StreamHandler(stream) if verbose else logging.NullHandler()
+    while _installed_handlers:
+        root.removeHandler(_installed_handlers.pop())
+    handler: logging.Handler
+    handler = logging.StreamHandler(stream) if verbose else logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler._precheck = True  # type: ignore[attr-defined]  # marks our handler for re-configuration
+    _installed_handlers.append(handler)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
 
@@ -386,6 +392,11 @@ def _write_text(path: Path, text: str) -> None:
     except OSError as exc:
         msg = f"cannot write {path}: {exc.strerror or exc}"
         raise PrecheckError(msg) from exc
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Environment, Translator], ExitStatus]] = {
+    "run": _run, "list": _list, "collect": _collect, "show": _show, "verify": _verify,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -53,10 +53,13 @@ def _normalise(value: str) -> str | None:
 
 
 def _windows_ui_language() -> str:
-    import ctypes
+    if sys.platform == "win32":  # the guard also tells the type checker where windll exists
+        import ctypes
 
-    langid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
-    return "en" if langid & 0x3FF == 0x09 else DEFAULT_LANGUAGE  # LANG_ENGLISH primary id
+        langid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
+        if langid & 0x3FF == 0x09:  # LANG_ENGLISH primary language id
+            return "en"
+    return DEFAULT_LANGUAGE
 
 
 @cache

@@ -63,7 +63,7 @@ def load(found: Iterable[EntryPoint] | None = None) -> Catalog:
         package = ep.dist.name if ep.dist is not None else "unknown package"
         try:
             obj = ep.load()
-        except Exception as exc:  # noqa: BLE001 - whatever a plugin raises on import is its bug, reported as such
+        except Exception as exc:
             log.warning("check plugin %s from %s failed to import", ep.name, package,
                         exc_info=True)
             failures.append(PluginFailure(ep.name, package,

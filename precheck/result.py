@@ -28,7 +28,7 @@ def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
 class Status(StrEnum):
     """The outcome of one check (DESIGN.md section 3)."""
 
-    PASS = "pass"  # the requirement is met
+    PASS = "pass"  # noqa: S105 - a status word, not a password; the requirement is met
     WARN = "warn"  # advisory: worth fixing, does not block booking
     FAIL = "fail"  # the requirement is not met; blocks booking when the check is required
     SKIP = "skip"  # not applicable here, with the reason

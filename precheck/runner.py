@@ -20,7 +20,7 @@ from pathlib import Path
 from precheck.api import Check, Context
 from precheck.errors import ProbeError, ProbeMissing
 from precheck.plugins import Catalog, PluginFailure
-from precheck.result import Message, N_, Result, Status
+from precheck.result import N_, Message, Result, Status
 
 log = logging.getLogger(__name__)
 

@@ -146,7 +146,7 @@ class ReplayBackend:
     def platform(self) -> Platform:
         return self._platform
 
-    def answer(self, name: str, produce: Callable[[], JSON]) -> JSON:  # noqa: ARG002 - replay never produces
+    def answer(self, name: str, produce: Callable[[], JSON]) -> JSON:
         record = self._records.get(name)
         if record is None:
             raise ProbeMissing(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,12 +14,12 @@ from precheck.system import JSON, Platform, Record, ReplayBackend, System
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+                   monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keys and salts go to a fresh folder per test, never to the developer's own."""
     home = tmp_path_factory.mktemp("precheck-home")
     monkeypatch.setenv("PRECHECK_HOME", str(home))
     monkeypatch.delenv("PRECHECK_LANG", raising=False)
-    yield home
+    return home
 
 
 @pytest.fixture

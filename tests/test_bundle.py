@@ -156,7 +156,7 @@ def test_a_file_that_is_no_bundle_is_refused(tmp_path: Path) -> None:
         bundles.read(tmp_path / "absent.zip")
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(InputError, match="has no file manifest.json"):
+    with pytest.raises(InputError, match=r"has no file manifest\.json"):
         bundles.read(empty)
 
 

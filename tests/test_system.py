@@ -95,7 +95,9 @@ def test_live_linux_facts_on_this_machine() -> None:
     system = System(LiveBackend())
     info = system.os_info()
     assert info.family is Platform.LINUX
-    assert info.id and info.version
+    assert info.id
+    assert info.version
     resources = system.resources()
     assert resources.cpu_count >= 1
-    assert 0 < resources.memory_available <= resources.memory_total
+    assert resources.memory_available > 0
+    assert resources.memory_available <= resources.memory_total

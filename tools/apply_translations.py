@@ -11,8 +11,7 @@ from __future__ import annotations
 import runpy
 import sys
 
-from babel.messages.pofile import read_po, write_po
-
+from babel.messages.pofile import write_po
 from catalogs import load, po_path, update
 
 

@@ -74,7 +74,7 @@ def problems() -> list[str]:
 def _compiled(mo: Path) -> dict[object, object]:
     with mo.open("rb") as handle:
         translations = gettext.GNUTranslations(handle)
-    return {k: v for k, v in translations._catalog.items() if k}  # noqa: SLF001 - read back what msgfmt wrote
+    return {k: v for k, v in translations._catalog.items() if k}
 
 
 def update() -> None:
@@ -104,7 +104,7 @@ def main() -> int:
         return 0
     found = problems()
     for line in found:
-        print(line)  # noqa: T201 - a command-line tool
+        print(line)
     return 1 if found else 0
 
 

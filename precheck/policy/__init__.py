@@ -1,9 +1,10 @@
 """Policy is data, not code: thresholds and lists live in versioned files shipped in the package.
 
-The built-in policy is every ``*.toml`` file in ``precheck/policy/data``, merged table by table
-(each value may be set by one file only) and validated against ``policy.schema.json``. Its version is
-``meta.version``; its digest is the SHA-256 of its RFC 8785 canonical JSON form, so comments and
-formatting do not change it but any value does. Both go into every report.
+The built-in policy is every ``*.toml`` file in ``precheck/policy/data``, merged table by
+table (each value may be set by one file only) and validated against ``policy.schema.json``.
+Its version is ``meta.version``; its digest is the SHA-256 of its RFC 8785 canonical JSON
+form, so comments and formatting do not change it but any value does. Both go into every
+report.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 def parse_os_release(text: str) -> dict[str, str]:
     """Parse os-release(5): KEY=value lines, values optionally shell-quoted."""
     fields: dict[str, str] = {}
-    for line in text.splitlines():
-        line = line.strip()
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, _, value = line.partition("=")

@@ -6,6 +6,7 @@ function, so this module imports, and its parsers run, on any OS.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from precheck.errors import ProbeError
@@ -67,41 +68,49 @@ def _plain(value: Any) -> JSON:
     return str(value)
 
 
-def read_registry(name: str, root: str, key: str) -> JSON:
-    import winreg  # type: ignore[import-not-found,unused-ignore]  # Windows only
+if sys.platform == "win32":
+    import winreg
 
-    hive = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[root]
-    try:
-        handle = winreg.OpenKey(hive, key)
-    except FileNotFoundError:
-        return None
-    except PermissionError as exc:
-        raise ProbeError(name, "denied", "not allowed to read this registry key") from exc
-    values: dict[str, JSON] = {}
-    with handle:
-        index = 0
-        while True:
-            try:
-                value_name, data, _kind = winreg.EnumValue(handle, index)
-            except OSError:
-                break
-            values[value_name] = _plain(data)
-            index += 1
-    return values
-
-
-def query_wmi(name: str, namespace: str, cls: str) -> JSON:
-    import pythoncom  # type: ignore[import-not-found,unused-ignore]  # Windows only
-    import wmi
-
-    pythoncom.CoInitialize()  # WMI needs COM set up in every thread that uses it
-    try:
+    def read_registry(name: str, root: str, key: str) -> JSON:
+        hive = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[root]
         try:
-            connection = wmi.WMI(namespace=namespace)
-            instances = getattr(connection, cls)()
-        except wmi.x_wmi as exc:
-            raise ProbeError(name, "wmi_error", f"WMI query failed: {exc}") from exc
-        return [{prop: _plain(getattr(obj, prop)) for prop in obj.properties}
-                for obj in instances]
-    finally:
-        pythoncom.CoUninitialize()
+            handle = winreg.OpenKey(hive, key)
+        except FileNotFoundError:
+            return None
+        except PermissionError as exc:
+            raise ProbeError(name, "denied", "not allowed to read this registry key") from exc
+        values: dict[str, JSON] = {}
+        with handle:
+            index = 0
+            while True:
+                try:
+                    value_name, data, _kind = winreg.EnumValue(handle, index)
+                except OSError:
+                    break
+                values[value_name] = _plain(data)
+                index += 1
+        return values
+
+    def query_wmi(name: str, namespace: str, cls: str) -> JSON:
+        import pythoncom  # type: ignore[import-untyped]  # pywin32 ships no type information
+        import wmi
+
+        pythoncom.CoInitialize()  # WMI needs COM set up in every thread that uses it
+        try:
+            try:
+                connection = wmi.WMI(namespace=namespace)
+                instances = getattr(connection, cls)()
+            except wmi.x_wmi as exc:
+                raise ProbeError(name, "wmi_error", f"WMI query failed: {exc}") from exc
+            return [{prop: _plain(getattr(obj, prop)) for prop in obj.properties}
+                    for obj in instances]
+        finally:
+            pythoncom.CoUninitialize()
+
+else:
+
+    def read_registry(name: str, root: str, key: str) -> JSON:
+        raise ProbeError(name, "not_found", "the Windows registry exists only on Windows")
+
+    def query_wmi(name: str, namespace: str, cls: str) -> JSON:
+        raise ProbeError(name, "not_found", "WMI exists only on Windows")
