@@ -5,5 +5,5 @@ from __future__ import annotations
 from precheck.errors import PrecheckError
 
 
-class ReportInvalid(PrecheckError):  # noqa: N818 - the public name: a report "is invalid"
+class ReportInvalid(PrecheckError):
     """A report is malformed, unsigned, or its signature does not hold. The message is one line."""

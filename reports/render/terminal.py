@@ -11,8 +11,8 @@ from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from precheck.i18n import Translator
@@ -35,23 +35,26 @@ from reports.render import (
 
 _STATUS_STYLES = {"pass": "green", "warn": "yellow", "fail": "bold red", "skip": "dim",
                   "error": "bold magenta"}
-_COLUMNS = (N_("Result"), N_("Check"), N_("Details"))
 _CHECKED_AT = N_("Checked at {time}, policy {policy}")
 
 
 def render_terminal(report: Mapping[str, Any], lang: str) -> RenderableType:
-    """A renderable for ``rich.console.Console.print`` in ``lang`` ("ja" or "en")."""
+    """A renderable for ``rich.console.Console.print`` in ``lang`` ("ja" or "en").
+
+    A list rather than a table: each check's lines wrap on their own, which keeps Japanese text
+    readable in a narrow terminal and reads in order with a screen reader.
+    """
     translate = Translator(lang)
-    table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=True)
-    for header, ratio in zip(_COLUMNS, (2, 3, 6), strict=True):
-        table.add_column(translate(header), ratio=ratio, overflow="fold")
+    parts: list[RenderableType] = [_verdict(report, translate)]
     for check in sorted_checks(report):
-        table.add_row(*_row(check, lang, translate))
+        parts.extend(_check(check, lang, translate))
     policy = report.get("policy")
-    caption = translate.render(Message.of(
+    parts.append(Text(""))
+    parts.append(Text(translate.render(Message.of(
         _CHECKED_AT, time=japan_time(report.get("created")),
-        policy=str(policy.get("version", "?")) if isinstance(policy, Mapping) else "?"))
-    return Group(_verdict(report, translate), table, Text(caption, style="dim"))
+        policy=str(policy.get("version", "?")) if isinstance(policy, Mapping) else "?")),
+        style="dim"))
+    return Group(*parts)
 
 
 def _verdict(report: Mapping[str, Any], translate: Translator) -> Panel:
@@ -63,19 +66,22 @@ def _verdict(report: Mapping[str, Any], translate: Translator) -> Panel:
     return Panel(Group(heading, detail), box=box.HEAVY, border_style=style, padding=(1, 2))
 
 
-def _row(check: Mapping[str, Any], lang: str, translate: Translator) -> tuple[Text, Text, Text]:
+def _check(check: Mapping[str, Any], lang: str,
+           translate: Translator) -> list[RenderableType]:
+    """A heading line (status, title, whether it blocks), then the indented details."""
     status = str(check.get("status"))
-    style = _STATUS_STYLES.get(status, "")
-    result = Text(status_label(status, translate), style=style)
+    heading = Text(status_label(status, translate), style=_STATUS_STYLES.get(status, ""))
+    heading.append("  ")
+    heading.append(text_of(check.get("title"), lang), style="bold")
     if blocks(check):
-        result.append("\n" + translate(BLOCKS_BOOKING), style="bold red")
-    title = Text(text_of(check.get("title"), lang), style="bold")
-    title.append("\n" + translate(REQUIRED if check.get("required") else ADVISORY)
-                 + " · " + article_label(check.get("article"), translate), style="dim")
-    details = Text(text_of(check.get("summary"), lang))
+        heading.append(f"  [{translate(BLOCKS_BOOKING)}]", style="bold red")
+    details = Text(translate(REQUIRED if check.get("required") else ADVISORY)
+                   + " · " + article_label(check.get("article"), translate), style="dim")
+    details.append("\n")
+    details.append(text_of(check.get("summary"), lang))
     steps = [text_of(step, lang) for step in check.get("fix") or ()]
     if steps and status != "pass":
         details.append("\n" + translate(HOW_TO_FIX), style="bold")
         for number, step in enumerate(steps, start=1):
-            details.append(f"\n {number}. {step}")
-    return result, title, details
+            details.append(f"\n{number}. {step}")
+    return [Text(""), heading, Padding(details, (0, 0, 0, 4))]
