@@ -153,6 +153,10 @@ def main() -> int:
         ("precheck --version", [str(script), "--version"], (0,)),
         # 1 means a required check failed on this machine: still a complete run.
         ("precheck run --json", [str(script), "run", "--json"], (0, 1)),
+        # Without system.resources' one-second processor sample: the pipeline's own cost
+        # (plugin loading, policy, report building and signing).
+        ("precheck run --json --only power.battery",
+         [str(script), "run", "--json", "--only", "power.battery"], (0, 1)),
     ]
     timings: list[Timing] = []
     failures: list[str] = []
