@@ -247,6 +247,12 @@ class System:
 
         return probes.machine_id(self)
 
+    # -- facts: OS support, patches, firewall ----------------------------------------------
+
+    # -- facts: antivirus, threats, installed and running software --------------------------
+
+    # -- facts: camera, microphone, speaker, room noise --------------------------------------
+
 
 def _run_command(name: str, argv: list[str], timeout: float,
                  env: Mapping[str, str] | None, encoding: str | None) -> JSON:

@@ -45,9 +45,25 @@ class Policy:
 
 
 def schema() -> dict[str, Any]:
-    text = resources.files("precheck.policy").joinpath("policy.schema.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+    """The policy schema: ``policy.schema.json`` with each section's schema from ``schemas/``.
+
+    ``schemas/security.firewall.json`` validates the table ``[security.firewall]``, which must
+    exist. One file per section keeps each check's knobs next to nothing else's.
+    """
+    package = resources.files("precheck.policy")
+    composed: dict[str, Any] = json.loads(package.joinpath("policy.schema.json").read_text("utf-8"))
+    for entry in sorted(package.joinpath("schemas").iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        node = composed
+        for part in entry.name.removesuffix(".json").split("."):
+            node.setdefault("type", "object")
+            node.setdefault("required", [])
+            if part not in node["required"]:
+                node["required"].append(part)
+            node = node.setdefault("properties", {}).setdefault(part, {})
+        node.update(json.loads(entry.read_text("utf-8")))
+    return composed
 
 
 def digest_of(data: Mapping[str, Any]) -> str:
