@@ -32,6 +32,7 @@ from precheck.errors import ProbeError, ProbeMissing
 
 if TYPE_CHECKING:
     from precheck.probes import BatteryState, OsInfo, Resources
+    from precheck.probes.firewall import FirewallState, Listener
 
 #: A probe's answer: anything that survives a JSON round trip unchanged.
 JSON: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
@@ -248,6 +249,17 @@ class System:
         return probes.machine_id(self)
 
     # -- facts: OS support, patches, firewall ----------------------------------------------
+
+    def firewall(self) -> FirewallState:
+        from precheck.probes import firewall
+
+        return firewall.firewall(self)
+
+    def listening(self) -> tuple[Listener, ...] | None:
+        """TCP ports open to the network (not loopback); None when the OS would not say."""
+        from precheck.probes import firewall
+
+        return firewall.listening(self)
 
     # -- facts: antivirus, threats, installed and running software --------------------------
 

@@ -1,0 +1,97 @@
+"""Windows: Windows Defender Firewall profiles, the profile each network uses, Security Center.
+
+Everything comes from WMI, whose values are numbers and fixed names in every display language
+(``netsh advfirewall`` translates its labels and ON/OFF on Japanese Windows; WMI does not).
+Reading these classes needs no administrator rights.
+
+* ``root/StandardCimv2:MSFT_NetFirewallProfile``: ``Name`` is ``Domain``, ``Private`` or
+  ``Public``; ``Enabled`` is a GpoBoolean (0 False, 1 True, 2 NotConfigured = the Windows
+  default, which is on); ``DefaultInboundAction`` is 0 NotConfigured (the default, Block),
+  2 Allow, 4 Block.
+* ``root/StandardCimv2:MSFT_NetConnectionProfile``: one instance per connected network;
+  ``NetworkCategory`` 0 Public, 1 Private, 2 DomainAuthenticated. Its ``Name`` is the network's
+  name (often the Wi-Fi name) and is never used.
+* ``root/SecurityCenter2:FirewallProduct``: third-party firewalls (Windows Server has no
+  Security Center; the query then fails and only the Windows Firewall counts).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from precheck.errors import ProbeError
+from precheck.probes.firewall import FirewallState, Profile, Unreadable
+from precheck.probes.security_center import registered_products
+from precheck.system import JSON
+
+if TYPE_CHECKING:
+    from precheck.system import System
+
+NAMESPACE = "root/StandardCimv2"
+PROFILE_NAMES = {"domain": "domain", "private": "private", "public": "public"}
+GPO_FALSE, GPO_TRUE, GPO_NOT_CONFIGURED = 0, 1, 2
+ACTION_NOT_CONFIGURED, ACTION_ALLOW, ACTION_BLOCK = 0, 2, 4
+CATEGORY_PROFILE = {0: "public", 1: "private", 2: "domain"}
+
+
+def parse_firewall_profiles(instances: list[dict[str, JSON]],
+                            active: frozenset[str] | None) -> tuple[Profile, ...]:
+    """The three profiles from MSFT_NetFirewallProfile; ``active`` names those in use."""
+    profiles: list[Profile] = []
+    for instance in instances:
+        name = PROFILE_NAMES.get(str(instance.get("Name", "")).lower())
+        if name is None:
+            continue
+        enabled = _number(instance.get("Enabled"))
+        action = _number(instance.get("DefaultInboundAction"))
+        profiles.append(Profile(
+            name=name,
+            enabled=enabled in (GPO_TRUE, GPO_NOT_CONFIGURED),
+            active=active is None or name in active,
+            blocks_inbound=None if action is None else action != ACTION_ALLOW,
+        ))
+    order = list(PROFILE_NAMES)
+    return tuple(sorted(profiles, key=lambda p: order.index(p.name)))
+
+
+def parse_connection_profiles(instances: list[dict[str, JSON]]) -> frozenset[str]:
+    """The firewall profiles used by the networks connected now."""
+    return frozenset(CATEGORY_PROFILE[c] for i in instances
+                     if (c := _number(i.get("NetworkCategory"))) in CATEGORY_PROFILE)
+
+
+def _number(value: JSON) -> int | None:
+    """WMI gives these enumerations as numbers; a PowerShell export may give their names."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    names = {"false": 0, "true": 1, "notconfigured": 2, "allow": 2, "block": 4, "public": 0,
+             "private": 1, "domainauthenticated": 2}
+    return names.get(str(value).lower()) if isinstance(value, str) else None
+
+
+def firewall(system: System) -> FirewallState:
+    unreadable: list[tuple[str, Unreadable]] = []
+    try:
+        active: frozenset[str] | None = parse_connection_profiles(
+            system.wmi(NAMESPACE, "MSFT_NetConnectionProfile"))
+    except ProbeError:
+        active = None
+    if not active:  # not connected, or not readable: every profile must be on
+        active = None
+    try:
+        profiles = parse_firewall_profiles(system.wmi(NAMESPACE, "MSFT_NetFirewallProfile"),
+                                           active)
+    except ProbeError as exc:
+        profiles = ()
+        unreadable.append(("windows firewall", "needs_admin" if exc.kind == "denied" else "error"))
+    try:
+        third_party = tuple(sorted({
+            p.name for p in registered_products(system, "FirewallProduct")
+            if p.name and p.state is not None and p.state.enabled
+        }))
+    except ProbeError:
+        third_party = ()  # Windows Server, or Security Center not running
+    return FirewallState(rule="every_active", profiles=profiles, third_party=third_party,
+                         unreadable=tuple(unreadable), active_known=active is not None)
