@@ -33,6 +33,7 @@ from precheck.errors import ProbeError, ProbeMissing
 if TYPE_CHECKING:
     from precheck.probes import BatteryState, OsInfo, Resources
     from precheck.probes.firewall import FirewallState, Listener
+    from precheck.probes.software import Inventory
 
 #: A probe's answer: anything that survives a JSON round trip unchanged.
 JSON: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
@@ -262,6 +263,16 @@ class System:
         return firewall.listening(self)
 
     # -- facts: antivirus, threats, installed and running software --------------------------
+
+    def installed_software(self) -> Inventory:
+        from precheck.probes import software
+
+        return software.installed(self)
+
+    def process_names(self) -> tuple[str, ...]:
+        from precheck.probes import software
+
+        return software.process_names(self)
 
     # -- facts: camera, microphone, speaker, room noise --------------------------------------
 

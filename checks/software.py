@@ -1,0 +1,91 @@
+"""Software: no file-sharing software (Article 5(5)), no recording during the consultation
+(Article 12(2)), browsers up to date (Article 12(4))."""
+
+from __future__ import annotations
+
+from precheck.api import Check, Context, Platform, Result
+from precheck.probes.software import installed_matches, running_matches, signatures
+from precheck.result import N_, Message
+
+#: Where the inventory came from, as evidence (kinds only: never the programs themselves).
+_SOURCE_KIND = {"uninstall": "uninstall registry", "file": "program files", "shortcut":
+                "Start menu", "app": "Applications folder", "dpkg": "dpkg", "rpm": "rpm",
+                "flatpak": "flatpak", "snap": "snap"}
+
+
+class FileSharing(Check):
+    """No file-sharing (P2P) software is installed or running (Article 5(5): ファイル共有ソフト
+    (Winny、Share 等) がインストールされていないこと).
+
+    File-sharing programs leak files (IPA warned of Winny, Share and LimeWire leaks) and let
+    others reach the computer. The installed programs (Windows uninstall keys for the machine and
+    the user, program executables in Program Files, AppData, Desktop and Downloads, Start-menu
+    shortcuts; macOS application bundles; Linux dpkg/rpm/flatpak/snap packages) and the running
+    processes are matched against the policy's precise signatures: exact executable, bundle and
+    package names and whole-name patterns, so ordinary software is never flagged. The report
+    names the matched product only, never the program list.
+    Fix: quit the program, uninstall it (Settings > Apps on Windows; drag it to the Trash on a
+    Mac; the package manager on Linux), and delete any folder it was unzipped into.
+    """
+
+    id = "software.file_sharing"
+    article = "5(5)"
+    required = True
+    title = N_("No file-sharing software")
+    timeout_s = 30.0
+
+    def run(self, ctx: Context) -> Result:
+        products = signatures(ctx.policy.section("software.file_sharing")["products"])
+        inventory = ctx.system.installed_software()
+        names = ctx.system.process_names()
+        installed = installed_matches(inventory, products)
+        running = running_matches(names, products)
+        found = sorted(set(installed) | set(running))
+        evidence: dict[str, object] = {
+            "sources_read": len(inventory.read),
+            "sources_unreadable": list(inventory.unreadable),
+        }
+        if found:
+            evidence.update(
+                products=found, running=sorted(running),
+                found_in=sorted({_SOURCE_KIND[p.source] for hits in installed.values()
+                                 for p in hits}),
+            )
+            return self.fail(
+                N_("File-sharing software found: {products}"), products=found,
+                evidence=evidence, fix=self._fix(ctx.system.platform, found, bool(running)),
+            )
+        if not inventory.read:
+            return self.error(
+                N_("Could not read the list of installed programs"), evidence=evidence,
+                fix=[N_("Run precheck again as the user who uses this computer. If it still "
+                        "fails, send the diagnostic bundle to the Hello Work staff.")],
+            )
+        return self.passed(
+            N_("No file-sharing software found ({sources} sources checked)"),
+            sources=len(inventory.read), evidence=evidence,
+        )
+
+    @staticmethod
+    def _fix(platform: Platform, found: list[str], running: bool) -> list[str | Message]:
+        steps: list[str | Message] = []
+        if running:
+            steps.append(Message.of(N_("Quit {products} now: use Exit or Quit in its menu (on "
+                                       "Windows also check the icons at the right of the "
+                                       "taskbar)."), products=found))
+        if platform is Platform.WINDOWS:
+            steps.append(Message.of(N_("Open Settings > Apps > Installed apps, find {products} "
+                                       "and choose Uninstall."), products=found))
+            steps.append(N_("If it has no entry there (Winny, Share and other programs are just "
+                            "unzipped), delete the folder that holds it, for example on the "
+                            "Desktop or in Downloads, and empty the Recycle Bin."))
+        elif platform is Platform.MACOS:
+            steps.append(Message.of(N_("Open Finder > Applications, drag {products} to the Trash "
+                                       "and empty the Trash."), products=found))
+        else:
+            steps.append(Message.of(N_("Remove {products} with your software manager, or in a "
+                                       "terminal with `sudo apt remove PACKAGE` (Debian, Ubuntu), "
+                                       "`sudo dnf remove PACKAGE` (Fedora), `flatpak uninstall "
+                                       "APP` or `sudo snap remove PACKAGE`."), products=found))
+        steps.append(N_("Then run precheck again."))
+        return steps
