@@ -58,7 +58,10 @@ def test_texts_are_rendered_in_both_languages_through_the_checks_catalog(live: L
 
 def test_required_failures_and_errors_block_and_fail_the_verdict(live: Live) -> None:
     doc = build(live[0] + synthetic_outcomes())
-    assert doc["blocking"] == ["test.firewall", "test.antivirus"]
+    # This machine's own blocking checks (if any) come first, in catalog order, then the synthetic.
+    assert doc["blocking"] == [c["id"] for c in doc["checks"]
+                               if c["required"] and c["status"] in ("fail", "error")]
+    assert doc["blocking"][-2:] == ["test.firewall", "test.antivirus"]
     assert doc["verdict"] == "fail"
     assert "test.network" not in doc["blocking"]  # advisory: warns, never blocks
 

@@ -55,6 +55,10 @@ def test_terminal_shows_a_passing_report(unsigned: dict[str, Any], lang: str) ->
 
 
 def test_blocking_checks_come_first_with_their_fix(signed: dict[str, Any]) -> None:
+    # The synthetic checks and the two spine checks (a pass or skip on any machine): the other
+    # real checks vary with what is installed here.
+    keep = ("test.", "power.battery", "system.resources")
+    signed = {**signed, "checks": [c for c in signed["checks"] if c["id"].startswith(keep)]}
     order = [c["id"] for c in sorted_checks(signed)]
     assert order[:2] == ["test.firewall", "test.antivirus"]
     assert order.index("test.network") < min(
