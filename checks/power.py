@@ -11,7 +11,10 @@ class Battery(Check):
 
     A 30-minute video call drains a laptop battery fast; a device that shuts down mid-session
     ends the consultation. Plugged in passes; on battery, the charge must reach the policy's
-    ``min_percent_on_battery``. A desktop (no battery) is skipped with that reason.
+    ``min_percent_on_battery`` and, when the OS estimates the time left, that estimate must
+    cover ``min_minutes_left_on_battery`` (the 30-minute session, logging in 5 minutes early,
+    and a margin): a worn battery shows a high charge that does not last.
+    A desktop (no battery) is skipped with that reason.
     Fix: connect the charger, or charge before the consultation.
     """
 
@@ -30,7 +33,20 @@ class Battery(Check):
         if state.plugged:
             return self.passed(N_("Charger connected (battery at {percent}%)"),
                                evidence=evidence, percent=round(state.percent))
-        minimum = ctx.policy.section("power.battery")["min_percent_on_battery"]
+        limits = ctx.policy.section("power.battery")
+        minimum = limits["min_percent_on_battery"]
+        minutes_needed = limits["min_minutes_left_on_battery"]
+        if (state.percent >= minimum and state.seconds_left is not None
+                and state.seconds_left < minutes_needed * 60):
+            # A worn battery: the charge looks full, but the OS's estimate will not last the call.
+            return self.warn(
+                N_("Battery at {percent}%, but it lasts only about {minutes} minutes (at least "
+                   "{needed} needed)"),
+                fix=[N_("Connect the charger and keep it connected during the consultation.")],
+                evidence={**evidence, "minutes_left": state.seconds_left // 60},
+                percent=round(state.percent), minutes=state.seconds_left // 60,
+                needed=minutes_needed,
+            )
         if state.percent >= minimum:
             return self.passed(N_("Running on battery at {percent}%, enough for the "
                                   "consultation"), evidence=evidence, percent=round(state.percent))

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from precheck.probes import BatteryState, OsInfo, Resources
     from precheck.probes.firewall import FirewallState, Listener
     from precheck.probes.software import Inventory
+    from precheck.probes.devices import Camera, Microphone, Speaker
 
 #: A probe's answer: anything that survives a JSON round trip unchanged.
 JSON: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
@@ -275,6 +276,27 @@ class System:
         return software.process_names(self)
 
     # -- facts: camera, microphone, speaker, room noise --------------------------------------
+
+    def camera(self, index: int = 0) -> Camera:
+        from precheck.probes import devices
+
+        return devices.camera(self, index)
+
+    def microphone(self) -> Microphone:
+        from precheck.probes import devices
+
+        return devices.microphone(self)
+
+    def speaker(self) -> Speaker:
+        from precheck.probes import devices
+
+        return devices.speaker(self)
+
+    def confirm_speaker(self, heard: bool) -> bool:
+        """The listener's answer to "did you hear the tone?" (the TUI asks before the checks)."""
+        from precheck.probes import devices
+
+        return devices.confirm_speaker(self, heard)
 
 
 def _run_command(name: str, argv: list[str], timeout: float,

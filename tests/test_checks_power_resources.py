@@ -27,6 +27,11 @@ GIB = 1024**3
         ({"percent": 80.0, "power_plugged": False, "secsleft": 9000}, Status.PASS, "enough"),
         ({"percent": 79.4, "power_plugged": False, "secsleft": 5000}, Status.WARN, "not connected"),
         ({"percent": 12.0, "power_plugged": None, "secsleft": None}, Status.WARN, "not connected"),
+        # the flyer's rule, extended: a charge that looks enough but will not last the session
+        ({"percent": 95.0, "power_plugged": False, "secsleft": 1800}, Status.WARN, "lasts only"),
+        ({"percent": 95.0, "power_plugged": False, "secsleft": 2700}, Status.PASS, "enough"),
+        ({"percent": 100.0, "power_plugged": None, "secsleft": None}, Status.PASS, "enough"),
+        ({"percent": 5.0, "power_plugged": True, "secsleft": None}, Status.PASS, "Charger"),
     ],
 )
 def test_battery(replay: Callable[..., Context], battery: object, status: Status,
@@ -36,7 +41,8 @@ def test_battery(replay: Callable[..., Context], battery: object, status: Status
     assert phrase in result.summary.msgid
     if status is Status.WARN:
         assert result.fix
-        assert result.summary.args["minimum"] == 80
+        limit = "needed" if "lasts only" in phrase else "minimum"
+        assert result.summary.args[limit] == (45 if limit == "needed" else 80)
 
 
 def test_battery_malformed_answer_is_an_error_not_a_pass(
