@@ -32,9 +32,10 @@ from precheck.errors import ProbeError, ProbeMissing
 
 if TYPE_CHECKING:
     from precheck.probes import BatteryState, OsInfo, Resources
+    from precheck.probes.antivirus import AntivirusState
+    from precheck.probes.devices import Camera, Microphone, Speaker
     from precheck.probes.firewall import FirewallState, Listener
     from precheck.probes.software import Inventory
-    from precheck.probes.devices import Camera, Microphone, Speaker
 
 #: A probe's answer: anything that survives a JSON round trip unchanged.
 JSON: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
@@ -264,6 +265,11 @@ class System:
         return firewall.listening(self)
 
     # -- facts: antivirus, threats, installed and running software --------------------------
+
+    def antivirus(self) -> AntivirusState:
+        from precheck.probes import antivirus
+
+        return antivirus.antivirus(self)
 
     def installed_software(self) -> Inventory:
         from precheck.probes import software

@@ -1,0 +1,212 @@
+"""Antivirus: a registered, enabled antivirus with up-to-date signatures (Article 5(6))."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from precheck.api import Check, Context, Platform, Result
+from precheck.probes.antivirus import AntivirusState, Defender, SignatureSet
+from precheck.probes.security_center import RegisteredProduct
+from precheck.probes.software import running_matches, signatures
+from precheck.result import N_, Message
+
+RETRY = N_("Check again; if it happens again, save a diagnostic bundle with \"precheck "
+           "collect\" and send it to the Hello Work staff.")
+DEFENDER_ON = N_("Open Start > Settings > Privacy & security > Windows Security > Virus & threat "
+                 "protection (Windows 10: Settings > Update & Security > Windows Security), "
+                 "open \"Manage settings\" and switch \"Real-time protection\" on.")
+DEFENDER_UPDATE = N_("Open Windows Security > Virus & threat protection > Protection updates "
+                     "and click \"Check for updates\", then check again.")
+THIRD_PARTY_UPDATE = N_("Open {products} from the Start menu or the icon at the right of the "
+                        "taskbar and run its update (often \"Update\" or \"Update now\"), then "
+                        "check again.")
+LEFTOVER = N_("If {products} was uninstalled, its entry can stay behind in Windows Security: run "
+              "its vendor's removal tool (e.g. the \"McAfee Consumer Product Removal tool\"), "
+              "restart, and Microsoft Defender turns itself on again.")
+XPROTECT_UPDATE = N_("Open the Apple menu > System Settings > General > Software Update > "
+                     "Automatic updates (the (i) button on macOS 13 and 14) and switch on "
+                     "\"Install Security Responses and system files\"; then click \"Update "
+                     "Now\" if an update is offered, and restart.")
+CLAMAV_INSTALL = N_("Install ClamAV and its updater: on Debian, Ubuntu or Linux Mint run \"sudo "
+                    "apt install clamav clamav-freshclam\", on Fedora \"sudo dnf install clamav "
+                    "clamav-update\"; then run \"sudo freshclam\".")
+CLAMAV_UPDATE = N_("Update the ClamAV signatures: run \"sudo freshclam\" (stop the updater first "
+                   "with \"sudo systemctl stop clamav-freshclam\" if it says the log is locked), "
+                   "then \"sudo systemctl enable --now clamav-freshclam\" so they stay current.")
+
+
+class Antivirus(Check):
+    """An antivirus is on and its signatures are up to date (Article 5(6): ウイルス対策ソフト
+    (有償ソフト相当) をインストールし、パターンファイルを最新の状態にしておくこと).
+
+    Windows: a product registered in Security Center that is on with up-to-date signatures (a
+    product registered twice counts once, and an "off" leftover of an uninstalled product does
+    not matter when another is on), or Microsoft Defender in normal mode with real-time
+    protection on and signatures younger than the policy limit. Defender in passive mode never
+    counts as the protection. Windows Server has no Security Center: Defender alone decides.
+    macOS: XProtect's signatures are younger than the policy limit. Linux: the ClamAV database is
+    younger than the limit. A known third-party product that runs but whose signature date cannot
+    be read gives a warning, never a pass.
+    Fix: switch real-time protection on, update the signatures (Windows Security > Protection
+    updates; Software Update on a Mac; freshclam on Linux), or install an antivirus.
+    """
+
+    id = "security.antivirus"
+    article = "5(6)"
+    required = True
+    title = N_("Antivirus")
+    timeout_s = 20.0
+
+    def run(self, ctx: Context) -> Result:
+        state = ctx.system.antivirus()
+        knobs = ctx.policy.section("security.antivirus")
+        now = ctx.system.now()
+        running = running_matches(ctx.system.process_names(), signatures(knobs["products"]))
+        platform = ctx.system.platform
+        if platform is Platform.WINDOWS:
+            return self._windows(state, knobs, now, running)
+        limit = knobs["xprotect_max_age_days" if platform is Platform.MACOS
+                     else "max_signature_age_days"]
+        return self._signatures(state, platform, limit, now, running)
+
+    # -- Windows -------------------------------------------------------------------------------
+
+    def _windows(self, state: AntivirusState, knobs: Mapping[str, Any], now: datetime,
+                 running: list[str]) -> Result:
+        limit = int(knobs["max_signature_age_days"])
+        registered = state.registered
+        defender = state.defender
+        evidence: dict[str, object] = {
+            "security_center": None if registered is None else [
+                f"{p.name}: {_describe(p.enabled, p.up_to_date, p.instances)}"
+                for p in registered],
+            "defender_mode": None if defender is None else defender.running_mode,
+            "defender_real_time": None if defender is None else defender.real_time,
+            "defender_signature_age_days": None if defender is None else defender.age_days(now),
+            "unreadable": list(state.unreadable),
+        }
+        if running:
+            evidence["running_products"] = running
+        third = [p for p in registered or () if p.enabled and not p.microsoft
+                 and not _is_defender(p.name)]
+        current = [p.name for p in third if p.up_to_date]
+        if current:
+            return self.passed(N_("{products} is on and its signatures are up to date"),
+                               evidence=evidence, products=current)
+        if defender is not None and defender.protecting:
+            return self._defender_on(defender, registered, now, limit, evidence)
+        if third:  # on, but every one out of date
+            names = [p.name for p in third]
+            return self.fail(N_("{products} is on but its signatures are out of date"),
+                             fix=[Message.of(THIRD_PARTY_UPDATE, products=names)],
+                             evidence=evidence, products=names)
+        return self._nothing_on(state, running, evidence)
+
+    def _defender_on(self, defender: Defender, registered: tuple[RegisteredProduct, ...] | None,
+                     now: datetime, limit: int, evidence: dict[str, object]) -> Result:
+        age = defender.age_days(now)
+        if age is None:
+            ms_current = any(p.enabled and p.up_to_date for p in registered or ()
+                             if p.microsoft or _is_defender(p.name))
+            if ms_current:
+                return self.passed(N_("Microsoft Defender is on and Windows Security says its "
+                                      "signatures are up to date"), evidence=evidence)
+            return self.warn(N_("Microsoft Defender is on, but the date of its signatures "
+                                "could not be read"), evidence=evidence, fix=[DEFENDER_UPDATE])
+        if age > limit:
+            return self.fail(
+                N_("Microsoft Defender's signatures are {days} days old (at most {limit} "
+                   "allowed)"), fix=[DEFENDER_UPDATE], evidence=evidence, days=age, limit=limit)
+        return self.passed(N_("Microsoft Defender is on; its signatures are {days} days old"),
+                           evidence=evidence, days=age)
+
+    def _nothing_on(self, state: AntivirusState, running: list[str],
+                    evidence: dict[str, object]) -> Result:
+        """Neither a third-party product nor Defender is known to protect."""
+        registered, defender = state.registered, state.defender
+        if registered is None and defender is None:
+            if running:
+                return self._unverifiable(running, evidence)
+            return self.error(N_("Could not read the antivirus status from Windows"),
+                              fix=[RETRY, DEFENDER_ON], evidence=evidence)
+        if defender is None and registered is not None:
+            ms_on = [p for p in registered if p.enabled and (p.microsoft
+                                                                 or _is_defender(p.name))]
+            if ms_on and ms_on[0].up_to_date:
+                return self.passed(N_("Microsoft Defender is on and Windows Security says its "
+                                      "signatures are up to date"), evidence=evidence)
+            if ms_on:
+                return self.fail(N_("Microsoft Defender is on but its signatures are out of "
+                                    "date"), fix=[DEFENDER_UPDATE], evidence=evidence)
+        if running:
+            return self._unverifiable(running, evidence)
+        off = [p.name for p in registered or () if not p.enabled and not p.microsoft
+               and not _is_defender(p.name)]
+        if defender is not None and defender.passive:
+            fix: list[str | Message] = [DEFENDER_ON]
+            if off:
+                fix.append(Message.of(LEFTOVER, products=off))
+            return self.fail(N_("Microsoft Defender is in passive mode ({mode}) and no other "
+                                "antivirus is on"), fix=fix, evidence=evidence,
+                             mode=defender.running_mode)
+        if off:
+            return self.fail(N_("No antivirus is on: {products} is registered but off"),
+                             fix=[DEFENDER_ON, Message.of(LEFTOVER, products=off)],
+                             evidence=evidence, products=off)
+        return self.fail(N_("No antivirus is on"), fix=[DEFENDER_ON], evidence=evidence)
+
+    def _unverifiable(self, running: list[str], evidence: dict[str, object]) -> Result:
+        return self.warn(
+            N_("{products} is running, but precheck cannot read whether its signatures are up "
+               "to date"), evidence=evidence, products=running,
+            fix=[Message.of(THIRD_PARTY_UPDATE, products=running),
+                 N_("Show the Hello Work staff the product's status screen with the date of its "
+                    "last update.")])
+
+    # -- macOS and Linux -------------------------------------------------------------------------
+
+    def _signatures(self, state: AntivirusState, platform: Platform, limit: int, now: datetime,
+                    running: list[str]) -> Result:
+        dated = [s for s in state.signatures if s.updated is not None]
+        newest: SignatureSet | None = max(dated, key=lambda s: s.updated or now, default=None)
+        update = XPROTECT_UPDATE if platform is Platform.MACOS else CLAMAV_UPDATE
+        evidence: dict[str, object] = {
+            "signatures": [f"{s.name} {s.version or ''} {s.path}: {s.age_days(now)} days".strip()
+                           for s in state.signatures],
+            "unreadable": list(state.unreadable),
+        }
+        if running:
+            evidence["running_products"] = running
+        if newest is not None:
+            age = newest.age_days(now) or 0
+            name = newest.name if newest.version is None else f"{newest.name} {newest.version}"
+            if age <= limit:
+                return self.passed(N_("{name} signatures are {days} days old"),
+                                   evidence=evidence, name=name, days=age)
+            if running and running != ["ClamAV"]:
+                return self._unverifiable(running, evidence)
+            return self.fail(N_("{name} signatures are {days} days old (at most {limit} "
+                                "allowed)"), fix=[update], evidence=evidence, name=name,
+                             days=age, limit=limit)
+        if running:
+            return self._unverifiable(running, evidence)
+        if state.unreadable:
+            return self.error(N_("Could not read the antivirus signatures ({sources})"),
+                              fix=[RETRY, update], evidence=evidence,
+                              sources=tuple(state.unreadable))
+        if platform is Platform.MACOS:
+            return self.error(N_("XProtect, the antivirus built into macOS, was not found"),
+                              fix=[update, RETRY], evidence=evidence)
+        return self.fail(N_("No antivirus found"), fix=[CLAMAV_INSTALL], evidence=evidence)
+
+
+def _is_defender(name: str) -> bool:
+    folded = name.casefold()
+    return "windows defender" in folded or "microsoft defender" in folded
+
+
+def _describe(enabled: bool, up_to_date: bool, instances: int) -> str:
+    text = ("on" if enabled else "off") + (", up to date" if up_to_date else ", out of date")
+    return text + (f" ({instances} entries)" if instances > 1 else "")
