@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from precheck.probes.antivirus import AntivirusState
     from precheck.probes.devices import Camera, Microphone, Speaker
     from precheck.probes.firewall import FirewallState, Listener
+    from precheck.probes.patches import PatchState
     from precheck.probes.software import Inventory
 
 #: A probe's answer: anything that survives a JSON round trip unchanged.
@@ -257,6 +258,12 @@ class System:
         from precheck.probes import firewall
 
         return firewall.firewall(self)
+
+    def patches(self) -> PatchState:
+        """Installed and pending updates, and whether a restart is waiting."""
+        from precheck.probes import patches
+
+        return patches.patches(self)
 
     def listening(self) -> tuple[Listener, ...] | None:
         """TCP ports open to the network (not loopback); None when the OS would not say."""

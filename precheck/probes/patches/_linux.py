@@ -1,0 +1,128 @@
+"""Linux: security updates not yet installed (apt or dnf) and a pending restart.
+
+* apt (Debian, Ubuntu, Linux Mint): ``LC_ALL=C apt-get -s dist-upgrade`` simulates the upgrade
+  without root. Each ``Inst NAME [OLD] (NEW ORIGIN, ORIGIN [ARCH])`` line is an update; it is a
+  security update when one of its origins is a ``*-security`` suite
+  (``Debian-Security:12/oldstable-security``, ``Ubuntu:24.04/noble-security``,
+  ``UbuntuESM:jammy-infra-security``). The simulation uses the package lists of the last
+  ``apt update`` (which needs root), so their age is read too (the newest file in
+  ``/var/lib/apt/lists``): old lists understate what is pending.
+* dnf (Fedora, RHEL, Rocky, AlmaLinux): ``LC_ALL=C dnf -q updateinfo list --security``; each
+  advisory line (``FEDORA-2021-83fdddca0f Moderate/Sec.  curl-7.76.1-7.fc34.x86_64``, dnf5:
+  a ``security`` type column) names a package with a pending security fix.
+* restart: ``/var/run/reboot-required`` (written by Debian and Ubuntu packages that need one,
+  with update-notifier-common or needrestart installed); on dnf systems ``needs-restarting -r``
+  (exit status 1: a restart is needed).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from precheck.errors import ProbeError
+from precheck.probes.patches import PatchState
+from precheck.system import JSON
+
+if TYPE_CHECKING:
+    from precheck.system import System
+
+C_LOCALE = {"LC_ALL": "C"}
+APT = ["apt-get", "-s", "dist-upgrade"]
+DNF = ["dnf", "-q", "updateinfo", "list", "--security"]
+NEEDS_RESTARTING = ["needs-restarting", "-r"]
+APT_LISTS = "/var/lib/apt/lists"
+LISTS_PROBE = f"mtime:{APT_LISTS}"
+_INST = re.compile(r"^Inst (\S+)(?: \[[^\]]*\])? \((\S+) (.*?)(?: \[[^\]]*\])?\)")
+_ADVISORY = re.compile(r"^\S+\s+\S+/Sec\.\s+(\S+)")  # dnf4: ID Severity/Sec. PACKAGE
+_ADVISORY5 = re.compile(r"^\S+\s+security\s+\S+\s+(\S+)")  # dnf5: ID security SEVERITY PACKAGE
+
+
+def parse_apt_simulation(text: str) -> tuple[tuple[str, ...], int]:
+    """(packages with a security update, number of other updates) from ``apt-get -s``."""
+    security: list[str] = []
+    other = 0
+    for line in text.splitlines():
+        match = _INST.match(line)
+        if match is None:
+            continue
+        origins = [o.strip() for o in match.group(3).split(",")]
+        if any(o.rpartition("/")[2].endswith("-security") for o in origins):
+            security.append(match.group(1))
+        else:
+            other += 1
+    return tuple(security), other
+
+
+def parse_dnf_security(text: str) -> tuple[str, ...]:
+    """Packages named by security advisories in ``dnf updateinfo list --security``."""
+    found: list[str] = []
+    for line in text.splitlines():
+        match = _ADVISORY.match(line.strip()) or _ADVISORY5.match(line.strip())
+        if match and match.group(1) not in found:
+            found.append(match.group(1))
+    return tuple(found)
+
+
+def _lists_mtime() -> JSON:
+    folder = Path(APT_LISTS)
+    try:
+        stamps = [p.stat().st_mtime for p in folder.iterdir()
+                  if p.name.endswith(("Release", "InRelease"))]
+    except FileNotFoundError as exc:
+        raise ProbeError(LISTS_PROBE, "missing", f"{APT_LISTS} does not exist") from exc
+    if not stamps:
+        raise ProbeError(LISTS_PROBE, "missing", "apt has never downloaded package lists")
+    return datetime.fromtimestamp(max(stamps), UTC).isoformat()
+
+
+def _apt(system: System) -> PatchState | None:
+    try:
+        done = system.command(APT, env=C_LOCALE, timeout=60.0)
+    except ProbeError as exc:
+        if exc.kind == "not_found":
+            return None
+        return PatchState(source="apt", unreadable=(("apt", "error"),))
+    if not done.ok:
+        return PatchState(source="apt", unreadable=(("apt", "error"),))
+    security, other = parse_apt_simulation(done.stdout)
+    age: int | None = None
+    try:
+        stamp = datetime.fromisoformat(str(system.probe(LISTS_PROBE, _lists_mtime)))
+        age = max(0, (system.now() - stamp).days)
+    except ProbeError:
+        age = None
+    reboot = system.read_text("/var/run/reboot-required") is not None
+    return PatchState(source="apt", pending_security=security, pending_other=other,
+                      reboot_required=reboot, lists_age_days=age)
+
+
+def _dnf(system: System) -> PatchState | None:
+    try:
+        done = system.command(DNF, env=C_LOCALE, timeout=90.0)
+    except ProbeError as exc:
+        if exc.kind == "not_found":
+            return None
+        return PatchState(source="dnf", unreadable=(("dnf", "error"),))
+    if not done.ok:
+        return PatchState(source="dnf", unreadable=(("dnf", "error"),))
+    reboot: bool | None
+    try:
+        restart = system.command(NEEDS_RESTARTING, env=C_LOCALE)
+        reboot = {0: False, 1: True}.get(restart.returncode)
+    except ProbeError:
+        reboot = None
+    if system.read_text("/var/run/reboot-required") is not None:
+        reboot = True
+    return PatchState(source="dnf", pending_security=parse_dnf_security(done.stdout),
+                      reboot_required=reboot)
+
+
+def patches(system: System) -> PatchState:
+    for manager in (_apt, _dnf):
+        state = manager(system)
+        if state is not None:
+            return state
+    return PatchState(unreadable=(("package manager", "error"),))
