@@ -4,7 +4,13 @@
 from __future__ import annotations
 
 from precheck.api import Check, Context, Platform, Result
-from precheck.probes.software import installed_matches, running_matches, signatures
+from precheck.errors import ProbeError, ProbeMissing
+from precheck.probes.software import (
+    PROCESS_NAMES,
+    installed_matches,
+    running_matches,
+    signatures,
+)
 from precheck.result import N_, Message
 
 #: Where the inventory came from, as evidence (kinds only: never the programs themselves).
@@ -89,3 +95,60 @@ class FileSharing(Check):
                                        "APP` or `sudo snap remove PACKAGE`."), products=found))
         steps.append(N_("Then run precheck again."))
         return steps
+
+
+QUIT_RECORDER = N_("Quit {products} before the consultation: stop any recording, then choose "
+                   "Exit or Quit in its menu (on Windows also check the icons at the right of "
+                   "the taskbar; on a Mac, the icons at the top right of the screen).")
+NO_RECORDING = N_("Do not record the consultation in any other way either: no screen "
+                  "recording, no sound recording, no phone or camera pointed at the screen.")
+
+
+class Recording(Check):
+    """No screen or sound recording program is running (Article 12(2): オンライン職業相談等の
+    録画・録音はその方法を問わず禁止).
+
+    The consultation may not be recorded by any means. The names of the programs running now are
+    matched exactly against the policy's list of recording programs (OBS Studio, Bandicam,
+    ShareX, Camtasia, Audacity, SimpleScreenRecorder, Kazam, ...). Parts of Windows or of the
+    graphics driver that run all the time (Xbox Game Bar, NVIDIA and AMD overlays) and players
+    whose recording cannot be told (QuickTime Player) are not flagged. Advisory: a running
+    recorder gives a warning naming the product only.
+    Fix: quit the recording program before the consultation (its Exit or Quit menu; on Windows
+    also the icons at the right of the taskbar), and do not record the consultation in any way.
+    """
+
+    id = "software.recording"
+    article = "12(2)"
+    required = False
+    title = N_("No recording software running")
+
+    def run(self, ctx: Context) -> Result:
+        products = signatures(ctx.policy.section("software.recording")["products"])
+        try:
+            names = ctx.system.process_names()
+        except ProbeMissing:
+            raise
+        except ProbeError as exc:
+            return self._unreadable({"probe": exc.probe, "reason": exc.kind})
+        if not names:  # a live system always runs something: an empty list is no answer
+            return self._unreadable({"probe": PROCESS_NAMES, "reason": "empty"})
+        running = running_matches(names, products)
+        if running:
+            return self.warn(
+                N_("Recording software is running: {products}. Recording the consultation "
+                   "(video or sound) is forbidden by Article 12(2) of the terms"),
+                products=running, evidence={"products": running},
+                fix=[Message.of(QUIT_RECORDER, products=running), NO_RECORDING,
+                     N_("Then run precheck again.")],
+            )
+        return self.passed(N_("No recording software is running ({count} programs checked)"),
+                           count=len(names))
+
+
+    def _unreadable(self, evidence: dict[str, object]) -> Result:
+        return self.error(
+            N_("Could not read the list of running programs"), evidence=evidence,
+            fix=[N_("Run precheck again as the user who uses this computer. If it still "
+                    "fails, send the diagnostic bundle to the Hello Work staff.")],
+        )
