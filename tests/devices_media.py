@@ -7,6 +7,7 @@ it fails: CI installs the tools (.ci/run's need_apt line).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -100,28 +101,52 @@ def read_wav(path: Path) -> tuple[Any, int]:
 
 
 @pytest.fixture(scope="session")
-def null_sink() -> Iterator[str]:
+def null_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A PulseAudio null sink as the default output, its monitor as the default input.
 
-    Starts the PulseAudio daemon when none runs (and stops it afterwards); unloads the module.
+    The sound server is this session's own (its socket in a private runtime folder, named by
+    PULSE_RUNTIME_PATH for this process and its children): test sessions running at the same time
+    on one machine, or the desktop's own server, never hear each other's sounds.
     """
     need("pulseaudio", "pactl", "paplay")
-    started = subprocess.run(["pactl", "info"], capture_output=True, check=False,
-                             timeout=10).returncode != 0
-    if started:
-        run("pulseaudio", "--start", "--exit-idle-time=-1")
-    module = subprocess.run(
-        ["pactl", "load-module", "module-null-sink", "sink_name=precheck_test"],
-        capture_output=True, text=True, check=True, timeout=10).stdout.strip()
-    try:
+    with private_pulseaudio(tmp_path_factory.mktemp("pulse")):
+        run("pactl", "load-module", "module-null-sink", "sink_name=precheck_test")
         run("pactl", "set-default-sink", "precheck_test")
         run("pactl", "set-default-source", "precheck_test.monitor")
         refresh_portaudio()
         yield "precheck_test"
+    refresh_portaudio_later()
+
+
+def pulse_environment(folder: Path) -> dict[str, str]:
+    """Variables that point PulseAudio clients (and the daemon) at a private server in ``folder``.
+
+    Clients never start a server of their own (autospawn off), so a stopped server stays stopped.
+    """
+    config = folder / "client.conf"
+    config.write_text("autospawn = no\n", encoding="utf-8")
+    return {"PULSE_RUNTIME_PATH": str(folder), "PULSE_CLIENTCONFIG": str(config)}
+
+
+@contextlib.contextmanager
+def private_pulseaudio(folder: Path) -> Iterator[dict[str, str]]:
+    """Start a PulseAudio server of our own in ``folder``; this process's clients use it.
+
+    Yields the environment variables for child processes; stops the server afterwards.
+    """
+    variables = pulse_environment(folder)
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        run("pulseaudio", "--start", "--exit-idle-time=-1")
+        yield variables
     finally:
-        subprocess.run(["pactl", "unload-module", module], check=False, timeout=10)
-        if started:
-            subprocess.run(["pulseaudio", "--kill"], check=False, timeout=10)
+        subprocess.run(["pulseaudio", "--kill"], check=False, timeout=10, capture_output=True)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def refresh_portaudio() -> None:
@@ -137,3 +162,9 @@ def refresh_portaudio() -> None:
     if sd is not None:
         sd._terminate()
         sd._initialize()
+
+
+def refresh_portaudio_later() -> None:
+    """After the private server stops, PortAudio must forget its devices too."""
+    with contextlib.suppress(Exception):
+        refresh_portaudio()

@@ -5,6 +5,10 @@ thread with a deadline (:func:`bounded`): a hang becomes ``ProbeError(kind="time
 run goes on. Each worker releases its device in ``finally``, so the video app can use it next.
 Answers are JSON summaries (frame statistics, audio levels): never pictures, sound or device
 names. The preview and the level meter at the end feed the TUI's live views without blocking.
+
+While a device is in use, the drivers' own console messages (PortAudio, ALSA, OpenCV) are kept
+off the screen by :func:`.quiet.native_stderr_filtered`; OpenCV's log level is set to errors only
+(its lower levels can go to standard output, which ``--json`` must keep clean).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from precheck.errors import ProbeError
 from precheck.probes.devices.analysis import FrameStatistics, audio_levels, dbfs, luma, shrink
+from precheck.probes.devices.quiet import native_stderr_filtered
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,12 +48,15 @@ def bounded(name: str, seconds: float, work: Callable[[], T]) -> T:
         except BaseException as exc:  # noqa: BLE001 - handed over to the waiting caller
             answers.put((False, exc))
 
-    threading.Thread(target=run, name=f"probe {name}", daemon=True).start()
-    try:
-        ok, value = answers.get(timeout=seconds)
-    except queue.Empty:
-        raise ProbeError(name, "timeout", f"the device gave no answer within {seconds:g} s"
-                         ) from None
+    # The window covers the worker's whole life unless it hangs: then it closes at the deadline,
+    # so later output of this process is never held back by a stuck driver.
+    with native_stderr_filtered():
+        threading.Thread(target=run, name=f"probe {name}", daemon=True).start()
+        try:
+            ok, value = answers.get(timeout=seconds)
+        except queue.Empty:
+            raise ProbeError(name, "timeout", f"the device gave no answer within {seconds:g} s"
+                             ) from None
     if not ok:
         assert isinstance(value, BaseException)  # noqa: S101 - the queue's contract
         raise value
@@ -155,19 +163,27 @@ class MicrophoneMeter:
         self._stream: Any = None
         self._window = 1
         self._sum, self._count, self._max = 0.0, 0, 0.0
+        self._quiet: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
 
     def __enter__(self) -> Self:
-        sd = _sounddevice("sounddevice:meter")
-        info = _default_device(sd, "input")
-        if info is None:
-            raise ProbeError("sounddevice:meter", "not_found", "no microphone is connected")
-        rate = int(info.get("default_samplerate") or 48000)
-        self._window = max(1, int(rate * self.block_s))
-        # Blocks of the host's own size (blocksize=0): a fixed large block starves the callback
-        # on ALSA's PulseAudio plugin (one call a second measured here); levels are pooled.
-        self._stream = sd.InputStream(samplerate=rate, channels=1, dtype="float32",
-                                      blocksize=0, callback=self._on_block)
-        self._stream.start()
+        self._quiet = native_stderr_filtered()
+        self._quiet.__enter__()
+        try:
+            sd = _sounddevice("sounddevice:meter")
+            info = _default_device(sd, "input")
+            if info is None:
+                raise ProbeError("sounddevice:meter", "not_found", "no microphone is connected")
+            rate = int(info.get("default_samplerate") or 48000)
+            self._window = max(1, int(rate * self.block_s))
+            # Blocks of the host's own size (blocksize=0): a fixed large block starves the
+            # callback on ALSA's PulseAudio plugin (one call a second measured here); levels are
+            # pooled.
+            self._stream = sd.InputStream(samplerate=rate, channels=1, dtype="float32",
+                                          blocksize=0, callback=self._on_block)
+            self._stream.start()
+        except BaseException:
+            self._quiet.__exit__(None, None, None)
+            raise
         return self
 
     def _on_block(self, data: NDArray[np.float32], frames: int, when: object,
@@ -190,13 +206,25 @@ class MicrophoneMeter:
         return self._peak
 
     def __exit__(self, *exc: object) -> None:
-        if self._stream is not None:
-            self._stream.stop()
-            self._stream.close()
-            self._stream = None
+        try:
+            if self._stream is not None:
+                self._stream.stop()
+                self._stream.close()
+                self._stream = None
+        finally:
+            self._quiet.__exit__(None, None, None)
 
 
 # -- camera -------------------------------------------------------------------------------------
+
+def _cv2() -> Any:
+    """OpenCV, logging errors only: its warnings are driver talk, and INFO goes to stdout."""
+    import cv2
+
+    with contextlib.suppress(AttributeError):  # builds without the utils.logging module
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    return cv2
+
 
 def capture_frames(source: int | str, api: int, *, frames: int = 30, warmup: int = 5,
                    seconds: float = 4.0, size: tuple[int, int] | None = (1280, 720)) -> JSON:
@@ -206,8 +234,7 @@ def capture_frames(source: int | str, api: int, *, frames: int = 30, warmup: int
     ``seconds``. The capture is released before returning. Answer: whether it opened, the size
     and frame rate it delivers, how many reads failed, and one :class:`FrameStat` per frame.
     """
-    import cv2
-
+    cv2 = _cv2()
     started = time.monotonic()
     capture = cv2.VideoCapture(source, api)
     try:
@@ -263,14 +290,17 @@ class CameraPreview:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="camera preview", daemon=True)
         self.failed: str | None = None
+        self._quiet = native_stderr_filtered()
 
     def __enter__(self) -> Self:
+        self._quiet.__enter__()
         self._thread.start()
         return self
 
     def _run(self) -> None:
-        import cv2
         import numpy as np
+
+        cv2 = _cv2()
 
         capture = cv2.VideoCapture(self.source, self.api)
         try:
@@ -304,8 +334,12 @@ class CameraPreview:
         return self._frames
 
     def stop(self) -> None:
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._thread.join(timeout=5.0)
+        if self._thread.ident is not None:  # it was started: the filter was entered
+            self._quiet.__exit__(None, None, None)
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
