@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from precheck.api import Check, Context, Platform, Result
 from precheck.errors import ProbeError, ProbeMissing
 from precheck.probes.software import (
     PROCESS_NAMES,
+    Inventory,
+    Signature,
     installed_matches,
     running_matches,
     signatures,
 )
+from precheck.probes.software.versions import at_least, is_transitional, parse_version, show
 from precheck.result import N_, Message
 
 #: Where the inventory came from, as evidence (kinds only: never the programs themselves).
@@ -151,4 +158,135 @@ class Recording(Check):
             N_("Could not read the list of running programs"), evidence=evidence,
             fix=[N_("Run precheck again as the user who uses this computer. If it still "
                     "fails, send the diagnostic bundle to the Hello Work staff.")],
+        )
+
+
+# -- browsers ------------------------------------------------------------------------------------
+
+UPDATE_STEPS = {
+    "chrome": N_("Open Google Chrome, click the ⋮ menu at the top right > Help > About Google "
+                 "Chrome. Chrome downloads the update; click \"Relaunch\"."),
+    "edge": N_("Open Microsoft Edge, click the … menu at the top right > Help and feedback > "
+               "About Microsoft Edge. Edge downloads the update; click \"Restart\"."),
+    "firefox": N_("Open Firefox, click the ≡ menu at the top right > Help > About Firefox. "
+                  "Firefox downloads the update; click \"Restart to update Firefox\"."),
+    "safari": N_("Open the Apple menu > System Settings > General > Software Update and install "
+                 "the Safari or macOS update that is offered, then restart."),
+    "chromium": N_("Update Chromium from where it was installed (on Linux: the software manager "
+                   "or the package manager)."),
+}
+PACKAGE_STEPS = {
+    "dpkg": N_("In a terminal run \"sudo apt update\" and then \"sudo apt full-upgrade\" "
+               "(or open Software Updater / Update Manager and install all updates)."),
+    "rpm": N_("In a terminal run \"sudo dnf upgrade --refresh\" (or install all updates in the "
+              "Software application)."),
+    "snap": N_("In a terminal run \"sudo snap refresh\", then close and reopen the browser."),
+    "flatpak": N_("In a terminal run \"flatpak update\", then close and reopen the browser."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """One browser as installed: its newest copy with a readable version."""
+
+    name: str
+    minimum: tuple[int, ...]
+    update: str
+    version: tuple[int, ...] | None
+    source: str  # where the newest copy was found
+
+    @property
+    def current(self) -> bool:
+        return self.version is not None and at_least(self.version, self.minimum)
+
+
+def _browsers(inventory: Inventory, entries: list[Mapping[str, Any]]) -> list[_Found]:
+    found: list[_Found] = []
+    for entry in entries:
+        signature = Signature.from_policy(entry)
+        minimum = parse_version(str(entry["minimum"])) or (0,)
+        copies = [p for p in inventory.programs if signature.matches_program(p)
+                  and not (p.version and is_transitional(p.version))]
+        if not copies:
+            continue
+        known = [(v, p) for p in copies if (v := parse_version(p.version)) is not None]
+        if known:
+            version, program = max(known, key=lambda pair: _padded(pair[0]))
+            found.append(_Found(signature.name, minimum, str(entry["update"]), version,
+                                program.source))
+        else:
+            found.append(_Found(signature.name, minimum, str(entry["update"]), None,
+                                copies[0].source))
+    return found
+
+
+def _padded(version: tuple[int, ...]) -> tuple[int, ...]:
+    return version + (0,) * (8 - len(version))
+
+
+def _fix_for(browser: _Found) -> str:
+    return PACKAGE_STEPS.get(browser.source) or UPDATE_STEPS[browser.update]
+
+
+class Browser(Check):
+    """The installed browsers are recent enough to get security fixes (Article 12(4): ブラウザ
+    及びソフトウェアを最新の状態にしておくこと).
+
+    The video app runs in, or next to, a browser, and an out-of-date browser misses security
+    fixes. Edge, Chrome, Firefox, Safari and Chromium are found in the shared software inventory
+    (Windows uninstall keys with their DisplayVersion; macOS bundles with their version; Linux
+    dpkg, rpm, snap and flatpak packages) and the newest copy of each is compared numerically
+    with the policy's conservative minimum (below it, the vendor surely no longer ships fixes
+    for it). Advisory: an old browser, or no browser at all, gives a warning.
+    Fix: open the browser's About page (Chrome: ⋮ > Help > About Google Chrome; Edge: … > Help
+    and feedback > About Microsoft Edge; Firefox: ≡ > Help > About Firefox) and restart it; on
+    a Mac use Software Update; on Linux update the packages (apt, dnf, snap, flatpak).
+    """
+
+    id = "software.browser"
+    article = "12(4)"
+    required = False
+    title = N_("Browser up to date")
+    timeout_s = 30.0
+
+    def run(self, ctx: Context) -> Result:
+        entries = list(ctx.policy.section("software.browser")["browsers"])
+        inventory = ctx.system.installed_software()
+        found = _browsers(inventory, entries)
+        evidence: dict[str, object] = {
+            "browsers": [f"{b.name} {show(b.version) if b.version else '?'}" for b in found],
+            "sources_read": len(inventory.read),
+            "sources_unreadable": list(inventory.unreadable),
+        }
+        old = [b for b in found if b.version is not None and not b.current]
+        if old:
+            return self.warn(
+                N_("Out-of-date browser: {browsers}. Update it before the consultation"),
+                browsers=[Message.of(N_("{name} {version} (needs {minimum} or newer)"),
+                                     name=b.name, version=show(b.version or ()),
+                                     minimum=show(b.minimum)) for b in old],
+                evidence=evidence,
+                fix=[*dict.fromkeys(_fix_for(b) for b in old), N_("Then run precheck again.")],
+            )
+        current = [b for b in found if b.current]
+        if current:
+            return self.passed(N_("Browsers up to date: {browsers}"), evidence=evidence,
+                               browsers=[f"{b.name} {show(b.version or ())}" for b in current])
+        if found:  # found, but no version could be read
+            names = [b.name for b in found]
+            return self.warn(N_("Could not read the version of {browsers}"), browsers=names,
+                             evidence=evidence,
+                             fix=[*dict.fromkeys(_fix_for(b) for b in found),
+                                  N_("Then run precheck again.")])
+        if not inventory.read:
+            return self.error(
+                N_("Could not read the list of installed programs"), evidence=evidence,
+                fix=[N_("Run precheck again as the user who uses this computer. If it still "
+                        "fails, send the diagnostic bundle to the Hello Work staff.")],
+            )
+        return self.warn(
+            N_("No web browser was found; the video app may need one"), evidence=evidence,
+            fix=[N_("Install an up-to-date browser: Microsoft Edge (microsoft.com/edge) or "
+                    "Google Chrome (google.com/chrome) on Windows and Mac; on Linux Firefox or "
+                    "Chromium from the software manager. Then run precheck again.")],
         )
