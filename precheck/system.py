@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from precheck.probes.firewall import FirewallState, Listener
     from precheck.probes.patches import PatchState
     from precheck.probes.software import Inventory
+    from precheck.probes.threats import ThreatState
 
 #: A probe's answer: anything that survives a JSON round trip unchanged.
 JSON: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
@@ -277,6 +278,12 @@ class System:
         from precheck.probes import antivirus
 
         return antivirus.antivirus(self)
+
+    def threats(self) -> ThreatState:
+        """Threats the antivirus detected and whether each is dealt with (Defender only)."""
+        from precheck.probes import threats
+
+        return threats.threats(self)
 
     def installed_software(self) -> Inventory:
         from precheck.probes import software
