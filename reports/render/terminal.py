@@ -10,9 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from precheck.i18n import Translator
@@ -75,13 +78,82 @@ def _check(check: Mapping[str, Any], lang: str,
     heading.append(text_of(check.get("title"), lang), style="bold")
     if blocks(check):
         heading.append(f"  [{translate(BLOCKS_BOOKING)}]", style="bold red")
-    details = Text(translate(REQUIRED if check.get("required") else ADVISORY)
-                   + " · " + article_label(check.get("article"), translate), style="dim")
-    details.append("\n")
-    details.append(text_of(check.get("summary"), lang))
+    fold = lang == "ja"
+    lines: list[RenderableType] = [
+        Text(translate(REQUIRED if check.get("required") else ADVISORY)
+             + " · " + article_label(check.get("article"), translate), style="dim"),
+        _paragraph(text_of(check.get("summary"), lang), fold=fold),
+    ]
     steps = [text_of(step, lang) for step in check.get("fix") or ()]
     if steps and status != "pass":
-        details.append("\n" + translate(HOW_TO_FIX), style="bold")
+        lines.append(Text(translate(HOW_TO_FIX), style="bold"))
+        numbered = Table.grid(padding=(0, 1, 0, 0))
+        numbered.add_column(no_wrap=True)  # the step numbers, with the steps hanging beside them
+        numbered.add_column()
         for number, step in enumerate(steps, start=1):
-            details.append(f"\n{number}. {step}")
-    return [Text(""), heading, Padding(details, (0, 0, 0, 4))]
+            numbered.add_row(f"{number}.", _paragraph(step, fold=fold))
+        lines.append(numbered)
+    return [Text(""), heading, Padding(Group(*lines), (0, 0, 0, 4))]
+
+
+def _paragraph(text: str, *, fold: bool) -> RenderableType:
+    return Folded(text) if fold else Text(text)
+
+
+#: Characters a Japanese line must not start with (the basic kinsoku rule).
+_NO_LINE_START = frozenset("、。，．・：；？！）」』】〕〉》ー…"
+                           "ぁぃぅぇぉっゃゅょァィゥェォッャュョ")
+
+#: Characters a Japanese line must not end with (opening brackets).
+_NO_LINE_END = frozenset("（「『【〔〈《")
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char in "-_.:/\\")
+
+
+class Folded:
+    """Japanese text broken at the width between any two characters, as Japanese is set.
+
+    Japanese has no spaces between words, so wrapping at spaces makes a whole sentence jump to
+    the next line after a short Latin word. Closing punctuation never starts a line: the
+    character before it moves down with it.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def lines(self, width: int) -> list[str]:
+        width = max(width, 2)
+        lines: list[str] = []
+        for paragraph in self.text.split("\n"):
+            line = ""
+            for char in paragraph:
+                if cell_len(line + char) > width:
+                    carry = ""
+                    if char in _NO_LINE_START and len(line) > 1:
+                        line, carry = line[:-1], line[-1]
+                    elif _latin(char) and line and _latin(line[-1]):
+                        # Never split a Latin word ("Debian", "LTS"): move it down whole.
+                        start = len(line)
+                        while start > 0 and _latin(line[start - 1]):
+                            start -= 1
+                        if start > 0 and len(line) - start < width // 2:
+                            line, carry = line[:start], line[start:]
+                    while len(line) > 1 and line[-1] in _NO_LINE_END:
+                        line, carry = line[:-1], line[-1] + carry
+                    lines.append(line.rstrip())
+                    line = carry.lstrip() if carry else ""
+                    if not line and char == " ":
+                        continue
+                line += char
+            lines.append(line)
+        return lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines(options.max_width):
+            yield Text(line)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        longest = max((cell_len(p) for p in self.text.split("\n")), default=0)
+        return Measurement(min(4, longest), longest)
