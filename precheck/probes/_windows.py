@@ -71,25 +71,47 @@ def _plain(value: Any) -> JSON:
 if sys.platform == "win32":
     import winreg
 
-    def read_registry(name: str, root: str, key: str) -> JSON:
-        hive = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[root]
+    _HIVES = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}
+    #: Read the 64-bit view, also from a 32-bit Python (WOW6432Node is then named explicitly).
+    KEY_ACCESS = winreg.KEY_READ | winreg.KEY_WOW64_64KEY
+
+    def open_key(name: str, root: str, key: str) -> winreg.HKEYType | None:
+        """A registry key (``root`` is HKLM or HKCU) opened for reading; None when absent."""
         try:
-            handle = winreg.OpenKey(hive, key)
+            return winreg.OpenKey(_HIVES[root], key, 0, KEY_ACCESS)
         except FileNotFoundError:
             return None
         except PermissionError as exc:
             raise ProbeError(name, "denied", "not allowed to read this registry key") from exc
+
+    def key_values(handle: winreg.HKEYType,
+                   wanted: tuple[str, ...] | None = None) -> dict[str, JSON]:
+        """The values of an open key, or only the ``wanted`` ones that exist."""
         values: dict[str, JSON] = {}
-        with handle:
-            index = 0
-            while True:
+        if wanted is not None:
+            for value_name in wanted:
                 try:
-                    value_name, data, _kind = winreg.EnumValue(handle, index)
+                    data, _kind = winreg.QueryValueEx(handle, value_name)
                 except OSError:
-                    break
+                    continue
                 values[value_name] = _plain(data)
-                index += 1
+            return values
+        index = 0
+        while True:
+            try:
+                value_name, data, _kind = winreg.EnumValue(handle, index)
+            except OSError:
+                break
+            values[value_name] = _plain(data)
+            index += 1
         return values
+
+    def read_registry(name: str, root: str, key: str) -> JSON:
+        handle = open_key(name, root, key)
+        if handle is None:
+            return None
+        with handle:
+            return key_values(handle)
 
     def query_wmi(name: str, namespace: str, cls: str) -> JSON:
         import pythoncom  # type: ignore[import-untyped]  # pywin32 ships no type information

@@ -165,18 +165,12 @@ def _files_in(path: str, suffix: str) -> list[str]:
 if sys.platform == "win32":
     import winreg
 
-    from precheck.probes._windows import _plain
+    from precheck.probes._windows import KEY_ACCESS, key_values, open_key
 
     def _read_subkeys(name: str, root: str, key: str) -> JSON:
-        hive = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[root]
-        # The 64-bit view, also from a 32-bit Python: WOW6432Node is then named explicitly.
-        access = winreg.KEY_READ | winreg.KEY_WOW64_64KEY
-        try:
-            handle = winreg.OpenKey(hive, key, 0, access)
-        except FileNotFoundError:
+        handle = open_key(name, root, key)
+        if handle is None:
             return None
-        except PermissionError as exc:
-            raise ProbeError(name, "denied", "not allowed to read this registry key") from exc
         result: dict[str, JSON] = {}
         with handle:
             index = 0
@@ -187,21 +181,11 @@ if sys.platform == "win32":
                     break
                 index += 1
                 try:
-                    with winreg.OpenKey(handle, sub, 0, access) as child:
-                        result[sub] = _values(child)
+                    with winreg.OpenKey(handle, sub, 0, KEY_ACCESS) as child:
+                        result[sub] = key_values(child, KEPT_VALUES)
                 except OSError:
                     continue  # a key removed meanwhile, or one we may not read
         return result
-
-    def _values(handle: winreg.HKEYType) -> dict[str, JSON]:
-        values: dict[str, JSON] = {}
-        for wanted in KEPT_VALUES:
-            try:
-                data, _kind = winreg.QueryValueEx(handle, wanted)
-            except OSError:
-                continue
-            values[wanted] = _plain(data)
-        return values
 
 else:
 
