@@ -234,10 +234,11 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     evaluation = evaluate(catalog, policy, replayed)
     outcomes = evaluation.run()
     document = signed_report(evaluation, args.challenge)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if args.report:
-        _write_text(args.report, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        _write_text(args.report, text, tr)
     if args.json:
-        env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        env.stdout.write(text)
     else:
         _print_rich(env, _terminal(document, tr.language))
         if args.report:
@@ -254,7 +255,7 @@ def _list(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
             "id": check.id,
             "article": check.article,
             "required": check.required,
-            "title": tr.render(_msg(check.title), check.domain, check.locale_dir),
+            "title": tr.gettext(check.title, check.domain, check.locale_dir),
             "platforms": sorted(p.value for p in check.platforms),
             "timeout_s": check.timeout_s,
         }
@@ -279,30 +280,19 @@ def _list(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
 def _collect(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
     from datetime import datetime
 
-    from precheck import bundle as bundles
     from precheck import policy as policies
     from precheck.session import evaluate
 
     catalog = _catalog(args.only, tr)
     _warn_failures(catalog, env, tr)
-    policy = policies.load(None)
-    evaluation = evaluate(catalog, policy)
+    evaluation = evaluate(catalog, policies.load(None))
     evaluation.run()
-    evaluation.os_info()  # record the facts a replayed report needs, too
-    evaluation.machine_id()
-    evaluation.created()
-    backend = evaluation.live_backend
-    if backend is None:  # evaluate() without a bundle always probes live
-        raise PrecheckError("collect needs a live system")
     output = args.output or Path(
         f"precheck-bundle-{datetime.now().astimezone():%Y%m%d-%H%M%S}.zip")
     try:
-        written = bundles.write(output, evaluation.system.platform, backend.records(),
-                                checks=catalog.ids,
-                                policy={"version": policy.version, "digest": policy.digest})
+        written = evaluation.write_bundle(output)
     except OSError as exc:
-        raise PrecheckError(tr(N_("cannot write {path}: {reason}")).format(
-            path=output, reason=exc.strerror or exc)) from exc
+        raise _cannot_write(output, exc, tr) from exc
     env.stdout.write(tr(N_("The diagnostic bundle was saved to {path}")).format(path=written)
                      + "\n")
     env.stdout.write(tr(N_("It holds this computer's raw answers (they may include its name). "
@@ -328,7 +318,7 @@ def _show(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
     if args.html:
         from reports.render.html import render_html
 
-        _write_text(args.html, render_html(document, tr.language))
+        _write_text(args.html, render_html(document, tr.language), tr)
         env.stdout.write(tr(N_("The report page was saved to {path}")).format(path=args.html)
                          + "\n")
     else:
@@ -368,12 +358,6 @@ def _verify(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitS
     return ExitStatus.OK
 
 
-def _msg(msgid: str) -> Any:
-    from precheck.result import Message
-
-    return Message.of(msgid)
-
-
 def _terminal(document: Mapping[str, Any], language: str) -> Any:
     from reports.render.terminal import render_terminal
 
@@ -386,12 +370,16 @@ def _print_rich(env: Environment, renderable: Any) -> None:
     Console(file=env.stdout, highlight=False, soft_wrap=False).print(renderable)
 
 
-def _write_text(path: Path, text: str) -> None:
+def _write_text(path: Path, text: str, tr: Translator) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        msg = f"cannot write {path}: {exc.strerror or exc}"
-        raise PrecheckError(msg) from exc
+        raise _cannot_write(path, exc, tr) from exc
+
+
+def _cannot_write(path: Path, exc: OSError, tr: Translator) -> PrecheckError:
+    return PrecheckError(tr(N_("cannot write {path}: {reason}")).format(
+        path=path, reason=exc.strerror or exc))
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Environment, Translator], ExitStatus]] = {

@@ -6,18 +6,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from precheck.api import Context
-from precheck.errors import ProbeError
+from precheck.errors import PrecheckError, ProbeError
 from precheck.probes import OsInfo
 from precheck.runner import Outcome, Runner
 from precheck.system import LiveBackend, ReplayBackend, System
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from precheck.bundle import Bundle
     from precheck.plugins import Catalog
     from precheck.policy import Policy
@@ -33,26 +34,9 @@ class Evaluation:
     bundle: Bundle | None = None
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def runner(self, on_start: Callable[[str], None] | None = None) -> Runner:
-        return Runner(self.catalog, Context(self.system, self.policy), on_start=on_start)
-
-    def run(self, on_start: Callable[[str], None] | None = None) -> list[Outcome]:
-        self.outcomes = self.runner(on_start).run()
+    def run(self) -> list[Outcome]:
+        self.outcomes = Runner(self.catalog, Context(self.system, self.policy)).run()
         return self.outcomes
-
-    def iter_run(self, on_start: Callable[[str], None] | None = None) -> Iterator[Outcome]:
-        """Yield outcomes as they finish; ``outcomes`` holds them all in catalog order after."""
-        order = {cid: i for i, cid in enumerate(self.catalog.ids)}
-        done: list[Outcome] = []
-        for outcome in self.runner(on_start).iter_results():
-            done.append(outcome)
-            yield outcome
-        self.outcomes = sorted(done, key=lambda o: order[o.meta.id])
-
-    @property
-    def live_backend(self) -> LiveBackend | None:
-        backend = self.system.backend
-        return backend if isinstance(backend, LiveBackend) else None
 
     def os_info(self) -> OsInfo:
         try:
@@ -69,6 +53,21 @@ class Evaluation:
 
     def created(self) -> datetime:
         return self.system.now()
+
+    def write_bundle(self, path: Path) -> Path:
+        """Write what this live run's probes answered, with the facts a replayed report needs."""
+        from precheck import bundle as bundles
+
+        backend = self.system.backend
+        if not isinstance(backend, LiveBackend):
+            msg = "only a run on this computer can be written as a diagnostic bundle"
+            raise PrecheckError(msg)
+        self.os_info()  # asked now so that they are recorded too
+        self.machine_id()
+        self.created()
+        return bundles.write(path, self.system.platform, backend.records(),
+                             checks=self.catalog.ids,
+                             policy={"version": self.policy.version, "digest": self.policy.digest})
 
 
 def evaluate(catalog: Catalog, policy: Policy, bundle: Bundle | None = None) -> Evaluation:

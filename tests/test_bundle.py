@@ -29,13 +29,7 @@ def collect(path: Path) -> tuple[list[Outcome], Path]:
     catalog = plugins.load()
     live = evaluate(catalog, policies.builtin())
     outcomes = live.run()
-    live.os_info()
-    live.machine_id()
-    live.created()
-    assert live.live_backend is not None
-    bundles.write(path, live.system.platform, live.live_backend.records(), checks=catalog.ids,
-                  policy={"version": live.policy.version})
-    return outcomes, path
+    return outcomes, live.write_bundle(path)
 
 
 def replay(path: Path) -> list[Outcome]:

@@ -207,3 +207,23 @@ def test_the_probe_error_kind_reaches_the_user() -> None:
     result = by_id(Runner(Catalog((Denied,), ()), context()).run())["test.denied"]
     assert result.status is Status.ERROR
     assert "not allowed" in result.summary.msgid
+
+
+def test_on_start_names_each_check_as_its_thread_starts() -> None:
+    started: list[str] = []
+    Runner(Catalog((Crashes, Quick), ()), context(), on_start=started.append).run()
+    assert sorted(started) == ["test.crashes", "test.quick"]
+
+
+def test_cancel_starts_no_further_checks() -> None:
+    started: list[str] = []
+    runner = Runner(Catalog((Hangs, Quick), ()), context(), parallel=1)
+
+    def start(check_id: str) -> None:
+        started.append(check_id)
+        runner.cancel()  # as a person pressing "cancel" while the first check runs
+
+    runner.on_start = start
+    # The check already running finishes its wait (here: its budget); nothing else starts.
+    assert [o.meta.id for o in runner.iter_results()] == ["test.hangs"]
+    assert started == ["test.hangs"]

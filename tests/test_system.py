@@ -62,7 +62,7 @@ def test_environment_overrides_are_part_of_the_name() -> None:
         "cmd:netsh wlan show interfaces")
 
 
-def test_files_are_read_live_and_a_missing_file_is_none(tmp_path: object) -> None:
+def test_files_are_read_live_and_a_missing_file_is_none() -> None:
     system = System(LiveBackend())
     assert system.read_text("/etc/os-release")
     assert system.read_text("/nonexistent/precheck") is None
