@@ -16,10 +16,11 @@ Linux has no single source of truth, and the usual shortcuts fail:
 from __future__ import annotations
 
 import re
-import shlex
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from precheck.errors import ProbeError
+from precheck.probes._linux import parse_os_release
 from precheck.probes.firewall import FirewallState, Profile, Unreadable
 
 if TYPE_CHECKING:
@@ -31,22 +32,6 @@ DENIED = re.compile(r"need to be root|must be root|permission denied|operation n
 
 
 # -- ufw -----------------------------------------------------------------------------------------
-
-def parse_shell_assignments(text: str) -> dict[str, str]:
-    """KEY=value lines of a shell-style configuration file (ufw.conf, /etc/default/ufw)."""
-    values: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        try:
-            words = shlex.split(value, comments=True)
-        except ValueError:
-            words = [value.strip("\"'")]
-        values[key.strip()] = words[0] if words else ""
-    return values
-
 
 def parse_ufw_status(text: str) -> tuple[bool | None, bool | None]:
     """(active, blocks incoming by default) from ``LC_ALL=C ufw status verbose``.
@@ -75,10 +60,11 @@ def _ufw(system: System) -> tuple[Profile | None, Unreadable | None]:
         if active is not None:
             return Profile("ufw", enabled=active, active=True,
                            blocks_inbound=blocks if active else None), None
-    # Not root (or ufw did not say): fall back to the configuration ufw starts from.
-    enabled = parse_shell_assignments(conf).get("ENABLED", "no").lower() == "yes"
+    # Not root (or ufw did not say): fall back to the configuration ufw starts from. Both files
+    # are shell-style KEY=value lines, the syntax of os-release(5).
+    enabled = parse_os_release(conf).get("ENABLED", "no").lower() == "yes"
     defaults = system.read_text("/etc/default/ufw") or ""
-    policy = parse_shell_assignments(defaults).get("DEFAULT_INPUT_POLICY", "DROP").upper()
+    policy = parse_os_release(defaults).get("DEFAULT_INPUT_POLICY", "DROP").upper()
     profile = Profile("ufw", enabled=enabled, active=True,
                       blocks_inbound=policy in ("DROP", "REJECT") if enabled else None,
                       verified=False)
@@ -107,11 +93,11 @@ CHAIN = re.compile(r"^\s*chain\s+\S+\s*\{", re.MULTILINE)
 TABLE = re.compile(r"^\s*table\s+(\w+)\s+\S+\s*\{", re.MULTILINE)
 
 
-def parse_nft_ruleset(text: str) -> bool | None:
+def parse_nft_ruleset(text: str) -> bool:
     """Does an IP ``input``-hook filter chain drop what it did not accept?
 
-    True: yes; False: there is none (or every one accepts by default and ends accepting);
-    None: the text holds no ruleset at all (empty output means no rules: False).
+    True: yes; False: there is none (or every one accepts by default and ends accepting; an
+    empty ruleset has none).
     """
     blocking = False
     for family, body in _nft_chains(text):
@@ -149,21 +135,6 @@ def _nft_chains(text: str) -> list[tuple[str, str]]:
         position = index
 
 
-def _nftables(system: System) -> tuple[Profile | None, Unreadable | None]:
-    try:
-        done = system.command(["nft", "list", "ruleset"], env=C_LOCALE)
-    except ProbeError as exc:
-        if exc.kind == "not_found":
-            return None, None
-        if exc.kind == "denied":
-            return None, "needs_admin"
-        raise
-    if not done.ok:
-        return None, "needs_admin" if DENIED.search(done.stderr) else "error"
-    blocking = bool(parse_nft_ruleset(done.stdout))
-    return Profile("nftables", enabled=blocking, active=True, blocks_inbound=blocking), None
-
-
 # -- iptables ------------------------------------------------------------------------------------
 
 def parse_iptables_input(text: str) -> bool:
@@ -180,9 +151,13 @@ def parse_iptables_input(text: str) -> bool:
     return False
 
 
-def _iptables(system: System) -> tuple[Profile | None, Unreadable | None]:
+# -- nftables and iptables: listing the rules needs root ----------------------------------------
+
+def _ruleset(system: System, name: str, argv: list[str],
+             blocking: Callable[[str], bool]) -> tuple[Profile | None, Unreadable | None]:
+    """nftables or iptables: its listing judged by ``blocking``; listing needs root."""
     try:
-        done = system.command(["iptables", "-S", "INPUT"], env=C_LOCALE)
+        done = system.command(argv, env=C_LOCALE)
     except ProbeError as exc:
         if exc.kind == "not_found":
             return None, None
@@ -191,15 +166,20 @@ def _iptables(system: System) -> tuple[Profile | None, Unreadable | None]:
         raise
     if not done.ok:
         return None, "needs_admin" if DENIED.search(done.stderr + done.stdout) else "error"
-    blocking = parse_iptables_input(done.stdout)
-    return Profile("iptables", enabled=blocking, active=True, blocks_inbound=blocking), None
+    blocks = blocking(done.stdout)
+    return Profile(name, enabled=blocks, active=True, blocks_inbound=blocks), None
 
 
 def firewall(system: System) -> FirewallState:
     profiles: list[Profile] = []
     unreadable: list[tuple[str, Unreadable]] = []
-    for name, read in (("ufw", _ufw), ("nftables", _nftables), ("iptables", _iptables)):
-        profile, why = read(system)
+    sources = (
+        ("ufw", _ufw(system)),
+        ("nftables", _ruleset(system, "nftables", ["nft", "list", "ruleset"], parse_nft_ruleset)),
+        ("iptables", _ruleset(system, "iptables", ["iptables", "-S", "INPUT"],
+                              parse_iptables_input)),
+    )
+    for name, (profile, why) in sources:
         if profile is not None:
             profiles.append(profile)
         if why is not None:
