@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
-from precheck.result import Message, Result, Status
+from precheck.result import Message, Result, Status, freeze
 from precheck.system import Platform
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class Check(ABC):
     def _result(self, status: Status, msgid: str, fix: Iterable[FixStep],
                 evidence: Mapping[str, object] | None, args: Mapping[str, object]) -> Result:
         steps = tuple(step if isinstance(step, Message) else Message.of(step) for step in fix)
-        frozen_evidence = Message.of("", **(evidence or {})).args
+        frozen_evidence = freeze(evidence or {})
         return Result(self.id, status, Message.of(msgid, **args), frozen_evidence, steps)
 
 

@@ -40,7 +40,8 @@ class Status(StrEnum):
         return self in (Status.FAIL, Status.ERROR)
 
 
-def _freeze(args: Mapping[str, object]) -> Mapping[str, Value]:
+def freeze(args: Mapping[str, object]) -> Mapping[str, Value]:
+    """Arguments or evidence as an immutable mapping of JSON-safe values (lists become tuples)."""
     frozen: dict[str, Value] = {}
     for key, value in args.items():
         if isinstance(value, list | tuple | set | frozenset):
@@ -67,7 +68,7 @@ class Message:
 
     @classmethod
     def of(cls, msgid: str, **args: object) -> Message:
-        return cls(msgid, _freeze(args))
+        return cls(msgid, freeze(args))
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Message:
