@@ -199,8 +199,12 @@ def test_usage_errors(argv: tuple[str, ...]) -> None:
     assert err.startswith("precheck")
 
 
-def test_help_exits_zero() -> None:
+def test_help_exits_zero_and_is_translated(capsys: pytest.CaptureFixture[str]) -> None:
+    # argparse prints help on sys.stdout itself, not on the injected stream.
     assert cli("--help")[0] is ExitStatus.OK
+    assert "ハローワークのオンライン職業相談" in capsys.readouterr().out
+    assert cli("run", "--help", "--lang", "en")[0] is ExitStatus.OK
+    assert "print the signed report as JSON" in capsys.readouterr().out
 
 
 # -- the installed console script, as a user runs it ------------------------------------------
