@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,20 +79,11 @@ def _lists_mtime() -> JSON:
     return datetime.fromtimestamp(max(stamps), UTC).isoformat()
 
 
-def _apt(system: System) -> PatchState | None:
-    try:
-        done = system.command(APT, env=C_LOCALE, timeout=60.0)
-    except ProbeError as exc:
-        if exc.kind == "not_found":
-            return None
-        return PatchState(source="apt", unreadable=(("apt", "error"),))
-    if not done.ok:
-        return PatchState(source="apt", unreadable=(("apt", "error"),))
-    security, other = parse_apt_simulation(done.stdout)
-    age: int | None = None
+def _apt(system: System, stdout: str) -> PatchState:
+    security, other = parse_apt_simulation(stdout)
     try:
         stamp = datetime.fromisoformat(str(system.probe(LISTS_PROBE, _lists_mtime)))
-        age = max(0, (system.now() - stamp).days)
+        age: int | None = max(0, (system.now() - stamp).days)
     except ProbeError:
         age = None
     reboot = system.read_text("/var/run/reboot-required") is not None
@@ -99,15 +91,7 @@ def _apt(system: System) -> PatchState | None:
                       reboot_required=reboot, lists_age_days=age)
 
 
-def _dnf(system: System) -> PatchState | None:
-    try:
-        done = system.command(DNF, env=C_LOCALE, timeout=90.0)
-    except ProbeError as exc:
-        if exc.kind == "not_found":
-            return None
-        return PatchState(source="dnf", unreadable=(("dnf", "error"),))
-    if not done.ok:
-        return PatchState(source="dnf", unreadable=(("dnf", "error"),))
+def _dnf(system: System, stdout: str) -> PatchState:
     reboot: bool | None
     try:
         restart = system.command(NEEDS_RESTARTING, env=C_LOCALE)
@@ -116,13 +100,26 @@ def _dnf(system: System) -> PatchState | None:
         reboot = None
     if system.read_text("/var/run/reboot-required") is not None:
         reboot = True
-    return PatchState(source="dnf", pending_security=parse_dnf_security(done.stdout),
+    return PatchState(source="dnf", pending_security=parse_dnf_security(stdout),
                       reboot_required=reboot)
 
 
+#: (source, command, time-out in seconds, what its output says): the first one installed answers.
+MANAGERS: tuple[tuple[str, list[str], float, Callable[[System, str], PatchState]], ...] = (
+    ("apt", APT, 60.0, _apt),
+    ("dnf", DNF, 90.0, _dnf),
+)
+
+
 def patches(system: System) -> PatchState:
-    for manager in (_apt, _dnf):
-        state = manager(system)
-        if state is not None:
-            return state
+    for source, argv, timeout, judge in MANAGERS:
+        try:
+            done = system.command(argv, env=C_LOCALE, timeout=timeout)
+        except ProbeError as exc:
+            if exc.kind == "not_found":
+                continue
+            return PatchState(source=source, unreadable=((source, "error"),))
+        if not done.ok:
+            return PatchState(source=source, unreadable=((source, "error"),))
+        return judge(system, done.stdout)
     return PatchState(unreadable=(("package manager", "error"),))
