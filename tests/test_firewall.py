@@ -116,6 +116,18 @@ def test_windows_enumerations_also_read_from_a_powershell_export() -> None:
     assert profiles[0].blocks_inbound is False
 
 
+def test_windows_enumeration_names_are_read_per_enumeration() -> None:
+    # NotConfigured is 2 as a GpoBoolean (on) but 0 as an inbound action (Block, the default);
+    # 2 as an action is Allow.
+    profiles = _windows.parse_firewall_profiles(
+        [{"Name": "Domain", "Enabled": "NotConfigured", "DefaultInboundAction": "NotConfigured"},
+         {"Name": "Public", "Enabled": "False", "DefaultInboundAction": "Block"}], None)
+    assert [(p.name, p.enabled, p.blocks_inbound) for p in profiles] == [
+        ("domain", True, True), ("public", False, True)]
+    category = _windows.parse_connection_profiles([{"NetworkCategory": "DomainAuthenticated"}])
+    assert category == {"domain"}
+
+
 def test_listening_drops_loopback() -> None:
     found = parse_listening([{"address": "127.0.0.1", "port": 631},
                              {"address": "::1", "port": 631},

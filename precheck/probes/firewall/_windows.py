@@ -28,10 +28,15 @@ if TYPE_CHECKING:
     from precheck.system import System
 
 NAMESPACE = "root/StandardCimv2"
-PROFILE_NAMES = {"domain": "domain", "private": "private", "public": "public"}
+PROFILES = ("domain", "private", "public")
 GPO_FALSE, GPO_TRUE, GPO_NOT_CONFIGURED = 0, 1, 2
 ACTION_NOT_CONFIGURED, ACTION_ALLOW, ACTION_BLOCK = 0, 2, 4
 CATEGORY_PROFILE = {0: "public", 1: "private", 2: "domain"}
+#: The enumerations by name, as a PowerShell export may give them. Each enumeration numbers its
+#: names its own way: NotConfigured is 2 as a GpoBoolean but 0 as an inbound action.
+GPO_BOOLEAN = {"false": GPO_FALSE, "true": GPO_TRUE, "notconfigured": GPO_NOT_CONFIGURED}
+ACTION = {"notconfigured": ACTION_NOT_CONFIGURED, "allow": ACTION_ALLOW, "block": ACTION_BLOCK}
+CATEGORY = {"public": 0, "private": 1, "domainauthenticated": 2}
 
 
 def parse_firewall_profiles(instances: list[dict[str, JSON]],
@@ -39,36 +44,33 @@ def parse_firewall_profiles(instances: list[dict[str, JSON]],
     """The three profiles from MSFT_NetFirewallProfile; ``active`` names those in use."""
     profiles: list[Profile] = []
     for instance in instances:
-        name = PROFILE_NAMES.get(str(instance.get("Name", "")).lower())
-        if name is None:
+        name = str(instance.get("Name", "")).lower()
+        if name not in PROFILES:
             continue
-        enabled = _number(instance.get("Enabled"))
-        action = _number(instance.get("DefaultInboundAction"))
+        enabled = _number(instance.get("Enabled"), GPO_BOOLEAN)
+        action = _number(instance.get("DefaultInboundAction"), ACTION)
         profiles.append(Profile(
             name=name,
             enabled=enabled in (GPO_TRUE, GPO_NOT_CONFIGURED),
             active=active is None or name in active,
             blocks_inbound=None if action is None else action != ACTION_ALLOW,
         ))
-    order = list(PROFILE_NAMES)
-    return tuple(sorted(profiles, key=lambda p: order.index(p.name)))
+    return tuple(sorted(profiles, key=lambda p: PROFILES.index(p.name)))
 
 
 def parse_connection_profiles(instances: list[dict[str, JSON]]) -> frozenset[str]:
     """The firewall profiles used by the networks connected now."""
     return frozenset(CATEGORY_PROFILE[c] for i in instances
-                     if (c := _number(i.get("NetworkCategory"))) in CATEGORY_PROFILE)
+                     if (c := _number(i.get("NetworkCategory"), CATEGORY)) in CATEGORY_PROFILE)
 
 
-def _number(value: JSON) -> int | None:
-    """WMI gives these enumerations as numbers; a PowerShell export may give their names."""
+def _number(value: JSON, names: dict[str, int]) -> int | None:
+    """WMI gives these enumerations as numbers; a PowerShell export may give their ``names``."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
         return value
-    names = {"false": 0, "true": 1, "notconfigured": 2, "allow": 2, "block": 4, "public": 0,
-             "private": 1, "domainauthenticated": 2}
-    return names.get(str(value).lower()) if isinstance(value, str) else None
+    return names.get(value.lower()) if isinstance(value, str) else None
 
 
 def firewall(system: System) -> FirewallState:
