@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from precheck.result import N_, Message
+from precheck.result import N_, Message, Status
 
 if TYPE_CHECKING:
     from precheck.i18n import Translator
@@ -45,6 +46,36 @@ HOW_TO_FIX = N_("How to fix:")
 FLYER = N_("Office flyer")
 ARTICLE = N_("Article {article}")
 
+#: The statuses that block booking when the check is required (:attr:`Status.blocks`).
+_BLOCKING = frozenset(str(status) for status in Status if status.blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictView:
+    """The verdict as shown: ``pass`` only when the report says so, anything else ``fail``."""
+
+    name: str
+    icon: str
+    word: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckView:
+    """One check as a person sees it in one language: plain text for a renderer to lay out."""
+
+    id: str
+    status: str  # a status name; anything unknown shows as "error"
+    status_label: str
+    blocks: bool
+    required: str  # "Required" or "Advisory"
+    article: str
+    title: str
+    summary: str
+    fix: tuple[str, ...]  # none once the check passed
+    evidence: tuple[tuple[str, str], ...]  # values other than text as JSON
+    duration_ms: object
+
 
 def render_json(doc: Mapping[str, Any]) -> str:
     """The report as readable JSON (Japanese kept as is)."""
@@ -65,7 +96,7 @@ def text_of(entry: object, lang: str) -> str:
 
 
 def blocks(check: Mapping[str, Any]) -> bool:
-    return bool(check.get("required")) and check.get("status") in ("fail", "error")
+    return bool(check.get("required")) and check.get("status") in _BLOCKING
 
 
 def sorted_checks(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -101,3 +132,42 @@ def japan_time(created: object) -> str:
     if moment.tzinfo is None:
         return str(created)
     return moment.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M:%S JST")
+
+
+def verdict_view(report: Mapping[str, Any], translate: Translator) -> VerdictView:
+    name = "pass" if report.get("verdict") == "pass" else "fail"
+    return VerdictView(name, STATUS_ICONS[name], translate(VERDICT_WORDS[name]),
+                       translate(VERDICT_DETAILS[name]))
+
+
+def check_views(report: Mapping[str, Any], lang: str,
+                translate: Translator) -> list[CheckView]:
+    """The report's checks in reading order (:func:`sorted_checks`), as shown in ``lang``."""
+    return [_check_view(check, lang, translate) for check in sorted_checks(report)]
+
+
+def _check_view(check: Mapping[str, Any], lang: str, translate: Translator) -> CheckView:
+    status = str(check.get("status"))
+    return CheckView(
+        id=str(check.get("id", "")),
+        status=status if status in STATUS_ICONS else "error",
+        status_label=status_label(status, translate),
+        blocks=blocks(check),
+        required=translate(REQUIRED if check.get("required") else ADVISORY),
+        article=article_label(check.get("article"), translate),
+        title=text_of(check.get("title"), lang),
+        summary=text_of(check.get("summary"), lang),
+        fix=() if status == "pass" else tuple(text_of(s, lang) for s in check.get("fix") or ()),
+        evidence=tuple((str(key), _evidence_value(value))
+                       for key, value in mapping(check.get("evidence")).items()),
+        duration_ms=check.get("duration_ms"),
+    )
+
+
+def _evidence_value(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def mapping(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}

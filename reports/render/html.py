@@ -6,7 +6,6 @@ Everything from the report is escaped by Jinja2's autoescaping, so a message arg
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -16,19 +15,12 @@ import jinja2
 from precheck.i18n import Translator
 from precheck.result import N_, Message
 from reports.render import (
-    ADVISORY,
     BLOCKS_BOOKING,
     HOW_TO_FIX,
-    REQUIRED,
-    STATUS_ICONS,
-    VERDICT_DETAILS,
-    VERDICT_WORDS,
-    article_label,
-    blocks,
+    check_views,
     japan_time,
-    sorted_checks,
-    status_label,
-    text_of,
+    mapping,
+    verdict_view,
 )
 
 #: Words of the page itself (message ids, translated with precheck's catalogs).
@@ -55,16 +47,12 @@ SOURCES = {"live": N_("this computer, live"), "bundle": N_("a diagnostic bundle 
 def render_html(report: Mapping[str, Any], lang: str) -> str:
     """The page in ``lang`` ("ja" or "en")."""
     translate = Translator(lang)
-    verdict = "pass" if report.get("verdict") == "pass" else "fail"
     return _template().render(
         lang=lang,
         label={key: translate(msgid) for key, msgid in LABELS.items()},
-        verdict=verdict,
-        verdict_icon=STATUS_ICONS[verdict],
-        verdict_word=translate(VERDICT_WORDS[verdict]),
-        verdict_detail=translate(VERDICT_DETAILS[verdict]),
+        verdict=verdict_view(report, translate),
         facts=_facts(report, translate),
-        checks=[_check(check, lang, translate) for check in sorted_checks(report)],
+        checks=check_views(report, lang, translate),
     )
 
 
@@ -82,15 +70,15 @@ def _template() -> jinja2.Template:
 
 def _facts(report: Mapping[str, Any], translate: Translator) -> list[tuple[str, str]]:
     """The page's header table: label and value, all plain text."""
-    platform = _mapping(report.get("platform"))
+    platform = mapping(report.get("platform"))
     os_text = " ".join(str(platform[k]) for k in ("name", "version") if platform.get(k))
     extras = [str(platform[k]) for k in ("edition", "build", "arch") if platform.get(k)]
     if extras:
         os_text += f" ({', '.join(extras)})"
-    policy = _mapping(report.get("policy"))
-    source = _mapping(report.get("source"))
-    signature = _mapping(report.get("signature"))
-    tool = _mapping(report.get("tool"))
+    policy = mapping(report.get("policy"))
+    source = mapping(report.get("source"))
+    signature = mapping(report.get("signature"))
+    tool = mapping(report.get("tool"))
     kind = str(source.get("kind", "live"))
     facts = [
         (LABELS["created"], japan_time(report.get("created"))),
@@ -105,31 +93,3 @@ def _facts(report: Mapping[str, Any], translate: Translator) -> list[tuple[str, 
     if report.get("challenge"):
         facts.append((LABELS["challenge"], str(report["challenge"])))
     return [(translate(label), value) for label, value in facts]
-
-
-def _check(check: Mapping[str, Any], lang: str, translate: Translator) -> dict[str, Any]:
-    status = str(check.get("status"))
-    evidence = _mapping(check.get("evidence"))
-    return {
-        "id": str(check.get("id", "")),
-        "status": status if status in STATUS_ICONS else "error",
-        "status_label": status_label(status, translate),
-        "blocks": blocks(check),
-        "required": translate(REQUIRED if check.get("required") else ADVISORY),
-        "article": article_label(check.get("article"), translate),
-        "title": text_of(check.get("title"), lang),
-        "summary": text_of(check.get("summary"), lang),
-        "evidence": [(str(key), _evidence_value(value)) for key, value in evidence.items()],
-        "fix": [text_of(step, lang) for step in check.get("fix") or ()] if status != "pass" else [],
-        "duration_ms": check.get("duration_ms"),
-    }
-
-
-def _evidence_value(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

@@ -21,19 +21,13 @@ from rich.text import Text
 from precheck.i18n import Translator
 from precheck.result import N_, Message
 from reports.render import (
-    ADVISORY,
     BLOCKS_BOOKING,
     HOW_TO_FIX,
-    REQUIRED,
-    STATUS_ICONS,
-    VERDICT_DETAILS,
-    VERDICT_WORDS,
-    article_label,
-    blocks,
+    CheckView,
+    check_views,
     japan_time,
-    sorted_checks,
-    status_label,
-    text_of,
+    mapping,
+    verdict_view,
 )
 
 _STATUS_STYLES = {"pass": "green", "warn": "yellow", "fail": "bold red", "skip": "dim",
@@ -49,48 +43,40 @@ def render_terminal(report: Mapping[str, Any], lang: str) -> RenderableType:
     """
     translate = Translator(lang)
     parts: list[RenderableType] = [_verdict(report, translate)]
-    for check in sorted_checks(report):
-        parts.extend(_check(check, lang, translate))
-    policy = report.get("policy")
+    for check in check_views(report, lang, translate):
+        parts.extend(_check(check, translate, fold=lang == "ja"))
     parts.append(Text(""))
     parts.append(Text(translate.render(Message.of(
         _CHECKED_AT, time=japan_time(report.get("created")),
-        policy=str(policy.get("version", "?")) if isinstance(policy, Mapping) else "?")),
-        style="dim"))
+        policy=str(mapping(report.get("policy")).get("version", "?")))), style="dim"))
     return Group(*parts)
 
 
 def _verdict(report: Mapping[str, Any], translate: Translator) -> Panel:
-    verdict = "pass" if report.get("verdict") == "pass" else "fail"
-    style = "bold green" if verdict == "pass" else "bold red"
-    icon = STATUS_ICONS[verdict]
-    heading = Text(f"{icon}  {translate(VERDICT_WORDS[verdict])}", style=style, justify="center")
-    detail = Text(translate(VERDICT_DETAILS[verdict]), justify="center")
+    verdict = verdict_view(report, translate)
+    style = "bold green" if verdict.name == "pass" else "bold red"
+    heading = Text(f"{verdict.icon}  {verdict.word}", style=style, justify="center")
+    detail = Text(verdict.detail, justify="center")
     return Panel(Group(heading, detail), box=box.HEAVY, border_style=style, padding=(1, 2))
 
 
-def _check(check: Mapping[str, Any], lang: str,
-           translate: Translator) -> list[RenderableType]:
+def _check(check: CheckView, translate: Translator, *, fold: bool) -> list[RenderableType]:
     """A heading line (status, title, whether it blocks), then the indented details."""
-    status = str(check.get("status"))
-    heading = Text(status_label(status, translate), style=_STATUS_STYLES.get(status, ""))
+    heading = Text(check.status_label, style=_STATUS_STYLES[check.status])
     heading.append("  ")
-    heading.append(text_of(check.get("title"), lang), style="bold")
-    if blocks(check):
+    heading.append(check.title, style="bold")
+    if check.blocks:
         heading.append(f"  [{translate(BLOCKS_BOOKING)}]", style="bold red")
-    fold = lang == "ja"
     lines: list[RenderableType] = [
-        Text(translate(REQUIRED if check.get("required") else ADVISORY)
-             + " · " + article_label(check.get("article"), translate), style="dim"),
-        _paragraph(text_of(check.get("summary"), lang), fold=fold),
+        Text(f"{check.required} · {check.article}", style="dim"),
+        _paragraph(check.summary, fold=fold),
     ]
-    steps = [text_of(step, lang) for step in check.get("fix") or ()]
-    if steps and status != "pass":
+    if check.fix:
         lines.append(Text(translate(HOW_TO_FIX), style="bold"))
         numbered = Table.grid(padding=(0, 1, 0, 0))
         numbered.add_column(no_wrap=True)  # the step numbers, with the steps hanging beside them
         numbered.add_column()
-        for number, step in enumerate(steps, start=1):
+        for number, step in enumerate(check.fix, start=1):
             numbered.add_row(f"{number}.", _paragraph(step, fold=fold))
         lines.append(numbered)
     return [Text(""), heading, Padding(Group(*lines), (0, 0, 0, 4))]
