@@ -10,10 +10,12 @@ from precheck.probes.firewall import FirewallState, Listener, Profile
 from precheck.result import N_
 from precheck.system import Platform
 
+#: Profile names a job seeker reads in a message; the others are product names (ufw, nftables).
 PROFILE_NAMES = {
     "domain": N_("domain network"),
     "private": N_("private network"),
     "public": N_("public network"),
+    "application firewall": N_("application firewall"),
 }
 
 TURN_ON = {

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from precheck.api import Check, Context, Result
+from precheck.api import Check, Context, Message, Result
 from precheck.probes.patches import PatchState
 from precheck.result import N_
 from precheck.system import Platform
@@ -37,6 +37,9 @@ WHO_READS = {
                        "Hat, Rocky, AlmaLinux); on another distribution, install its updates and "
                        "show the Hello Work staff that none are pending."),
 }
+
+#: Sources a job seeker reads in a message that are not a program's own name.
+SOURCE_NAMES = {"package manager": N_("neither apt nor dnf was found")}
 
 
 class OsPatches(Check):
@@ -87,6 +90,11 @@ class OsPatches(Check):
 
     def _windows(self, state: PatchState, today: date, knobs: Mapping[str, Any],
                  evidence: dict[str, object]) -> Result | None:
+        if state.source is None:  # Win32_QuickFixEngineering could not be read
+            return self.error(
+                N_("Could not tell when security updates were last installed: Windows did not "
+                   "list its installed updates"),
+                fix=[WHO_READS[Platform.WINDOWS], INSTALL[Platform.WINDOWS]], evidence=evidence)
         if state.newest_update is None:
             return self.error(
                 N_("Could not tell when security updates were last installed: Windows listed "
@@ -113,7 +121,8 @@ class OsPatches(Check):
                  evidence: dict[str, object], platform: Platform) -> Result | None:
         pending = state.pending_security
         if pending is None:
-            sources = tuple(s for s, _ in state.unreadable) or ("?",)
+            sources = tuple(Message.of(SOURCE_NAMES[s]) if s in SOURCE_NAMES else s
+                            for s, _ in state.unreadable)
             return self.error(N_("Could not tell whether security updates are pending ({sources})"),
                               fix=[WHO_READS[platform], INSTALL[platform]], evidence=evidence,
                               sources=sources)

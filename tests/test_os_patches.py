@@ -19,7 +19,7 @@ from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
 from precheck.probes.patches import _linux, _macos, _windows
-from precheck.result import Status
+from precheck.result import Message, Status
 from precheck.session import evaluate
 from precheck.system import LiveBackend, Platform, System
 
@@ -170,7 +170,19 @@ def test_windows_no_dates_is_an_error(replay: Callable[..., Context]) -> None:
     result = OsPatches().run(windows(replay, [{"HotFixID": "KB5031354", "InstalledOn": ""}],
                                      "2026-11-23"))
     assert result.status is Status.ERROR
+    assert result.summary.args == {"count": 1}
     assert result.fix
+
+
+def test_windows_update_list_unreadable_is_an_error_saying_so(
+        replay: Callable[..., Context]) -> None:
+    ctx = replay({"clock:now": "2026-11-23T10:00:00+09:00", REBOOT_REQUIRED: None,
+                  REBOOT_PENDING: None}, Platform.WINDOWS,
+                 {QFE: ("wmi_error", "RPC server unavailable")})
+    result = OsPatches().run(ctx)
+    assert result.status is Status.ERROR
+    assert "did not list" in result.summary.msgid  # not "listed 0 updates, none dated"
+    assert result.evidence["unreadable"] == ("Win32_QuickFixEngineering:error",)
 
 
 @pytest.mark.parametrize(("fixture", "status"), [
@@ -229,7 +241,10 @@ def test_dnf(replay: Callable[..., Context]) -> None:
 def test_no_known_package_manager_is_an_error(replay: Callable[..., Context]) -> None:
     ctx = replay({"clock:now": "2026-11-23T01:40:00+00:00"}, Platform.LINUX,
                  {APT: ("not_found", "x"), DNF: ("not_found", "x")})
-    assert OsPatches().run(ctx).status is Status.ERROR
+    result = OsPatches().run(ctx)
+    assert result.status is Status.ERROR
+    # the job seeker reads a translated sentence, not the probe's English source name
+    assert result.summary.args["sources"] == (Message.of("neither apt nor dnf was found"),)
 
 
 # -- bundles: one per OS, replayed through the whole pipeline ------------------------------------
