@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
+from precheck.result import Status
+
 #: Every model: immutable, no unknown members, no type coercion (JSON types as they are).
 _CONFIG = ConfigDict(frozen=True, extra="forbid", strict=True)
 
@@ -27,7 +29,6 @@ KEY_ID_PATTERN = r"^k1-[0-9a-f]{32}$"
 DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
 
 StatusName = Literal["pass", "warn", "fail", "skip", "error"]
-_BLOCKING_STATUSES = ("fail", "error")
 
 
 class Texts(BaseModel):
@@ -68,7 +69,7 @@ class CheckEntry(BaseModel):
     @property
     def blocks(self) -> bool:
         """True when this check keeps the booking from going ahead."""
-        return self.required and self.status in _BLOCKING_STATUSES
+        return self.required and Status(self.status).blocks
 
 
 class Tool(BaseModel):
