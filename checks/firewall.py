@@ -163,7 +163,7 @@ class Firewall(Check):
                 N_("The firewall is on for the network in use, but off for {profiles}: it will "
                    "be off if this computer joins such a network"),
                 fix=TURN_ON[platform], evidence=evidence, profiles=_names(off_elsewhere))
-        if evidence.get("verified") is False:
+        if not any(p.verified for p in protected):  # trusted from configuration (see _any)
             return self.passed(
                 N_("The firewall is on ({firewalls}), as its settings say; its live rules can "
                    "only be listed with administrator rights"), evidence=evidence,
