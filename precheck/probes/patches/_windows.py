@@ -24,6 +24,7 @@ administrator rights on a default Windows; if one is not, that is recorded.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -122,5 +123,4 @@ def patches(system: System) -> PatchState:
                 reboot = None
             unreadable.append((key.rsplit("\\", 1)[-1],
                                "needs_admin" if exc.kind == "denied" else "error"))
-    return PatchState(state.source, state.newest_update, state.updates_listed, state.undated,
-                      state.date_order, reboot_required=reboot, unreadable=tuple(unreadable))
+    return replace(state, reboot_required=reboot, unreadable=tuple(unreadable))
