@@ -228,12 +228,16 @@ def test_linux_distributions(replay: Callable[..., Context], os_release: str,
     assert run(linux(replay, os_release, "2026-11-23"))[0] is status
 
 
-def test_unknown_is_an_error_with_a_fix() -> None:
+def test_unknown_is_an_error_with_a_fix(replay: Callable[..., Context]) -> None:
     from precheck.probes import OsInfo
 
     found = find_release(OsInfo(Platform.LINUX, "gentoo", "Gentoo", ""), LIFECYCLE,
                          date(2026, 11, 23))
-    assert isinstance(found, Unknown)
+    assert found == Unknown("precheck's support data does not list {os}", "Gentoo")
+    result = OsSupport().run(linux(replay, "ID=gentoo\nNAME=Gentoo\n", "2026-11-23"))
+    assert result.status is Status.ERROR
+    assert result.summary.args == {"os": "Gentoo"}
+    assert any("Update precheck" in step.msgid for step in result.fix)
 
 
 # -- bundles: one per OS, replayed through the whole pipeline ------------------------------------
