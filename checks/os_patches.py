@@ -51,8 +51,9 @@ class OsPatches(Check):
     ``warn_days_since_update``). macOS: no recommended update pending in ``softwareupdate -l``.
     Linux: no security update pending (apt simulation, or dnf security advisories); old apt
     package lists warn. A restart waiting for installed updates warns (``reboot_pending``). No
-    administrator rights are needed; a source that could not be read makes the result an error
-    saying which, never a pass.
+    administrator rights are needed; when the updates themselves could not be read, the result is
+    an error saying which source, never a pass (a restart that could not be read is only recorded
+    as unknown).
     Fix: install the updates offered by Windows Update, Software Update or the package manager,
     then restart.
     """
