@@ -32,6 +32,7 @@ NFT = "cmd:LC_ALL=C nft list ruleset"
 IPT = "cmd:LC_ALL=C iptables -S INPUT"
 UFW = "cmd:LC_ALL=C ufw status verbose"
 FWD = "cmd:LC_ALL=C firewall-cmd --state"
+FWD_ZONE = "cmd:LC_ALL=C firewall-cmd --get-default-zone"
 SOCKETFILTERFW = "cmd:/usr/libexec/ApplicationFirewall/socketfilterfw --getglobalstate"
 FW_PROFILES = "wmi:root/StandardCimv2:MSFT_NetFirewallProfile"
 CONN_PROFILES = "wmi:root/StandardCimv2:MSFT_NetConnectionProfile"
@@ -220,11 +221,16 @@ def test_macos(replay: Callable[..., Context], fixture: str, status: Status) -> 
 def linux(replay: Callable[..., Context], *, ufw_conf: str | None = None,
           ufw: dict[str, object] | None = None, default_ufw: str | None = None,
           nft: dict[str, object] | None = None, ipt: dict[str, object] | None = None,
-          listening: object = ()) -> Context:
+          zone: str | None = None, listening: object = ()) -> Context:
     answers: dict[str, object] = {"file:/etc/ufw/ufw.conf": ufw_conf,
                                   "file:/etc/default/ufw": default_ufw,
                                   LISTENING: list(listening)}  # type: ignore[call-overload]
-    errors = {FWD: ("not_found", "firewall-cmd is not installed")}
+    errors = {}
+    if zone is None:
+        errors[FWD] = ("not_found", "firewall-cmd is not installed")
+    else:  # INVENTED answers in firewall-cmd's documented form: "running", then the zone name
+        answers[FWD] = out("running\n")
+        answers[FWD_ZONE] = out(zone + "\n")
     for name, answer in ((UFW, ufw), (NFT, nft), (IPT, ipt)):
         if answer is None:
             errors[name] = ("not_found", "not installed")
@@ -310,6 +316,15 @@ def test_linux_ufw_allowing_incoming_with_listeners_warns(
     result = Firewall().run(ctx)
     assert result.status is Status.WARN
     assert result.summary.args["ports"] == (22,)
+
+
+@pytest.mark.parametrize(("zone", "status"), [("public", Status.PASS), ("trusted", Status.WARN)])
+def test_linux_firewalld_zone_trusted_lets_everything_in(
+        replay: Callable[..., Context], zone: str, status: Status) -> None:
+    ctx = linux(replay, zone=zone, listening=[{"address": "0.0.0.0", "port": 22}])
+    result = Firewall().run(ctx)
+    assert result.status is status
+    assert result.summary.args["firewalls"] == ("firewalld",)
 
 
 # -- bundles: one per OS, replayed through the whole pipeline ------------------------------------
