@@ -208,7 +208,7 @@ class OsSupport(Check):
                                 lifecycle=lifecycle)
         assert found.end is not None  # noqa: S101 - dated releases always have an end
         return self._dated(found, found.end, today, knobs, evidence=evidence,
-                               platform=platform)
+                           platform=platform)
 
     def _newest(self, found: Release, today: date, knobs: Mapping[str, Any], *,
                 evidence: dict[str, object], platform: Platform,
