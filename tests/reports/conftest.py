@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from precheck import policy as policies
 from precheck.probes import OsInfo
 from precheck.runner import Outcome
-from reports.build import build_report
-from reports.signing import Identity, device_id, sign
-from tests.reports.samples import live_run, synthetic_outcomes
+from reports.signing import Identity, sign
+from tests.reports.samples import live_report, live_run
 
 
 @pytest.fixture
@@ -30,9 +28,7 @@ def identity(tmp_path: Path) -> Identity:
 @pytest.fixture
 def unsigned(identity: Identity) -> dict[str, Any]:
     """A report of this machine's real outcomes and the synthetic ones."""
-    outcomes, os_info, machine, created = live_run()
-    return build_report(list(outcomes) + synthetic_outcomes(), policy=policies.builtin(),
-                        os_info=os_info, device_id=device_id(identity, machine), created=created)
+    return live_report(identity)
 
 
 @pytest.fixture

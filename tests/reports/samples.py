@@ -57,23 +57,23 @@ def live_run() -> tuple[tuple[Outcome, ...], OsInfo, str | None, datetime]:
     return tuple(outcomes), ctx.system.os_info(), ctx.system.machine_id(), ctx.system.now()
 
 
-def live_outcomes() -> list[Outcome]:
-    return list(live_run()[0])
-
-
 def memory_identity() -> Identity:
     """An identity that never touches a file (for reports made at collection time)."""
     return Identity(Ed25519PrivateKey.generate(), secrets.token_bytes(32))
 
 
+def live_report(identity: Identity, challenge: str | None = None) -> dict[str, Any]:
+    """The unsigned report of this machine's real outcomes and the synthetic ones."""
+    outcomes, os_info, machine, created = live_run()
+    return build_report(list(outcomes) + synthetic_outcomes(), policy=policies.builtin(),
+                        os_info=os_info, device_id=device_id(identity, machine),
+                        created=created, challenge=challenge)
+
+
 @cache
 def _signed_live_report() -> dict[str, Any]:
-    outcomes, os_info, machine, created = live_run()
     identity = memory_identity()
-    unsigned = build_report(list(outcomes) + synthetic_outcomes(), policy=policies.builtin(),
-                            os_info=os_info, device_id=device_id(identity, machine),
-                            created=created, challenge="nonce-123")
-    return sign(unsigned, identity)
+    return sign(live_report(identity, challenge="nonce-123"), identity)
 
 
 def signed_live_report() -> dict[str, Any]:

@@ -71,11 +71,25 @@ def put(doc: Any, path: Path_, value: Any) -> None:
 LEAVES = list(leaves(signed_live_report()))
 
 
+def defined_members(node: Any) -> set[str]:
+    """Every member name a JSON Schema defines, at any depth."""
+    if isinstance(node, dict):
+        found = set(node.get("properties") or ())
+        return found.union(*(defined_members(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(defined_members(value) for value in node))
+    return set()
+
+
 def test_the_sample_covers_every_part_of_the_format() -> None:
-    tops = {path[0] for path in LEAVES}
-    assert tops == set(signed_live_report())
-    assert ("signature", "value") in LEAVES
-    assert any(path[-1] == "evidence" or "evidence" in path for path in LEAVES)
+    """The tampering test below changes each leaf of this sample, so the sample must hold every
+    member the schema defines, filled-in evidence, nested message arguments and every JSON type."""
+    doc = signed_live_report()
+    members = {part for path in LEAVES for part in path if isinstance(part, str)}
+    assert defined_members(schema.schema()) - members == set()
+    assert any(len(path) > 3 and path[0] == "checks" and path[2] == "evidence" for path in LEAVES)
+    assert any(path.count("args") == 2 for path in LEAVES)
+    assert {type(get(doc, path)) for path in LEAVES} >= {bool, int, float, str, type(None)}
 
 
 def test_a_signed_report_verifies(signed: dict[str, Any], identity: Identity) -> None:
