@@ -52,22 +52,22 @@ class Resources:
     memory_available: int  # bytes
 
 
-def _module(system: System) -> ModuleType:
-    from precheck.probes import _linux, _macos, _windows
+def platform_module(package: str, system: System) -> ModuleType:
+    """The OS module of a probe package (``package._windows``, ``._macos`` or ``._linux``) for
+    the platform the answers came from."""
+    from importlib import import_module
 
-    return {Platform.WINDOWS: _windows, Platform.MACOS: _macos, Platform.LINUX: _linux}[
-        system.platform
-    ]
+    return import_module(f"{package}._{system.platform.value}")
 
 
 def os_info(system: System) -> OsInfo:
-    info: OsInfo = _module(system).os_info(system)
+    info: OsInfo = platform_module(__name__, system).os_info(system)
     return info
 
 
 def machine_id(system: System) -> str | None:
     """The OS's own stable machine identifier, or None. Only ever used salted and hashed."""
-    ident: str | None = _module(system).machine_id(system)
+    ident: str | None = platform_module(__name__, system).machine_id(system)
     return ident
 
 

@@ -27,7 +27,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from precheck.errors import ProbeError
-from precheck.system import JSON, Platform
+from precheck.probes import platform_module
+from precheck.system import JSON
 
 if TYPE_CHECKING:
     from precheck.probes.security_center import RegisteredProduct
@@ -100,12 +101,7 @@ class AntivirusState:
 
 
 def antivirus(system: System) -> AntivirusState:
-    from precheck.probes.antivirus import _linux, _macos, _windows
-
-    module = {Platform.WINDOWS: _windows, Platform.MACOS: _macos, Platform.LINUX: _linux}[
-        system.platform
-    ]
-    state: AntivirusState = module.antivirus(system)
+    state: AntivirusState = platform_module(__name__, system).antivirus(system)
     return state
 
 

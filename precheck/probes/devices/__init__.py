@@ -20,12 +20,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from precheck.errors import ProbeError
+from precheck.probes import platform_module
 from precheck.probes.devices.analysis import AudioLevels, FrameStat
-from precheck.system import JSON, Platform
+from precheck.system import JSON
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
     from precheck.system import System
 
 #: Seconds recorded by the microphone probe (testrtc records 2 s; a bit more finds the floor).
@@ -87,14 +86,6 @@ class Speaker:
     heard: bool | None  # None: nobody was asked (a headless run)
 
 
-def _module(system: System) -> ModuleType:
-    from precheck.probes.devices import _linux, _macos, _windows
-
-    return {Platform.WINDOWS: _windows, Platform.MACOS: _macos, Platform.LINUX: _linux}[
-        system.platform
-    ]
-
-
 # -- microphone ---------------------------------------------------------------------------------
 
 def microphone(system: System) -> Microphone:
@@ -106,7 +97,7 @@ def microphone(system: System) -> Microphone:
                                    lambda: capture.record(MICROPHONE_PROBE, RECORD_S))
 
     found = parse_microphone(system.probe(MICROPHONE_PROBE, produce))
-    consent = _module(system).consent(system, "microphone")
+    consent = platform_module(__name__, system).consent(system, "microphone")
     return Microphone(found.present, found.levels, found.hostapi, found.samplerate, consent)
 
 
@@ -172,7 +163,7 @@ def camera_probe_name(api: str, index: int) -> str:
 
 def camera(system: System, index: int = 0) -> Camera:
     """Find the cameras the OS lists, then open camera ``index`` and measure its frames."""
-    module = _module(system)
+    module = platform_module(__name__, system)
     devices: int | None = module.camera_count(system)
     if devices == 0:
         return Camera(CameraState.NOT_FOUND, devices=0)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from precheck.errors import ProbeError
-from precheck.system import JSON, Platform
+from precheck.probes import platform_module
+from precheck.system import JSON
 
 if TYPE_CHECKING:
     from precheck.system import System
@@ -68,12 +69,7 @@ class FirewallState:
 
 
 def firewall(system: System) -> FirewallState:
-    from precheck.probes.firewall import _linux, _macos, _windows
-
-    module = {Platform.WINDOWS: _windows, Platform.MACOS: _macos, Platform.LINUX: _linux}[
-        system.platform
-    ]
-    state: FirewallState = module.firewall(system)
+    state: FirewallState = platform_module(__name__, system).firewall(system)
     return state
 
 

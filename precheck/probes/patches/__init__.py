@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from precheck.system import Platform
+from precheck.probes import platform_module
 
 if TYPE_CHECKING:
     from precheck.system import System
@@ -43,10 +43,5 @@ class PatchState:
 
 
 def patches(system: System) -> PatchState:
-    from precheck.probes.patches import _linux, _macos, _windows
-
-    module = {Platform.WINDOWS: _windows, Platform.MACOS: _macos, Platform.LINUX: _linux}[
-        system.platform
-    ]
-    state: PatchState = module.patches(system)
+    state: PatchState = platform_module(__name__, system).patches(system)
     return state

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from precheck.errors import ProbeError
-from precheck.system import JSON, Platform
+from precheck.probes import platform_module
+from precheck.system import JSON
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
     from precheck.system import System
 
 PROCESS_NAMES = "psutil:process_names"
@@ -53,17 +52,9 @@ class Inventory:
     unreadable: tuple[str, ...]  # sources that exist but could not be read
 
 
-def _module(system: System) -> ModuleType:
-    from precheck.probes.software import _linux, _macos, _windows
-
-    return {Platform.WINDOWS: _windows, Platform.MACOS: _macos, Platform.LINUX: _linux}[
-        system.platform
-    ]
-
-
 def installed(system: System) -> Inventory:
     """The programs installed on this machine, from every source its platform has."""
-    inventory: Inventory = _module(system).installed(system)
+    inventory: Inventory = platform_module(__name__, system).installed(system)
     return inventory
 
 
