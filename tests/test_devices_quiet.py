@@ -10,6 +10,7 @@ namespace) and run the real ``precheck`` console script.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -66,8 +67,9 @@ def _stderr_identity() -> tuple[int, int]:
     return info.st_dev, info.st_ino
 
 
-def test_noise_is_dropped_and_everything_else_forwarded(capfd: pytest.CaptureFixture[str]
-                                                        ) -> None:
+def test_noise_is_dropped_and_everything_else_forwarded(capfd: pytest.CaptureFixture[str],
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger=quiet.__name__)
     before = _stderr_identity()
     with quiet.native_stderr_filtered():
         assert _stderr_identity() != before  # descriptor 2 is the filter's pipe now
@@ -81,7 +83,11 @@ def test_noise_is_dropped_and_everything_else_forwarded(capfd: pytest.CaptureFix
     assert sorted(err.splitlines()) == ["a Python warning", "a message for the user",
                                         "no newline at the end"]
     assert err.endswith(("no newline at the end", "a Python warning\n"))
-    assert any("pa_linux_alsa.c" in line for line in quiet.dropped)
+    # what was kept off the screen is logged at debug level (precheck -v), once
+    hidden = [r.getMessage() for r in caplog.records if "kept off the screen" in r.getMessage()]
+    assert len(hidden) == 1
+    assert "pa_linux_alsa.c" in hidden[0]
+    assert "cap_v4l.cpp" in hidden[0]
 
 
 def test_overlapping_windows_from_threads_share_one_filter(capfd: pytest.CaptureFixture[str]
@@ -112,6 +118,30 @@ def test_overlapping_windows_from_threads_share_one_filter(capfd: pytest.Capture
         thread.join(10)
     assert _stderr_identity() == before
     assert capfd.readouterr().err == "kept\n"
+
+
+def test_a_filter_that_cannot_start_leaves_descriptor_2_alone(
+        monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    """No thread for the pump (RuntimeError): nothing is filtered, nothing breaks, nothing leaks."""
+    before = _stderr_identity()
+    fds = Path("/proc/self/fd")
+    descriptors = len(list(fds.iterdir())) if fds.is_dir() else None
+
+    class NoThread(threading.Thread):
+        def start(self) -> None:
+            raise RuntimeError("can't start new thread")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(threading, "Thread", NoThread)
+        with quiet.native_stderr_filtered():
+            assert _stderr_identity() == before
+            os.write(2, b"shown as it is\n")
+    assert _stderr_identity() == before
+    if descriptors is not None:
+        assert len(list(fds.iterdir())) == descriptors
+    with quiet.native_stderr_filtered():  # the next window works
+        assert _stderr_identity() != before
+    assert capfd.readouterr().err == "shown as it is\n"
 
 
 def test_a_child_holding_the_pipe_does_not_hold_the_window() -> None:

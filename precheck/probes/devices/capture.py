@@ -1,10 +1,12 @@
 """Live device access: OpenCV for cameras, sounddevice (PortAudio) for microphones and speakers.
 
-Opening a device can hang or crash inside a driver, so every call here runs in a daemon worker
-thread with a deadline (:func:`bounded`): a hang becomes ``ProbeError(kind="timeout")`` and the
-run goes on. Each worker releases its device in ``finally``, so the video app can use it next.
-Answers are JSON summaries (frame statistics, audio levels): never pictures, sound or device
-names. The preview and the level meter at the end feed the TUI's live views without blocking.
+Opening a device can hang or crash inside a driver, so the probes (:func:`record`,
+:func:`play_tone`, :func:`capture_frames`) are called in a daemon worker thread with a deadline
+(:func:`bounded`): a hang becomes ``ProbeError(kind="timeout")`` and the run goes on. Each worker
+releases its device in ``finally``, so the video app can use it next. Answers are JSON summaries
+(frame statistics, audio levels): never pictures, sound or device names. The preview and the
+level meter at the end feed the TUI's live views without blocking; the preview reads in its own
+thread, but the meter opens and closes its stream in the caller's (no deadline yet).
 
 While a device is in use, the drivers' own console messages (PortAudio, ALSA, OpenCV) are kept
 off the screen by :func:`.quiet.native_stderr_filtered`; OpenCV's log level is set to errors only
@@ -290,14 +292,16 @@ class CameraPreview:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="camera preview", daemon=True)
         self.failed: str | None = None
-        self._quiet = native_stderr_filtered()
 
     def __enter__(self) -> Self:
-        self._quiet.__enter__()
         self._thread.start()
         return self
 
     def _run(self) -> None:
+        with native_stderr_filtered():  # for the worker's life: it holds the camera
+            self._preview()
+
+    def _preview(self) -> None:
         import numpy as np
 
         cv2 = _cv2()
@@ -334,12 +338,9 @@ class CameraPreview:
         return self._frames
 
     def stop(self) -> None:
-        if self._stop.is_set():
-            return
         self._stop.set()
-        self._thread.join(timeout=5.0)
-        if self._thread.ident is not None:  # it was started: the filter was entered
-            self._quiet.__exit__(None, None, None)
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout=5.0)
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

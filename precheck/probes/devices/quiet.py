@@ -58,9 +58,7 @@ DRIVER_NOISE = re.compile(
 #: How long closing the window waits for the pump to forward what is left.
 DRAIN_S = 1.0
 
-#: The latest dropped lines (bounded), for tests and diagnosis.
-dropped: collections.deque[str] = collections.deque(maxlen=200)
-#: Dropped since the window opened: logged at debug level when it closes.
+#: Dropped since the window opened (bounded): logged at debug level when it closes.
 _unlogged: collections.deque[str] = collections.deque(maxlen=200)
 
 
@@ -94,9 +92,7 @@ def _pass_on(target: int, lines: list[bytes], ending: bytes) -> None:
     for line in lines:
         if is_driver_noise(line):
             if line.strip():
-                text = line.decode("utf-8", "replace").strip()
-                dropped.append(text)
-                _unlogged.append(text)
+                _unlogged.append(line.decode("utf-8", "replace").strip())
         else:
             kept.append(line + ending)
     if kept:
@@ -126,19 +122,26 @@ class _Window:
                 self._close()
 
     def _open(self) -> None:
+        """Start the pump first, then point descriptor 2 at it: the one step that changes
+        descriptor 2 is the last, so a failure before it leaves everything as it was."""
         _flush_python_stderr()
+        opened: list[int] = []
         try:
-            saved = os.dup(2)
-        except OSError:
-            return  # no descriptor 2 at all
-        read_end, write_end = os.pipe()
-        target = os.dup(saved)
+            opened.append(saved := os.dup(2))
+            read_end, write_end = os.pipe()
+            opened += [read_end, write_end]
+            opened.append(target := os.dup(saved))
+            pump = threading.Thread(target=_forward, args=(read_end, target),
+                                    name="stderr filter", daemon=True)
+            pump.start()
+        except (OSError, RuntimeError) as exc:  # no descriptor 2 (pythonw), or no thread
+            for descriptor in opened:
+                os.close(descriptor)
+            log.debug("driver messages are not filtered: %s", exc)
+            return
         os.dup2(write_end, 2)
         os.close(write_end)
-        self.saved = saved
-        self.pump = threading.Thread(target=_forward, args=(read_end, target),
-                                     name="stderr filter", daemon=True)
-        self.pump.start()
+        self.saved, self.pump = saved, pump
 
     def _close(self) -> None:
         if self.saved is None:
