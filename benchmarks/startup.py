@@ -1,7 +1,8 @@
 """Cold-start time of the installed ``precheck`` command.
 
-Runs ``precheck --version`` and ``precheck run --json`` as fresh processes, N times each, and
-prints the median, minimum and maximum wall time. Then it runs ``--version`` once under
+Runs ``precheck --version``, ``precheck run --json`` and ``precheck run --json --only
+power.battery`` as fresh processes, N times each, and prints the median, minimum and maximum wall
+time. Then it runs ``--version`` once under
 ``python -X importtime`` and prints the ten heaviest imports and which of the heavy libraries
 (OpenCV, Textual, speedtest, sounddevice, pydantic, cryptography, jsonschema, rich) it loaded:
 ``--version`` should load none of them.
@@ -190,6 +191,7 @@ def main() -> int:
     for failure in failures:
         print(f"\nbenchmark failed: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
 
 if __name__ == "__main__":
     sys.exit(main())
