@@ -23,6 +23,7 @@ from reports.build import build_report
 from reports.signing import Identity, device_id, sign
 
 CREATED = datetime(2026, 11, 23, 1, 2, 3, 456789, tzinfo=UTC)
+#: INVENTED: a plausible Windows 11 platform, not read from a machine.
 WINDOWS = OsInfo(Platform.WINDOWS, "windows", "Windows 11 Pro", "23H2", "22631.4460",
                  "Professional", "AMD64")
 
