@@ -203,7 +203,7 @@ class System:
 
     def read_text(self, path: str) -> str | None:
         """A text file's content, or None when it does not exist."""
-        raw = self.probe(f"file:{path}", lambda: _read_text(f"file:{path}", path))
+        raw = self.probe(f"file:{path}", lambda: read_path(f"file:{path}", path, _text))
         return None if raw is None else str(raw)
 
     def registry_values(self, root: str, key: str) -> dict[str, JSON] | None:
@@ -351,13 +351,19 @@ def _console_encoding() -> str:
     return "utf-8"
 
 
-def _read_text(name: str, path: str) -> JSON:
+def read_path(name: str, path: str, read: Callable[[str], JSON]) -> JSON:
+    """``read(path)`` as the answer of probe ``name``: None when the path does not exist; a
+    denied or failed read raises :class:`ProbeError`."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:  # noqa: PTH123 - plain read
-            return handle.read()
+        return read(path)
     except FileNotFoundError:
         return None
     except PermissionError as exc:
         raise ProbeError(name, "denied", f"not allowed to read {path}") from exc
     except OSError as exc:
         raise ProbeError(name, "os_error", f"could not read {path}: {exc.strerror}") from exc
+
+
+def _text(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as handle:  # noqa: PTH123 - plain read
+        return handle.read()

@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from precheck.errors import ProbeError
+from precheck.errors import ProbeError, ProbeMissing
 from precheck.probes import platform_module
-from precheck.system import JSON
+from precheck.system import JSON, read_path
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from precheck.probes.security_center import RegisteredProduct
     from precheck.system import System
 
@@ -111,22 +113,15 @@ def mtime_probe_name(path: str) -> str:
     return f"mtime:{path}"
 
 
-def _read_mtime(name: str, path: str) -> JSON:
-    try:
-        stamp = os.stat(path).st_mtime  # noqa: PTH116 - a plain stat, like the probe's name
-    except FileNotFoundError:
-        return None
-    except PermissionError as exc:
-        raise ProbeError(name, "denied", f"not allowed to read {path}") from exc
-    except OSError as exc:
-        raise ProbeError(name, "os_error", f"could not read {path}: {exc.strerror}") from exc
+def _mtime(path: str) -> JSON:
+    stamp = os.stat(path).st_mtime  # noqa: PTH116 - a plain stat, like the probe's name
     return datetime.fromtimestamp(stamp, UTC).isoformat()
 
 
 def modified(system: System, path: str) -> datetime | None:
     """When a file or folder was last modified; None when it does not exist."""
     name = mtime_probe_name(path)
-    raw = system.probe(name, lambda: _read_mtime(name, path))
+    raw = system.probe(name, lambda: read_path(name, path, _mtime))
     if raw is None:
         return None
     try:
@@ -134,3 +129,25 @@ def modified(system: System, path: str) -> datetime | None:
     except ValueError as exc:
         raise ProbeError(name, "malformed", "the recorded answer is not a date") from exc
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def signature_sets(system: System, name: str, paths: tuple[str, ...],
+                   version: Callable[[System, str], str | None] | None = None) -> AntivirusState:
+    """The signature databases found at ``paths``, each dated by its modification time (and
+    versioned by ``version(system, path)`` when given); a path that exists but cannot be read is
+    recorded as unreadable, never as absent."""
+    found: list[SignatureSet] = []
+    unreadable: list[str] = []
+    for path in paths:
+        try:
+            updated = modified(system, path)
+            if updated is None:
+                continue
+            number = version(system, path) if version else None
+        except ProbeMissing:
+            raise
+        except ProbeError:
+            unreadable.append(path)
+            continue
+        found.append(SignatureSet(name, path, number, updated))
+    return AntivirusState(signatures=tuple(found), unreadable=tuple(unreadable))

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from precheck.errors import ProbeError, ProbeMissing
-from precheck.probes.antivirus import AntivirusState, SignatureSet, modified
+from precheck.probes.antivirus import AntivirusState, signature_sets
 
 if TYPE_CHECKING:
     from precheck.system import System
@@ -23,16 +22,4 @@ CLAMAV_DAILY = (f"{CLAMAV_DIR}/daily.cld", f"{CLAMAV_DIR}/daily.cvd")
 
 
 def antivirus(system: System) -> AntivirusState:
-    signatures: list[SignatureSet] = []
-    unreadable: list[str] = []
-    for path in CLAMAV_DAILY:
-        try:
-            updated = modified(system, path)
-        except ProbeMissing:
-            raise
-        except ProbeError:
-            unreadable.append(path)
-            continue
-        if updated is not None:
-            signatures.append(SignatureSet("ClamAV", path, None, updated))
-    return AntivirusState(signatures=tuple(signatures), unreadable=tuple(unreadable))
+    return signature_sets(system, "ClamAV", CLAMAV_DAILY)

@@ -19,8 +19,7 @@ from __future__ import annotations
 import plistlib
 from typing import TYPE_CHECKING
 
-from precheck.errors import ProbeError, ProbeMissing
-from precheck.probes.antivirus import AntivirusState, SignatureSet, modified
+from precheck.probes.antivirus import AntivirusState, signature_sets
 
 if TYPE_CHECKING:
     from precheck.system import System
@@ -43,20 +42,11 @@ def parse_info_plist(text: str) -> str | None:
     return str(version) if version else None
 
 
+def _version(system: System, bundle: str) -> str | None:
+    text = system.read_text(f"{bundle}/Contents/Info.plist")
+    return parse_info_plist(text) if text else None
+
+
 def antivirus(system: System) -> AntivirusState:
-    signatures: list[SignatureSet] = []
-    unreadable: list[str] = []
-    for bundle in XPROTECT_BUNDLES:
-        try:
-            updated = modified(system, bundle)
-            if updated is None:
-                continue  # not there (before macOS 15, the second location does not exist)
-            text = system.read_text(f"{bundle}/Contents/Info.plist")
-        except ProbeMissing:
-            raise
-        except ProbeError:
-            unreadable.append(bundle)
-            continue
-        version = parse_info_plist(text) if text else None
-        signatures.append(SignatureSet("XProtect", bundle, version, updated))
-    return AntivirusState(signatures=tuple(signatures), unreadable=tuple(unreadable))
+    # Before macOS 15 the second bundle does not exist and is left out.
+    return signature_sets(system, "XProtect", XPROTECT_BUNDLES, _version)
