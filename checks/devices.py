@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from precheck.api import Check, Context, Result
 from precheck.result import N_
-
-if TYPE_CHECKING:
-    from precheck.probes.devices import Microphone as MicrophoneFact
 
 SOUND_SETTINGS = N_("Open the sound settings (Windows: Settings > System > Sound; macOS: System "
                     "Settings > Sound) and choose your headset or microphone as the input.")
@@ -22,13 +17,8 @@ CAMERA_PRIVACY = N_("Allow camera access: on Windows, Settings > Privacy & secur
                     "started precheck from (for example Terminal), then restart it.")
 CLOSE_OTHER_APPS = N_("Close every other program that may use the camera (Zoom, Teams, Skype, "
                       "LINE, the Camera app, browser tabs with video), then check again.")
-
-
-def mic_levels_evidence(mic: MicrophoneFact) -> dict[str, object]:
-    evidence: dict[str, object] = {"hostapi": mic.hostapi, "samplerate": mic.samplerate}
-    if mic.levels is not None:
-        evidence.update(mic.levels.to_json())
-    return evidence
+OUTPUT_SETTINGS = N_("Open the sound settings (Windows: Settings > System > Sound; macOS: System "
+                     "Settings > Sound) and choose your speakers or headphones as the output.")
 
 
 class Microphone(Check):
@@ -55,7 +45,7 @@ class Microphone(Check):
                 N_("Connect a headset or a microphone (many laptops have one built in)."),
                 SOUND_SETTINGS])
         levels = mic.levels
-        evidence = mic_levels_evidence(mic)
+        evidence = {"hostapi": mic.hostapi, "samplerate": mic.samplerate, **levels.to_json()}
         level, peak = round(levels.rms_dbfs, 1), round(levels.peak_dbfs, 1)
         if levels.rms_dbfs <= limits["silent_max_dbfs"]:
             if mic.consent is False:
@@ -198,16 +188,13 @@ class Speaker(Check):
     def run(self, ctx: Context) -> Result:
         found = ctx.system.speaker()
         evidence = {"output": found.present, "played": found.played, "heard": found.heard}
-        output_settings = N_("Open the sound settings (Windows: Settings > System > Sound; "
-                             "macOS: System Settings > Sound) and choose your speakers or "
-                             "headphones as the output.")
         if not found.present:
             return self.fail(N_("No speaker or headphones found"), evidence=evidence, fix=[
                 N_("Connect headphones or speakers (many laptops have speakers built in)."),
-                output_settings])
+                OUTPUT_SETTINGS])
         if not found.played:
             return self.error(N_("The test tone could not be played"), evidence=evidence,
-                              fix=[output_settings])
+                              fix=[OUTPUT_SETTINGS])
         if found.heard is None:
             return self.warn(
                 N_("A test tone was played, but it was not confirmed by a listener"),
@@ -218,5 +205,5 @@ class Speaker(Check):
             return self.fail(N_("The test tone was played, but you did not hear it"),
                              evidence=evidence, fix=[
                 N_("Turn up the volume and check that the sound is not muted (the speaker "
-                   "icon in the taskbar or menu bar)."), output_settings])
+                   "icon in the taskbar or menu bar)."), OUTPUT_SETTINGS])
         return self.passed(N_("The test tone was heard"), evidence=evidence)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from precheck.api import Check, Context, Result
 from precheck.result import N_
 
+CONNECT_CHARGER = N_("Connect the charger and keep it connected during the consultation.")
+
 
 class Battery(Check):
     """A laptop is on its charger or charged enough (the offices' flyer: 十分に充電).
@@ -35,25 +37,23 @@ class Battery(Check):
                                evidence=evidence, percent=round(state.percent))
         limits = ctx.policy.section("power.battery")
         minimum = limits["min_percent_on_battery"]
-        minutes_needed = limits["min_minutes_left_on_battery"]
-        if (state.percent >= minimum and state.seconds_left is not None
-                and state.seconds_left < minutes_needed * 60):
+        if state.percent < minimum:
+            return self.warn(
+                N_("Battery at {percent}% and the charger is not connected (at least {minimum}% "
+                   "needed)"),
+                fix=[CONNECT_CHARGER,
+                     N_("Or charge the computer fully before the consultation starts.")],
+                evidence=evidence, percent=round(state.percent), minimum=minimum,
+            )
+        needed = limits["min_minutes_left_on_battery"]
+        if state.seconds_left is not None and state.seconds_left < needed * 60:
             # A worn battery: the charge looks full, but the OS's estimate will not last the call.
+            minutes = state.seconds_left // 60
             return self.warn(
                 N_("Battery at {percent}%, but it lasts only about {minutes} minutes (at least "
                    "{needed} needed)"),
-                fix=[N_("Connect the charger and keep it connected during the consultation.")],
-                evidence={**evidence, "minutes_left": state.seconds_left // 60},
-                percent=round(state.percent), minutes=state.seconds_left // 60,
-                needed=minutes_needed,
+                fix=[CONNECT_CHARGER], evidence={**evidence, "minutes_left": minutes},
+                percent=round(state.percent), minutes=minutes, needed=needed,
             )
-        if state.percent >= minimum:
-            return self.passed(N_("Running on battery at {percent}%, enough for the "
-                                  "consultation"), evidence=evidence, percent=round(state.percent))
-        return self.warn(
-            N_("Battery at {percent}% and the charger is not connected (at least {minimum}% "
-               "needed)"),
-            fix=[N_("Connect the charger and keep it connected during the consultation."),
-                 N_("Or charge the computer fully before the consultation starts.")],
-            evidence=evidence, percent=round(state.percent), minimum=minimum,
-        )
+        return self.passed(N_("Running on battery at {percent}%, enough for the consultation"),
+                           evidence=evidence, percent=round(state.percent))

@@ -30,6 +30,8 @@ GIB = 1024**3
         # the flyer's rule, extended: a charge that looks enough but will not last the session
         ({"percent": 95.0, "power_plugged": False, "secsleft": 1800}, Status.WARN, "lasts only"),
         ({"percent": 95.0, "power_plugged": False, "secsleft": 2700}, Status.PASS, "enough"),
+        # below the charge minimum and short: the charge is the message (with its minimum)
+        ({"percent": 50.0, "power_plugged": False, "secsleft": 600}, Status.WARN, "not connected"),
         ({"percent": 100.0, "power_plugged": None, "secsleft": None}, Status.PASS, "enough"),
         ({"percent": 5.0, "power_plugged": True, "secsleft": None}, Status.PASS, "Charger"),
     ],
