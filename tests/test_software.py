@@ -16,6 +16,7 @@ from precheck import bundle as bundles
 from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.errors import ProbeMissing
 from precheck.probes import software
 from precheck.probes.software import _linux, _macos, _windows
 from precheck.result import Status
@@ -236,7 +237,19 @@ def test_no_readable_source_is_an_error_not_a_pass(replay: Callable[..., Context
     ctx = replay({software.PROCESS_NAMES: ["explorer.exe"]}, Platform.WINDOWS, errors=errors)
     result = FileSharing().run(ctx)
     assert result.status is Status.ERROR
+    assert result.summary.msgid == "Could not read the list of installed programs"
     assert result.fix
+
+
+@pytest.mark.parametrize(("platform", "first_source"), [
+    (Platform.WINDOWS, HKLM), (Platform.MACOS, "apps:/Applications"), (Platform.LINUX, DPKG)])
+def test_a_bundle_without_the_inventory_names_the_missing_probe(
+        replay: Callable[..., Context], platform: Platform, first_source: str) -> None:
+    """An unrecorded source is a bundle from another precheck version, not an unreadable one."""
+    ctx = replay({software.PROCESS_NAMES: ["explorer.exe"]}, platform)
+    with pytest.raises(ProbeMissing) as missing:
+        FileSharing().run(ctx)
+    assert missing.value.probe == first_source
 
 
 def test_folder_scanner_finds_executables_one_level_down(tmp_path: Path) -> None:

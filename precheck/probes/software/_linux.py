@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from precheck.errors import ProbeError
+from precheck.errors import ProbeError, ProbeMissing
 from precheck.probes.software import Inventory, Program
 from precheck.system import command_name
 
@@ -80,6 +80,8 @@ def installed(system: System) -> Inventory:
         name = command_name(argv, C)
         try:
             done = system.command(argv, env=C, timeout=30.0, encoding="utf-8")
+        except ProbeMissing:
+            raise
         except ProbeError as exc:
             if exc.kind != "not_found":
                 unreadable.append(name)

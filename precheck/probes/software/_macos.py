@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from precheck.errors import ProbeError
+from precheck.errors import ProbeError, ProbeMissing
 from precheck.probes.software import Inventory, Program
 from precheck.system import JSON
 
@@ -48,6 +48,8 @@ def installed(system: System) -> Inventory:
             raw = system.probe(name, partial(scan_apps, name, folder))
             if raw is not None and not isinstance(raw, list):
                 raise ProbeError(name, "malformed", "the recorded answer is not a list of apps")
+        except ProbeMissing:
+            raise
         except ProbeError:
             unreadable.append(name)
             continue

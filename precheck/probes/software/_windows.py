@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from precheck.errors import ProbeError
+from precheck.errors import ProbeError, ProbeMissing
 from precheck.probes.software import Inventory, Program
 from precheck.system import JSON
 
@@ -110,6 +110,8 @@ def installed(system: System) -> Inventory:
     for root, key in UNINSTALL_KEYS:
         try:
             entries = read_subkeys(system, root, key)
+        except ProbeMissing:
+            raise
         except ProbeError:
             unreadable.append(subkeys_probe_name(root, key))
             continue
@@ -120,6 +122,8 @@ def installed(system: System) -> Inventory:
         for folder in folders:
             try:
                 listing = _folder(system, kind, folder, suffix)
+            except ProbeMissing:
+                raise
             except ProbeError:
                 unreadable.append(f"{kind}:{folder}")
                 continue
