@@ -24,6 +24,17 @@ from precheck.result import N_, Message
 _SOURCE_KIND = {"uninstall": "uninstall registry", "file": "program files", "shortcut":
                 "Start menu", "app": "Applications folder", "dpkg": "dpkg", "rpm": "rpm",
                 "flatpak": "flatpak", "snap": "snap"}
+RUN_AGAIN = N_("Run precheck again as the user who uses this computer. If it still fails, send "
+               "the diagnostic bundle to the Hello Work staff.")
+
+
+def _sources(inventory: Inventory) -> dict[str, object]:
+    """How many inventory sources answered and which could not be read, as evidence."""
+    return {"sources_read": len(inventory.read), "sources_unreadable": list(inventory.unreadable)}
+
+
+def _unreadable(check: Check, msgid: str, evidence: Mapping[str, object]) -> Result:
+    return check.error(msgid, evidence=evidence, fix=[RUN_AGAIN])
 
 
 class FileSharing(Check):
@@ -54,10 +65,7 @@ class FileSharing(Check):
         installed = installed_matches(inventory, products)
         running = running_matches(names, products)
         found = sorted(set(installed) | set(running))
-        evidence: dict[str, object] = {
-            "sources_read": len(inventory.read),
-            "sources_unreadable": list(inventory.unreadable),
-        }
+        evidence = _sources(inventory)
         if found:
             evidence.update(
                 products=found, running=sorted(running),
@@ -69,11 +77,8 @@ class FileSharing(Check):
                 evidence=evidence, fix=self._fix(ctx.system.platform, found, bool(running)),
             )
         if not inventory.read:
-            return self.error(
-                N_("Could not read the list of installed programs"), evidence=evidence,
-                fix=[N_("Run precheck again as the user who uses this computer. If it still "
-                        "fails, send the diagnostic bundle to the Hello Work staff.")],
-            )
+            return _unreadable(self, N_("Could not read the list of installed programs"),
+                               evidence)
         return self.passed(
             N_("No file-sharing software found ({sources} sources checked)"),
             sources=len(inventory.read), evidence=evidence,
@@ -107,6 +112,7 @@ class FileSharing(Check):
 QUIT_RECORDER = N_("Quit {products} before the consultation: stop any recording, then choose "
                    "Exit or Quit in its menu (on Windows also check the icons at the right of "
                    "the taskbar; on a Mac, the icons at the top right of the screen).")
+NO_PROCESSES = N_("Could not read the list of running programs")
 NO_RECORDING = N_("Do not record the consultation in any other way either: no screen "
                   "recording, no sound recording, no phone or camera pointed at the screen.")
 
@@ -137,9 +143,9 @@ class Recording(Check):
         except ProbeMissing:
             raise
         except ProbeError as exc:
-            return self._unreadable({"probe": exc.probe, "reason": exc.kind})
+            return _unreadable(self, NO_PROCESSES, {"probe": exc.probe, "reason": exc.kind})
         if not names:  # a live system always runs something: an empty list is no answer
-            return self._unreadable({"probe": PROCESS_NAMES, "reason": "empty"})
+            return _unreadable(self, NO_PROCESSES, {"probe": PROCESS_NAMES, "reason": "empty"})
         running = running_matches(names, products)
         if running:
             return self.warn(
@@ -151,14 +157,6 @@ class Recording(Check):
             )
         return self.passed(N_("No recording software is running ({count} programs checked)"),
                            count=len(names))
-
-
-    def _unreadable(self, evidence: dict[str, object]) -> Result:
-        return self.error(
-            N_("Could not read the list of running programs"), evidence=evidence,
-            fix=[N_("Run precheck again as the user who uses this computer. If it still "
-                    "fails, send the diagnostic bundle to the Hello Work staff.")],
-        )
 
 
 # -- browsers ------------------------------------------------------------------------------------
@@ -211,17 +209,13 @@ def _browsers(inventory: Inventory, entries: list[Mapping[str, Any]]) -> list[_F
             continue
         known = [(v, p) for p in copies if (v := parse_version(p.version)) is not None]
         if known:
-            version, program = max(known, key=lambda pair: _padded(pair[0]))
+            version, program = max(known, key=lambda pair: pair[0])
             found.append(_Found(signature.name, minimum, str(entry["update"]), version,
                                 program.source))
         else:
             found.append(_Found(signature.name, minimum, str(entry["update"]), None,
                                 copies[0].source))
     return found
-
-
-def _padded(version: tuple[int, ...]) -> tuple[int, ...]:
-    return version + (0,) * (8 - len(version))
 
 
 def _fix_for(browser: _Found) -> str:
@@ -255,8 +249,7 @@ class Browser(Check):
         found = _browsers(inventory, entries)
         evidence: dict[str, object] = {
             "browsers": [f"{b.name} {show(b.version) if b.version else '?'}" for b in found],
-            "sources_read": len(inventory.read),
-            "sources_unreadable": list(inventory.unreadable),
+            **_sources(inventory),
         }
         old = [b for b in found if b.version is not None and not b.current]
         if old:
@@ -279,11 +272,8 @@ class Browser(Check):
                              fix=[*dict.fromkeys(_fix_for(b) for b in found),
                                   N_("Then run precheck again.")])
         if not inventory.read:
-            return self.error(
-                N_("Could not read the list of installed programs"), evidence=evidence,
-                fix=[N_("Run precheck again as the user who uses this computer. If it still "
-                        "fails, send the diagnostic bundle to the Hello Work staff.")],
-            )
+            return _unreadable(self, N_("Could not read the list of installed programs"),
+                               evidence)
         return self.warn(
             N_("No web browser was found; the video app may need one"), evidence=evidence,
             fix=[N_("Install an up-to-date browser: Microsoft Edge (microsoft.com/edge) or "
