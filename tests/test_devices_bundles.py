@@ -113,17 +113,9 @@ def test_privacy_switches(path: Path, replay: Callable[..., Context]) -> None:
     fixture = json.loads(path.read_text(encoding="utf-8"))
     ctx = replay(fixture["answers"], Platform.WINDOWS)
     assert _windows.consent(ctx.system, fixture["capability"]) is fixture["consent"]
-    if fixture["capability"] == "webcam":
-        state = devices.camera(ctx.system).state if fixture["consent"] is False else None
-        assert state in (None, CameraState.DENIED)
-
-
-def test_consent_values_are_read_as_windows_writes_them() -> None:
-    assert _windows.parse_consent({"Value": "Allow"}) is True
-    assert _windows.parse_consent({"Value": "Deny"}) is False
-    assert _windows.parse_consent({"Value": "Prompt"}) is None  # not a documented value
-    assert _windows.parse_consent({}) is None
-    assert _windows.parse_consent(None) is None
+    if fixture["capability"] == "webcam" and fixture["consent"] is False:
+        # denied: the camera is reported so without being opened (no opencv probe recorded)
+        assert devices.camera(ctx.system).state is CameraState.DENIED
 
 
 # -- the measured values in the bundles can be measured again ---------------------------------
@@ -154,6 +146,7 @@ def test_camera_answers_are_the_measurement_of_their_video(tmp_path: Path, bundl
         assert measured == pytest.approx(kept, abs=1.0)
 
 
-def test_the_speaker_and_camera_checks_agree_with_the_bundle_classes() -> None:
-    """The bundles are judged by the very classes the tests import (meta-test anchor)."""
-    assert {Camera.id, Microphone.id, Speaker.id, Noise.id} == set(DEVICE_CHECKS)
+def test_the_bundles_are_judged_by_the_classes_these_tests_import() -> None:
+    """The installed entry points load the very classes the unit tests exercise."""
+    loaded = plugins.load().select(DEVICE_CHECKS).checks
+    assert set(loaded) == {Camera, Microphone, Speaker, Noise}

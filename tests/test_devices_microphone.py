@@ -21,7 +21,7 @@ from precheck.api import Context
 from precheck.errors import ProbeError
 from precheck.probes import devices
 from precheck.probes.devices import capture
-from precheck.probes.devices.analysis import audio_levels, longest_run
+from precheck.probes.devices.analysis import AudioLevels, audio_levels, longest_run
 from precheck.result import Status
 from precheck.system import LiveBackend, Platform, System
 from tests import devices_media
@@ -60,7 +60,8 @@ def test_levels_of_real_audio_decide_the_verdicts(  # noqa: PLR0917 - parametriz
     mic = Microphone().run(ctx)
     assert mic.status is mic_status, levels
     assert mic_phrase in mic.summary.msgid
-    assert "name" not in str(mic.evidence)  # device names stay local
+    # the evidence is levels, the host API and the rate: no device name, nothing else
+    assert set(mic.evidence) == {"hostapi", "samplerate", *AudioLevels.__slots__}
     noise = Noise().run(ctx)
     assert noise.status is noise_status, levels
     if noise_status is Status.WARN:
@@ -160,8 +161,11 @@ def test_live_recording_through_the_null_sink(
     assert result.evidence["samplerate"]
     # the noise check reads the same recording: the probe ran once
     assert Noise().run(ctx).evidence["noise_floor_dbfs"] == result.evidence["noise_floor_dbfs"]
-    names = [r.name for r in ctx.system.backend.records()]  # type: ignore[attr-defined]
-    assert names.count(MIC) == 1
+    records = [r for r in ctx.system.backend.records() if r.name == MIC]  # type: ignore[attr-defined]
+    assert len(records) == 1
+    # what is recorded: levels, the host API and the rate; never the device's name or the sound
+    assert set(records[0].value) == {"input", "hostapi", "samplerate", "levels"}
+    assert set(records[0].value["levels"]) == set(AudioLevels.__slots__)
 
 
 def test_level_meter_updates_without_blocking(null_sink: str, sounds: dict[str, Path]) -> None:
