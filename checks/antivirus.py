@@ -89,8 +89,7 @@ class Antivirus(Check):
         }
         if running:
             evidence["running_products"] = running
-        third = [p for p in registered or () if p.enabled and not p.microsoft
-                 and not _is_defender(p.name)]
+        third = [p for p in registered or () if p.enabled and not p.builtin]
         current = [p.name for p in third if p.up_to_date]
         if current:
             return self.passed(N_("{products} is on and its signatures are up to date"),
@@ -108,8 +107,7 @@ class Antivirus(Check):
                      now: datetime, limit: int, evidence: dict[str, object]) -> Result:
         age = defender.age_days(now)
         if age is None:
-            ms_current = any(p.enabled and p.up_to_date for p in registered or ()
-                             if p.microsoft or _is_defender(p.name))
+            ms_current = any(p.enabled and p.up_to_date for p in registered or () if p.builtin)
             if ms_current:
                 return self.passed(N_("Microsoft Defender is on and Windows Security says its "
                                       "signatures are up to date"), evidence=evidence)
@@ -132,8 +130,7 @@ class Antivirus(Check):
             return self.error(N_("Could not read the antivirus status from Windows"),
                               fix=[RETRY, DEFENDER_ON], evidence=evidence)
         if defender is None and registered is not None:
-            ms_on = [p for p in registered if p.enabled and (p.microsoft
-                                                                 or _is_defender(p.name))]
+            ms_on = [p for p in registered if p.enabled and p.builtin]
             if ms_on and ms_on[0].up_to_date:
                 return self.passed(N_("Microsoft Defender is on and Windows Security says its "
                                       "signatures are up to date"), evidence=evidence)
@@ -142,8 +139,7 @@ class Antivirus(Check):
                                     "date"), fix=[DEFENDER_UPDATE], evidence=evidence)
         if running:
             return self._unverifiable(running, evidence)
-        off = [p.name for p in registered or () if not p.enabled and not p.microsoft
-               and not _is_defender(p.name)]
+        off = [p.name for p in registered or () if not p.enabled and not p.builtin]
         if defender is not None and defender.passive:
             fix: list[str | Message] = [DEFENDER_ON]
             if off:
@@ -200,11 +196,6 @@ class Antivirus(Check):
             return self.error(N_("XProtect, the antivirus built into macOS, was not found"),
                               fix=[update, RETRY], evidence=evidence)
         return self.fail(N_("No antivirus found"), fix=[CLAMAV_INSTALL], evidence=evidence)
-
-
-def _is_defender(name: str) -> bool:
-    folded = name.casefold()
-    return "windows defender" in folded or "microsoft defender" in folded
 
 
 def _describe(enabled: bool, up_to_date: bool, instances: int) -> str:

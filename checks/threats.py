@@ -129,14 +129,9 @@ def _other_active(state: AntivirusState) -> list[str | Message] | None:
     if defender is not None and defender.protecting:
         return None
     third: list[str | Message] = [p.name for p in state.registered or ()
-                                  if p.enabled and not p.microsoft and not _is_defender(p.name)]
+                                  if p.enabled and not p.builtin]
     if third:
         return third
     if defender is not None and defender.passive:
         return [Message.of(N_("another antivirus"))]
     return None
-
-
-def _is_defender(name: str) -> bool:
-    folded = name.casefold()
-    return "windows defender" in folded or "microsoft defender" in folded

@@ -84,6 +84,16 @@ def test_real_defender_registration_parses() -> None:
     assert product.enabled
     assert product.up_to_date
     assert product.microsoft
+    assert product.builtin
+
+
+def test_defender_is_builtin_by_owner_or_by_name_and_third_parties_are_not() -> None:
+    products = parse_products([
+        {"displayName": "Microsoft Defender Antivirus"},  # no productState: known by its name
+        {"displayName": "Some AV", "productState": 0x061100},  # owned by Microsoft
+        {"displayName": "ESET Security", "productState": 0x041000},
+    ])
+    assert [p.builtin for p in products] == [True, True, False]
 
 
 def test_duplicate_registrations_merge_by_name() -> None:

@@ -103,6 +103,14 @@ class RegisteredProduct:
     def microsoft(self) -> bool:
         return self.state is not None and self.state.microsoft
 
+    @property
+    def builtin(self) -> bool:
+        """Windows' own product: owned by Microsoft, or named Windows/Microsoft Defender (which
+        a registration without a readable state still is)."""
+        folded = self.name.casefold()
+        return (self.microsoft or "windows defender" in folded
+                or "microsoft defender" in folded)
+
 
 def parse_products(instances: list[dict[str, object]]) -> list[RegisteredProduct]:
     """Products from the instances of a Security Center class, in the order WMI gave them."""
