@@ -226,6 +226,7 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     from precheck import policy as policies
     from precheck.runner import verdict
     from precheck.session import evaluate, signed_report
+    from reports.render import render_json
 
     catalog = _catalog(args.only, tr)
     _warn_failures(catalog, env, tr)
@@ -234,7 +235,7 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     evaluation = evaluate(catalog, policy, replayed)
     outcomes = evaluation.run()
     document = signed_report(evaluation, args.challenge)
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    text = render_json(document) + "\n"
     if args.report:
         _write_text(args.report, text, tr)
     if args.json:
@@ -302,19 +303,21 @@ def _collect(args: argparse.Namespace, env: Environment, tr: Translator) -> Exit
 
 def _show(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
     from reports.io import load_document
+    from reports.schema import validate
     from reports.signing import ReportInvalid, verify
 
     document = load_document(args.file)
     try:
-        verify(document)
-        intact = True
-        reason = ""
+        validate(document)  # showing needs the report's shape; a broken signature is only said
     except ReportInvalid as exc:
-        intact = False
-        reason = str(exc)
-    if not intact and not _schema_ok(document):
-        env.stderr.write(tr(N_("precheck: error: {reason}")).format(reason=reason) + "\n")
+        env.stderr.write(tr(N_("precheck: error: {reason}")).format(reason=exc) + "\n")
         return ExitStatus.USAGE
+    try:
+        verify(document)
+    except ReportInvalid as exc:
+        signature = tr(N_("Signature: NOT valid ({reason})")).format(reason=exc)
+    else:
+        signature = tr(N_("Signature: valid"))
     if args.html:
         from reports.render.html import render_html
 
@@ -323,38 +326,24 @@ def _show(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
                          + "\n")
     else:
         _print_rich(env, _terminal(document, tr.language))
-    if intact:
-        env.stdout.write(tr(N_("Signature: valid")) + "\n")
-    else:
-        env.stdout.write(tr(N_("Signature: NOT valid ({reason})")).format(reason=reason) + "\n")
+    env.stdout.write(signature + "\n")
     return ExitStatus.OK
-
-
-def _schema_ok(document: Mapping[str, Any]) -> bool:
-    from reports.schema import validate
-    from reports.signing import ReportInvalid
-
-    try:
-        validate(document)
-    except ReportInvalid:
-        return False
-    return True
 
 
 def _verify(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
     from reports.io import load_document
     from reports.signing import ReportInvalid, verify
 
-    document = load_document(args.file)
     try:
-        verify(document, expected_key_id=args.key_id)
+        verified = verify(load_document(args.file), expected_key_id=args.key_id)
     except ReportInvalid as exc:
         env.stdout.write(tr(N_("NOT VALID: {reason}")).format(reason=exc) + "\n")
         return ExitStatus.CHECK_FAILED
+    report = verified.report
     env.stdout.write(tr(N_("VALID: signed by key {key}, device {device}, created {created}, "
                            "verdict {verdict}")).format(
-        key=document["signature"]["key_id"], device=document["device_id"],
-        created=document["created"], verdict=document["verdict"]) + "\n")
+        key=verified.key_id, device=report.device_id, created=report.created,
+        verdict=report.verdict) + "\n")
     return ExitStatus.OK
 
 
