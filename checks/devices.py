@@ -173,10 +173,10 @@ class Speaker(Check):
     """A default speaker or headphones exist and play a test tone that a person heard (2(2)).
 
     Plays a short tone on the default output (sounddevice/PortAudio). Whether it was heard needs
-    a person: the TUI asks and gives the answer (System.confirm_speaker) before the checks run.
-    Without an answer (a headless run) the check warns "not confirmed by a listener": it never
-    passes what it cannot know. Fix: connect speakers or headphones, choose them as the output
-    and raise the volume.
+    a person: the TUI plays the tone, asks, and gives the answer (devices.confirm_speaker)
+    before the checks run. Without an answer (a headless run) the check warns "not confirmed by
+    a listener": it never passes what it cannot know. Fix: connect speakers or headphones,
+    choose them as the output and raise the volume.
     """
 
     id = "device.speaker"

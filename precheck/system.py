@@ -312,12 +312,6 @@ class System:
 
         return devices.speaker(self)
 
-    def confirm_speaker(self, heard: bool) -> bool:
-        """The listener's answer to "did you hear the tone?" (the TUI asks before the checks)."""
-        from precheck.probes import devices
-
-        return devices.confirm_speaker(self, heard)
-
 
 def _run_command(name: str, argv: list[str], timeout: float,
                  env: Mapping[str, str] | None, encoding: str | None) -> JSON:

@@ -138,21 +138,20 @@ def play_test_tone(system: System) -> tuple[bool, bool]:
 def confirm_speaker(system: System, heard: bool) -> bool:
     """Give the listener's answer (the TUI asks after the tone); call before the checks run.
 
-    Returns the answer in force: the first answer of a run is the one recorded.
+    True when this is the answer recorded: the first answer of a run stands, and once the speaker
+    check has read "nobody answered", a later answer is not taken.
     """
-    return speaker_heard(system, heard) is heard
-
-
-def speaker_heard(system: System, answer: bool | None = None) -> bool | None:
-    raw = system.probe(HEARD_PROBE, lambda: answer)
-    if raw is not None and not isinstance(raw, bool):
-        raise ProbeError(HEARD_PROBE, "malformed", "the listener's answer is not yes or no")
-    return raw
+    return system.probe(HEARD_PROBE, lambda: heard) is heard
 
 
 def speaker(system: System) -> Speaker:
     present, played = play_test_tone(system)
-    return Speaker(present, played, speaker_heard(system) if played else None)
+    if not played:
+        return Speaker(present, played, None)
+    heard = system.probe(HEARD_PROBE, lambda: None)  # None: nobody answered (a headless run)
+    if heard is not None and not isinstance(heard, bool):
+        raise ProbeError(HEARD_PROBE, "malformed", "the listener's answer is not yes or no")
+    return Speaker(present, played, heard)
 
 
 # -- camera -------------------------------------------------------------------------------------
