@@ -118,6 +118,15 @@ def test_defender_status_from_real_server_2022_output() -> None:
     assert defender.signature_version == "1.423.336.0"
 
 
+@pytest.mark.parametrize(("age", "expected"), [
+    (3, 3), ("3", 3), (65535, None), (4294967295, None), (-1, None), ("-1", None), (None, None)])
+def test_defender_signature_age_never_updated_or_impossible_is_unknown(
+        age: JSON, expected: int | None) -> None:
+    defender = _windows.parse_defender([server_status(AntivirusSignatureAge=age)])
+    assert defender is not None
+    assert defender.signature_age_days == expected
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("20250311015218.000000+000", datetime(2025, 3, 11, 1, 52, 18, tzinfo=UTC)),
     ("20250311105218.000000+540", datetime(2025, 3, 11, 1, 52, 18, tzinfo=UTC)),  # JST offset

@@ -56,6 +56,28 @@ def machine_id(system: System) -> str | None:
     return str(guid) if guid else None
 
 
+def wmi_bool(value: JSON) -> bool | None:
+    """A WMI boolean as recorded (a bool, "True"/"False" text, or 0/1); None when absent."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().casefold() in ("true", "false"):
+        return value.strip().casefold() == "true"
+    if isinstance(value, int):
+        return value != 0
+    return None
+
+
+def wmi_int(value: JSON) -> int | None:
+    """A WMI integer as recorded (a number or its text); None when absent or not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
 # -- live producers (Windows only) -------------------------------------------------------------
 
 def _plain(value: Any) -> JSON:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from precheck.errors import ProbeError, ProbeMissing
+from precheck.probes._windows import wmi_bool, wmi_int
 from precheck.probes.antivirus import AntivirusState, Defender
 from precheck.probes.security_center import merge_by_name, registered_products
 from precheck.system import JSON
@@ -68,26 +69,6 @@ def parse_wmi_date(value: JSON) -> datetime | None:
     return None if stamp < _NO_DATE_BEFORE else stamp.astimezone(UTC)
 
 
-def _bool(value: JSON) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().casefold() in ("true", "false"):
-        return value.strip().casefold() == "true"
-    if isinstance(value, int):
-        return value != 0
-    return None
-
-
-def _int(value: JSON) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
 def parse_defender(instances: list[dict[str, JSON]]) -> Defender | None:
     """Defender's status from the MSFT_MpComputerStatus instance; None when there is none."""
     if not instances:
@@ -95,15 +76,15 @@ def parse_defender(instances: list[dict[str, JSON]]) -> Defender | None:
     status = instances[0]
     mode = status.get("AMRunningMode")
     version = status.get("AntivirusSignatureVersion")
-    age = _int(status.get("AntivirusSignatureAge"))
+    age = wmi_int(status.get("AntivirusSignatureAge"))
     return Defender(
         running_mode=str(mode).strip() if mode else None,
-        service_enabled=_bool(status.get("AMServiceEnabled")),
-        antivirus_enabled=_bool(status.get("AntivirusEnabled")),
-        real_time=_bool(status.get("RealTimeProtectionEnabled")),
+        service_enabled=wmi_bool(status.get("AMServiceEnabled")),
+        antivirus_enabled=wmi_bool(status.get("AntivirusEnabled")),
+        real_time=wmi_bool(status.get("RealTimeProtectionEnabled")),
         signatures_updated=parse_wmi_date(status.get("AntivirusSignatureLastUpdated")),
         # 4294967295 (UInt32 -1) and 65535 mean "never updated"
-        signature_age_days=None if age is None or age >= 65535 else age,
+        signature_age_days=None if age is None or not 0 <= age < 65535 else age,
         signature_version=str(version) if version else None,
     )
 

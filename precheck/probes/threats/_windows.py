@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from precheck.errors import ProbeError, ProbeMissing
+from precheck.probes._windows import wmi_bool, wmi_int
 from precheck.probes.threats import Threat, ThreatState
 from precheck.system import JSON
 
@@ -67,44 +68,26 @@ def classify(error: ProbeError) -> str:
     return "error"
 
 
-def _int(value: JSON) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
-
-
-def _bool(value: JSON) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().casefold() in ("true", "false"):
-        return value.strip().casefold() == "true"
-    return None
-
-
 def parse_threats(threats: list[dict[str, JSON]],
                   detections: list[dict[str, JSON]] | None) -> tuple[Threat, ...]:
     """Each threat with its state, from the two classes' instances (detections may be None
     when they could not be read: then ``IsActive`` alone decides)."""
     names: dict[int, tuple[str, bool | None, str | None]] = {}
     for item in threats:
-        ident = _int(item.get("ThreatID"))
+        ident = wmi_int(item.get("ThreatID"))
         if ident is None:
             continue
         name = item.get("ThreatName")
-        level = _int(item.get("SeverityID"))
+        level = wmi_int(item.get("SeverityID"))
         names[ident] = (str(name).strip() if name else f"threat {ident}",
-                        _bool(item.get("IsActive")), SEVERITY.get(level or 0))
+                        wmi_bool(item.get("IsActive")), SEVERITY.get(level or 0))
     statuses: dict[int, list[tuple[int | None, int]]] = {}
     for item in detections or ():
-        ident = _int(item.get("ThreatID"))
+        ident = wmi_int(item.get("ThreatID"))
         if ident is None:
             continue
-        statuses.setdefault(ident, []).append(
-            (_int(item.get("ThreatStatusID")), _int(item.get("AdditionalActionsBitMask")) or 0))
+        mask = wmi_int(item.get("AdditionalActionsBitMask")) or 0
+        statuses.setdefault(ident, []).append((wmi_int(item.get("ThreatStatusID")), mask))
         names.setdefault(ident, (f"threat {ident}", None, None))
     found: list[Threat] = []
     for ident, (name, active, severity) in sorted(names.items()):
