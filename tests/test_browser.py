@@ -7,7 +7,9 @@ tests/fixtures/bundles/SOURCES-browser.md.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -262,9 +264,13 @@ def test_flatpak_browser_is_found_by_its_application_id(
 
 
 def test_the_linux_inventory_is_read_for_real_on_this_machine() -> None:
+    # Debian's chromium package (installed by .ci/run) is the browser this test expects to find.
+    if shutil.which("chromium") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed: .ci/run must install it")
+        pytest.skip("needs Debian's chromium package (apt-get install chromium)")
     ctx = Context(System(LiveBackend()), policies.builtin())
     result = Browser().run(ctx)
-    # This Debian machine has Debian's chromium from bookworm-security.
     assert result.status in (Status.PASS, Status.WARN), result
     assert any(str(b).startswith("Chromium ") for b in result.evidence["browsers"])  # type: ignore[union-attr]
 
