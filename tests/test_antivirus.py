@@ -16,16 +16,13 @@ from pathlib import Path
 import pytest
 
 from checks.antivirus import Antivirus
-from precheck import bundle as bundles
-from precheck import plugins
-from precheck import policy as policies
 from precheck.api import Context
 from precheck.probes import antivirus
 from precheck.probes.antivirus import _linux, _macos, _windows
 from precheck.probes.security_center import decode_product_state, merge_by_name, parse_products
 from precheck.result import Status
-from precheck.session import evaluate
 from precheck.system import JSON, LiveBackend, Platform, System
+from tests.replay_bundle import replayed_result
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WINDOWS = FIXTURES / "windows" / "antivirus"
@@ -376,9 +373,7 @@ def test_mtime_probe_reads_a_real_file(tmp_path: Path) -> None:
     ("antivirus-linux-clamav", Status.FAIL),
 ])
 def test_bundle_replays_to_a_known_verdict(name: str, status: Status) -> None:
-    read = bundles.read(FIXTURES / "bundles" / name)
-    outcomes = evaluate(plugins.load(), policies.builtin(), read).run()
-    result = next(o.result for o in outcomes if o.meta.id == "security.antivirus")
+    result = replayed_result(name, "security.antivirus")
     assert result.status is status, result
 
 

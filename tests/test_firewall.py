@@ -14,14 +14,12 @@ from pathlib import Path
 import pytest
 
 from checks.firewall import Firewall
-from precheck import bundle as bundles
-from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
 from precheck.probes.firewall import _linux, _macos, _windows, parse_listening
 from precheck.result import Message, Status
-from precheck.session import evaluate
 from precheck.system import LiveBackend, Platform, System
+from tests.replay_bundle import replayed_result
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LINUX = FIXTURES / "linux" / "firewall"
@@ -335,9 +333,7 @@ def test_linux_firewalld_zone_trusted_lets_everything_in(
     ("firewall-linux-debian12-nonroot", Status.ERROR),
 ])
 def test_bundle_replays_to_a_known_verdict(name: str, status: Status) -> None:
-    read = bundles.read(FIXTURES / "bundles" / name)
-    outcomes = evaluate(plugins.load(), policies.builtin(), read).run()
-    result = next(o.result for o in outcomes if o.meta.id == "security.firewall")
+    result = replayed_result(name, "security.firewall")
     assert result.status is status, result
 
 

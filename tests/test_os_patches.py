@@ -14,14 +14,11 @@ from pathlib import Path
 import pytest
 
 from checks.os_patches import OsPatches
-from precheck import bundle as bundles
-from precheck import plugins
-from precheck import policy as policies
 from precheck.api import Context
 from precheck.probes.patches import _linux, _macos, _windows
 from precheck.result import Message, Status
-from precheck.session import evaluate
 from precheck.system import LiveBackend, Platform, System
+from tests.replay_bundle import replayed_result
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WINDOWS = FIXTURES / "windows" / "patches"
@@ -255,9 +252,7 @@ def test_no_known_package_manager_is_an_error(replay: Callable[..., Context]) ->
     ("os-patches-linux-debian12", Status.FAIL),
 ])
 def test_bundle_replays_to_a_known_verdict(name: str, status: Status) -> None:
-    read = bundles.read(FIXTURES / "bundles" / name)
-    outcomes = evaluate(plugins.load(), policies.builtin(), read).run()
-    result = next(o.result for o in outcomes if o.meta.id == "os.patches")
+    result = replayed_result(name, "os.patches")
     assert result.status is status, result
 
 

@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 
 from checks.os_support import OsSupport, Release, Unknown, find_release
-from precheck import bundle as bundles
-from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
 from precheck.probes import _windows
 from precheck.result import Status
-from precheck.session import evaluate
 from precheck.system import LiveBackend, Platform, System
+from tests.replay_bundle import replayed_result
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WINDOWS = FIXTURES / "windows" / "os"
@@ -248,9 +246,7 @@ def test_unknown_is_an_error_with_a_fix(replay: Callable[..., Context]) -> None:
     ("os-support-linux-debian12", Status.WARN),
 ])
 def test_bundle_replays_to_a_known_verdict(name: str, status: Status) -> None:
-    read = bundles.read(FIXTURES / "bundles" / name)
-    outcomes = evaluate(plugins.load(), policies.builtin(), read).run()
-    result = next(o.result for o in outcomes if o.meta.id == "os.support")
+    result = replayed_result(name, "os.support")
     assert result.status is status, result
 
 
