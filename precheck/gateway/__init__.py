@@ -1,0 +1,1 @@
+"""The booking gateway: a FastAPI service (the [gateway] extra) that books consultations."""
