@@ -137,6 +137,10 @@ def run_cli(argv: Sequence[str] | None = None, env: Environment | None = None) -
     if args_list == ["--version"]:  # the fast path: no parser, no translations
         env.stdout.write(f"precheck {__version__}\n")
         return ExitStatus.OK
+    if args_list[:1] == ["gateway"]:  # the operator's commands: their own parser and imports
+        from precheck.gateway.cli import run as run_gateway
+
+        return run_gateway(args_list[1:], env)
     parsed = _parse(args_list, env)
     if isinstance(parsed, ExitStatus):
         return parsed
