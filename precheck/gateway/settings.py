@@ -1,0 +1,179 @@
+"""The gateway's configuration: defaults that work with no set-up, overridden by the environment.
+
+Every setting has an environment variable ``PRECHECK_GATEWAY_<NAME>`` (upper case); the command
+line's ``--database-url``, ``--host`` and ``--port`` win over the environment. With nothing set,
+the gateway keeps a SQLite file in the user's data directory and serves the shipped offices.
+``docs/gateway.md`` lists every variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from precheck.errors import PrecheckError
+
+ENV_PREFIX = "PRECHECK_GATEWAY_"
+SQLITE_FILE = "gateway.sqlite3"
+
+
+class SettingsError(PrecheckError):
+    """A configuration value is malformed; the message names the variable and what it wants."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``hits`` requests per client in each window of ``per``."""
+
+    hits: int
+    per: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySettings:
+    """Everything the gateway's processes must agree on (give them all the same environment)."""
+
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: The address job seekers reach the gateway at; links in emails start with it.
+    public_url: str = ""
+    #: Office profiles (TOML); None: the offices shipped with precheck.
+    offices_path: Path | None = None
+    #: How long a challenge nonce may be used after it was issued.
+    challenge_ttl: timedelta = timedelta(minutes=15)
+    #: How old a report may be (its ``created``) when a booking or check-in uses it.
+    report_max_age: timedelta = timedelta(minutes=30)
+    #: How far in the future a report's ``created`` may lie (the job seeker's clock runs fast).
+    clock_skew: timedelta = timedelta(minutes=5)
+    #: Policy versions accepted, each with the digest it must carry (empty: the built-in one).
+    accepted_policies: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Check ids that must be in the report and must not block (empty: the built-in required
+    #: checks).
+    required_checks: tuple[str, ...] = ()
+    challenge_limit: RateLimit = RateLimit(10, timedelta(minutes=1))
+    booking_limit: RateLimit = RateLimit(10, timedelta(minutes=1))
+    #: SMTP server for the outbox; empty host: mail waits in the outbox until one is set.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout: timedelta = timedelta(seconds=20)
+    mail_from: str = "precheck-gateway@localhost"
+    #: Retry delay after the n-th failed attempt: base * 2**(n-1), at most cap.
+    mail_backoff_base: timedelta = timedelta(seconds=30)
+    mail_backoff_cap: timedelta = timedelta(hours=1)
+    #: After this many failed attempts a mail is set aside as failed (kept; see docs).
+    mail_max_attempts: int = 60
+    mail_interval: timedelta = timedelta(seconds=5)
+    sweep_interval: timedelta = timedelta(seconds=30)
+    #: Run the outbox sender and the sweeper in this process.
+    workers: bool = True
+    #: Load balancers whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips).
+    forwarded_allow_ips: str = "127.0.0.1"
+    staff_session_ttl: timedelta = timedelta(hours=8)
+
+    @property
+    def base_url(self) -> str:
+        """``public_url`` without its trailing slash, or the address the gateway listens on."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    def replace(self, **changes: Any) -> GatewaySettings:
+        """A copy with some settings changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data directory (``PRECHECK_HOME`` overrides the folder)."""
+    from precheck.paths import data_dir
+
+    return f"sqlite:///{data_dir() / SQLITE_FILE}"
+
+
+def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> GatewaySettings:
+    """Settings from ``PRECHECK_GATEWAY_*`` variables, then ``overrides`` (command-line values).
+
+    An override of None is ignored, so an option the operator did not give leaves the
+    environment's value in place.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(GatewaySettings):
+        raw = env.get(ENV_PREFIX + item.name.upper())
+        if raw is not None and raw.strip() != "":
+            values[item.name] = _parse(item.name, raw.strip())
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values.setdefault("database_url", default_database_url())
+    return GatewaySettings(**values)
+
+
+def _parse(name: str, raw: str) -> Any:
+    variable = ENV_PREFIX + name.upper()
+    sample = getattr(_DEFAULTS, name)
+    try:
+        if name == "offices_path":
+            return Path(raw)
+        if name == "accepted_policies":
+            return MappingProxyType(_pairs(raw))
+        if name == "required_checks":
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if isinstance(sample, RateLimit):
+            hits, seconds = raw.split("/")
+            return RateLimit(_positive(hits), timedelta(seconds=_positive(seconds)))
+        if isinstance(sample, bool):
+            return _boolean(raw)
+        if isinstance(sample, int):
+            return _positive(raw)
+        if isinstance(sample, timedelta):
+            return timedelta(seconds=float(raw))
+    except (ValueError, TypeError) as exc:
+        msg = f"{variable}={raw!r} is not valid: {_WANTED.get(type(sample), 'a value')}"
+        raise SettingsError(msg) from exc
+    return raw
+
+
+def _pairs(raw: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for part in raw.split(","):
+        version, _, digest = part.strip().partition("=")
+        if not version or not digest.startswith("sha256:"):
+            raise ValueError(part)
+        pairs[version.strip()] = digest.strip()
+    return pairs
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError(text)
+    return value
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
+_DEFAULTS = GatewaySettings(database_url="")
+_WANTED: dict[type, str] = {
+    RateLimit: "HITS/SECONDS, e.g. 10/60",
+    bool: "true or false",
+    int: "a whole number above 0",
+    timedelta: "a number of seconds",
+    MappingProxyType: "VERSION=sha256:DIGEST[,VERSION=sha256:DIGEST...]",
+    tuple: "check ids separated by commas",
+}

@@ -1,0 +1,231 @@
+"""Shared fixtures of the gateway's tests: real SQLite and PostgreSQL, signed reports, a clock.
+
+**Databases.** ``engine`` runs a test once on a SQLite file and once on PostgreSQL
+(``postgresql+psycopg://postgres@127.0.0.1:5432/test``, or ``PRECHECK_TEST_POSTGRES_URL``). Each
+PostgreSQL test gets a schema of its own (``search_path`` in the URL), migrated like a real
+gateway and dropped afterwards, so runs never see each other's rows. When PostgreSQL cannot be
+reached the PostgreSQL half is skipped, except under ``CI=true``, where that fails.
+
+**Reports.** ``make_report`` signs reports with the project's own code (reports.build,
+reports.signing) and a test identity. The outcomes are INVENTED: every check of the built-in
+catalog with the status asked for (pass by default), so a test decides exactly which rule a
+report breaks; the live machine's outcomes would make the tests depend on this computer.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from precheck import plugins
+from precheck import policy as policies
+from precheck.gateway.offices import TOKYO, OfficeProfile, load_offices
+from precheck.gateway.settings import GatewaySettings, RateLimit
+from precheck.probes import OsInfo
+from precheck.result import Message, Result, Status
+from precheck.runner import CheckMeta, Outcome
+from precheck.system import Platform
+from reports.build import build_report
+from reports.signing import Identity, device_id, sign
+
+POSTGRES_URL = os.environ.get("PRECHECK_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+#: INVENTED: the platform of the test reports.
+TEST_OS = OsInfo(Platform.LINUX, "debian", "Debian GNU/Linux", "12", None, None, "x86_64")
+#: A Monday 09:00 in Tokyo, a week before the sessions most tests book (every office is open
+#: on the days after it, none is in a holiday week).
+MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=TOKYO)
+
+
+def postgres_available(url: str = POSTGRES_URL) -> bool:
+    """True when the PostgreSQL of the tests answers."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+    return True
+
+
+def require_postgres() -> None:
+    """Skip (or, under CI=true, fail) a test that needs PostgreSQL when it is not reachable."""
+    if postgres_available():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}; CI must provide it")
+    pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+
+
+class PostgresSchema:
+    """A schema of its own in the test database, with a URL whose search_path points to it."""
+
+    def __init__(self) -> None:
+        self.name = "gw_test_" + secrets.token_hex(6)
+        separator = "&" if "?" in POSTGRES_URL else "?"
+        self.url = f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={self.name}')}"
+
+    def create(self) -> None:
+        self._run(f'CREATE SCHEMA "{self.name}"')
+
+    def drop(self) -> None:
+        self._run(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
+
+    @staticmethod
+    def _run(statement: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(POSTGRES_URL)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(statement))
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL schema (dropped after the test)."""
+    require_postgres()
+    schema = PostgresSchema()
+    schema.create()
+    try:
+        yield schema.url
+    finally:
+        schema.drop()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'gateway.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated-to-nothing database of each kind: the test runs once per kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'gateway.sqlite3'}"
+        return
+    require_postgres()
+    schema = PostgresSchema()
+    schema.create()
+    try:
+        yield schema.url
+    finally:
+        schema.drop()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Any]:
+    """A migrated engine on each kind of database."""
+    from precheck.gateway.db import make_engine, migrate
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def offices() -> dict[str, OfficeProfile]:
+    """The office profiles shipped with precheck."""
+    return load_offices()
+
+
+def gateway_settings(database_url: str, **changes: Any) -> GatewaySettings:
+    """Settings for tests: generous rate limits (tests that test limits set their own)."""
+    base = GatewaySettings(database_url=database_url, public_url="https://gateway.test",
+                           challenge_limit=RateLimit(1000, timedelta(minutes=1)),
+                           booking_limit=RateLimit(1000, timedelta(minutes=1)),
+                           workers=False)
+    return base.replace(**changes)
+
+
+@pytest.fixture
+def settings(database_url: str) -> GatewaySettings:
+    return gateway_settings(database_url)
+
+
+@pytest.fixture
+def gateway(settings: GatewaySettings, engine: Any, offices: dict[str, OfficeProfile]) -> Any:
+    from precheck.gateway.service import Gateway
+
+    return Gateway.open(settings, engine, offices)
+
+
+@pytest.fixture
+def session(engine: Any) -> Iterator[Any]:
+    from precheck.gateway.db import session_factory
+
+    with session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def identity() -> Identity:
+    """A signing identity in memory (never the developer's own key)."""
+    return memory_identity()
+
+
+def memory_identity() -> Identity:
+    return Identity(Ed25519PrivateKey.generate(), secrets.token_bytes(32))
+
+
+def catalog_metas() -> list[CheckMeta]:
+    """The built-in checks' metadata, as a real run would report them."""
+    return [CheckMeta.of(check) for check in plugins.load().checks]
+
+
+def make_report(identity: Identity, challenge: str | None, *,
+                created: datetime = MONDAY,
+                statuses: Mapping[str, Status] | None = None,
+                leave_out: tuple[str, ...] = (),
+                source_kind: str = "live",
+                policy: policies.Policy | None = None) -> dict[str, Any]:
+    """A signed report: every built-in check passes unless ``statuses`` says otherwise."""
+    chosen = dict(statuses or {})
+    outcomes = []
+    for meta in catalog_metas():
+        if meta.id in leave_out:
+            continue
+        status = chosen.get(meta.id, Status.PASS)
+        summary = Message.of("Test outcome: {status}", status=str(status))
+        fix = (Message.of("Test fix for {check}", check=meta.id),) if status.blocks else ()
+        outcomes.append(Outcome(meta, Result(meta.id, status, summary, fix=fix,
+                                             duration_s=0.01)))
+    document = build_report(
+        outcomes, policy=policy or policies.builtin(), os_info=TEST_OS,
+        device_id=device_id(identity, "test-machine-id"), created=created,
+        source_kind=source_kind,
+        bundle_digest="sha256:" + "0" * 64 if source_kind == "bundle" else None,
+        challenge=challenge)
+    return sign(document, identity)
+
+
+@pytest.fixture
+def report_factory(identity: Identity) -> Callable[..., dict[str, Any]]:
+    """``report_factory(nonce, **options)``: a signed report (see make_report)."""
+
+    def make(challenge: str | None, **options: Any) -> dict[str, Any]:
+        return make_report(identity, challenge, **options)
+
+    return make
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
