@@ -709,6 +709,19 @@ class Gateway:
         finally:
             session.rollback()
 
+    def find_booking(self, session: Session, reference: str) -> BookingView:
+        """One booking by its reference (as typed: case and hyphens do not matter)."""
+        try:
+            booking = session.execute(select(Booking).where(
+                Booking.reference == _clean_reference(reference))).scalar_one_or_none()
+            if booking is None:
+                raise NotFound(Message.of(N_(
+                    "There is no booking {reference}. Check the reference in your email."),
+                    reference=reference.strip()[:20]))
+            return _view(booking)
+        finally:
+            session.rollback()
+
     def get_booking(self, session: Session, booking_id: int) -> BookingView:
         """One booking by its id (staff), or NotFound."""
         try:

@@ -77,6 +77,12 @@ class GatewaySettings:
     sweep_interval: timedelta = timedelta(seconds=30)
     #: Run the outbox sender and the sweeper in this process.
     workers: bool = True
+    #: Run the UDP echo of the network test (measure.py) on ``udp_echo_port``.
+    udp_echo: bool = True
+    #: Its port; 0: the same number as the HTTP port.
+    udp_echo_port: int = 0
+    #: The largest request body outside the speed test's upload (reports, forms, bundles).
+    max_body_bytes: int = 8 * 1024 * 1024
     #: Load balancers whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips).
     forwarded_allow_ips: str = "127.0.0.1"
     staff_session_ttl: timedelta = timedelta(hours=8)
@@ -132,6 +138,8 @@ def _parse(name: str, raw: str) -> Any:
             return RateLimit(_positive(hits), timedelta(seconds=_positive(seconds)))
         if isinstance(sample, bool):
             return _boolean(raw)
+        if name == "udp_echo_port":
+            return _port(raw)
         if isinstance(sample, int):
             return _positive(raw)
         if isinstance(sample, timedelta):
@@ -155,6 +163,13 @@ def _pairs(raw: str) -> dict[str, str]:
 def _positive(text: str) -> int:
     value = int(text)
     if value <= 0:
+        raise ValueError(text)
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
         raise ValueError(text)
     return value
 

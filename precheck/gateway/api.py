@@ -1,0 +1,342 @@
+"""The JSON API, ``/api/v1``: what the TUI and other clients call (OpenAPI at /openapi.json).
+
+Every error has one shape, with each message in Japanese and English::
+
+    {"error": "taken", "message": {"ja": "...", "en": "..."},
+     "reasons": [{"rule": "stale", "field": null, "message": {"ja": "...", "en": "..."}}]}
+
+``error`` is the service's error code (service.py), ``reasons`` the broken rules of the office
+(``rule_broken``) or of the report (``gate_rejected``). Challenges, bookings and check-ins are
+rate limited per client, and each is written to the access history without identifiers in the
+clear. Confirm and cancel links belong to the HTML pages (a button press), not to this API.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from precheck.gateway import gate, service
+from precheck.gateway.deps import ClientDep, GatewayDep, NowDep, SessionDep
+from precheck.gateway.offices import TOKYO, OfficeProfile
+from precheck.gateway.service import BookingForm, GatewayError
+from precheck.result import N_, Message
+
+PREFIX = "/api/v1"
+#: The slots listed when the client names no range: two weeks from today.
+DEFAULT_DAYS = 14
+
+
+# -- models ---------------------------------------------------------------------------------------
+
+class Texts(BaseModel):
+    """A message in both languages."""
+
+    ja: str
+    en: str
+
+
+class ReasonOut(BaseModel):
+    rule: str
+    field: str | None = None
+    message: Texts
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: Texts
+    reasons: list[ReasonOut] = []
+
+
+class OfficeOut(BaseModel):
+    id: str
+    name_ja: str
+    name_en: str
+    kind: int
+    phone: str | None
+    required_fields: list[str]
+    optional_fields: list[str]
+    slot_minutes: int
+    video_app: str
+    #: Minutes a booking waits for its emailed confirmation (null: no confirmation link).
+    confirmation_minutes: int | None
+
+
+class SlotOut(BaseModel):
+    start: datetime
+    end: datetime
+    free: bool
+
+
+class ChallengeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    office_id: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class ChallengeOut(BaseModel):
+    nonce: str
+    office_id: str
+    expires_at: datetime
+
+
+class BookingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    office_id: Annotated[str, Field(min_length=1, max_length=40)]
+    start: AwareDatetime
+    name: Annotated[str, Field(max_length=200)] = ""
+    email: Annotated[str, Field(max_length=320)] = ""
+    phone: Annotated[str | None, Field(max_length=60)] = None
+    jobseeker_number: Annotated[str | None, Field(max_length=60)] = None
+    note: Annotated[str | None, Field(max_length=4000)] = None
+    language: Annotated[str, Field(pattern="^(ja|en)$")] = "ja"
+    #: The signed report of ``precheck run --challenge NONCE`` (docs/report.md).
+    report: dict[str, Any] | None
+
+
+class BookingOut(BaseModel):
+    reference: str
+    office_id: str
+    status: str
+    start: datetime
+    end: datetime
+    #: For ``pending_confirmation``: the emailed link must be used before this.
+    confirm_by: datetime | None = None
+
+
+class BookingStatusOut(BaseModel):
+    reference: str
+    office_id: str
+    status: str
+    start: datetime
+    end: datetime
+    checked_in: bool
+
+
+class CheckInIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    report: dict[str, Any] | None
+
+
+class CheckInOut(BaseModel):
+    reference: str
+    status: str
+    checked_in_at: datetime
+
+
+class PolicyVersionOut(BaseModel):
+    version: str
+    digest: str
+
+
+class PolicyOut(BaseModel):
+    accepted: list[PolicyVersionOut]
+    required_checks: list[str]
+    report_max_age_minutes: int
+    challenge_minutes: int
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (404, 409, 410, 413, 422, 429)
+}
+
+router = APIRouter(prefix=PREFIX, tags=["api"], responses=_ERRORS)
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+_STATUS = {
+    service.NotFound: 404,
+    service.SlotTaken: 409,
+    service.StaleState: 409,
+    service.LinkExpired: 410,
+    service.RuleBroken: 422,
+    gate.GateRejected: 422,
+    service.RateLimited: 429,
+}
+
+
+def _texts(message: Message, localized: Any = None) -> dict[str, str]:
+    return {language: gate.render(message, language, localized) for language in gate.LANGUAGES}
+
+
+def error_body(exc: GatewayError | gate.GateRejected) -> dict[str, Any]:
+    """The API's error document for a service error."""
+    reasons: list[dict[str, Any]] = []
+    if isinstance(exc, service.RuleBroken):
+        reasons = [{"rule": v.code, "field": v.field, "message": _texts(v.message)}
+                   for v in exc.violations]
+    elif isinstance(exc, gate.GateRejected):
+        reasons = [{"rule": r.rule, "field": None, "message": r.texts()} for r in exc.reasons]
+    return {"error": exc.code, "message": _texts(exc.message), "reasons": reasons}
+
+
+def error_response(exc: GatewayError | gate.GateRejected) -> JSONResponse:
+    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+    headers = ({"Retry-After": str(exc.retry_after)}
+               if isinstance(exc, service.RateLimited) else None)
+    return JSONResponse(error_body(exc), status_code=status, headers=headers)
+
+
+def validation_response(exc: RequestValidationError) -> JSONResponse:
+    """A malformed request, in the API's error shape (installed by create_app for /api)."""
+    reasons = []
+    for error in exc.errors()[:20]:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        detail = f"{where}: {error.get('msg', '')}" if where else str(error.get("msg", ""))
+        reasons.append({"rule": "invalid", "field": where or None, "message": _texts(
+            Message.of(N_("This value is not valid: {detail}"), detail=detail[:300]))})
+    return JSONResponse(jsonable_encoder({
+        "error": "invalid_request",
+        "message": _texts(Message.of(N_(
+            "The request is not valid. Please check what is listed."))),
+        "reasons": reasons}), status_code=422)
+
+
+# -- routes ---------------------------------------------------------------------------------------
+
+def _office_out(office: OfficeProfile) -> OfficeOut:
+    ttl = office.confirmation_ttl
+    return OfficeOut(id=office.id, name_ja=office.name_ja, name_en=office.name_en,
+                     kind=office.kind, phone=office.phone,
+                     required_fields=list(office.required_fields),
+                     optional_fields=list(office.optional_fields),
+                     slot_minutes=office.slot_minutes, video_app=office.video_app,
+                     confirmation_minutes=int(ttl.total_seconds() // 60) if ttl else None)
+
+
+@router.get("/offices", response_model=list[OfficeOut])
+def offices(gw: GatewayDep) -> list[OfficeOut]:
+    """The offices this gateway books for, with the fields each one's form asks for."""
+    return [_office_out(office) for office in gw.offices.values()]
+
+
+@router.get("/offices/{office_id}", response_model=OfficeOut)
+def office(office_id: str, gw: GatewayDep) -> OfficeOut | JSONResponse:
+    """One office."""
+    try:
+        return _office_out(gw.office(office_id))
+    except GatewayError as exc:
+        return error_response(exc)
+
+
+@router.get("/offices/{office_id}/slots", response_model=list[SlotOut])
+def slots(office_id: str, *, gw: GatewayDep, session: SessionDep, now: NowDep,
+          first: Annotated[date | None, Query(alias="from")] = None,
+          last: Annotated[date | None, Query(alias="to")] = None,
+          ) -> list[SlotOut] | JSONResponse:
+    """The office's sessions from ``from`` to ``to`` (Asia/Tokyo dates, default: two weeks
+    from today) and whether each is free to book now."""
+    low = first or now.astimezone(TOKYO).date()
+    high = last or low + timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        return [SlotOut(start=s.start, end=s.end, free=s.free)
+                for s in gw.list_slots(session, office_id, low, high, now)]
+    except GatewayError as exc:
+        return error_response(exc)
+
+
+@router.post("/challenges", status_code=201, response_model=ChallengeOut)
+def challenge(body: ChallengeIn, gw: GatewayDep, session: SessionDep, now: NowDep,
+              client: ClientDep) -> ChallengeOut | JSONResponse:
+    """A single-use nonce for ``precheck run --challenge NONCE`` (rate limited)."""
+    try:
+        gw.take_rate(session, "challenge", client, gw.settings.challenge_limit, now)
+        issued = gw.issue_challenge(session, body.office_id, now)
+    except GatewayError as exc:
+        gw.record_access(session, "challenge", exc.code, now, client=client,
+                         office_id=body.office_id)
+        return error_response(exc)
+    gw.record_access(session, "challenge", "ok", now, client=client, office_id=body.office_id)
+    return ChallengeOut(nonce=issued.nonce, office_id=issued.office_id,
+                        expires_at=issued.expires_at)
+
+
+@router.post("/bookings", status_code=201, response_model=BookingOut)
+def book(body: BookingIn, gw: GatewayDep, session: SessionDep, now: NowDep,
+         client: ClientDep) -> BookingOut | JSONResponse:
+    """Book a session with a signed, passing report carrying a fresh challenge.
+
+    201 with the booking (``pending_confirmation``: confirm with the emailed link by
+    ``confirm_by``; ``confirmed``: done). 409 ``taken``: someone else booked it first. 422: the
+    office's rules (``rule_broken``) or the report (``gate_rejected``) say no, with every reason.
+    """
+    form = BookingForm(start=body.start, name=body.name, email=body.email,
+                       phone=body.phone or "", jobseeker_number=body.jobseeker_number or "",
+                       note=body.note or "", language=body.language)
+    device = _device(body.report)
+    try:
+        gw.take_rate(session, "booking", client, gw.settings.booking_limit, now)
+        created = gw.create_booking(session, body.office_id, form, body.report, now)
+    except (GatewayError, gate.GateRejected) as exc:
+        gw.record_access(session, "booking", exc.code, now, client=client,
+                         office_id=body.office_id, device_id=device)
+        return error_response(exc)
+    booking = created.booking
+    gw.record_access(session, "booking", "ok", now, client=client, office_id=booking.office_id,
+                     booking_id=booking.id, device_id=device)
+    return BookingOut(reference=booking.reference, office_id=booking.office_id,
+                      status=booking.status, start=booking.start, end=booking.end,
+                      confirm_by=booking.hold_expires_at)
+
+
+@router.get("/bookings/{reference}", response_model=BookingStatusOut)
+def booking_status(reference: str, gw: GatewayDep, session: SessionDep
+                   ) -> BookingStatusOut | JSONResponse:
+    """A booking's status by its reference (no personal data)."""
+    try:
+        found = gw.find_booking(session, reference)
+    except GatewayError as exc:
+        return error_response(exc)
+    return BookingStatusOut(reference=found.reference, office_id=found.office_id,
+                            status=found.status, start=found.start, end=found.end,
+                            checked_in=found.checked_in_at is not None)
+
+
+@router.post("/bookings/{reference}/check-in", response_model=CheckInOut)
+def check_in(reference: str, body: CheckInIn, *, gw: GatewayDep, session: SessionDep,
+             now: NowDep, client: ClientDep) -> CheckInOut | JSONResponse:
+    """Check in on the day with a fresh report (its own new challenge), before start + 10 min."""
+    device = _device(body.report)
+    try:
+        gw.take_rate(session, "booking", client, gw.settings.booking_limit, now)
+        booking = gw.check_in(session, reference, body.report, now)
+    except (GatewayError, gate.GateRejected) as exc:
+        gw.record_access(session, "check_in", exc.code, now, client=client, device_id=device)
+        return error_response(exc)
+    gw.record_access(session, "check_in", "ok", now, client=client,
+                     office_id=booking.office_id, booking_id=booking.id, device_id=device)
+    assert booking.checked_in_at is not None  # noqa: S101 - check_in sets it
+    return CheckInOut(reference=booking.reference, status=booking.status,
+                      checked_in_at=booking.checked_in_at)
+
+
+@router.get("/policy", response_model=PolicyOut)
+def policy(gw: GatewayDep) -> PolicyOut:
+    """The policy versions (with digests) and checks the gate requires, and its time limits."""
+    info = gw.gate_info()
+    return PolicyOut(
+        accepted=[PolicyVersionOut(version=v, digest=d)
+                  for v, d in sorted(info.accepted_policies.items())],
+        required_checks=list(info.required_checks),
+        report_max_age_minutes=int(info.report_max_age.total_seconds() // 60),
+        challenge_minutes=int(info.challenge_ttl.total_seconds() // 60))
+
+
+def _device(report: dict[str, Any] | None) -> str | None:
+    """The report's device pseudonym, for the access history (hashed again there)."""
+    value = report.get("device_id") if isinstance(report, dict) else None
+    return value[:64] if isinstance(value, str) else None
+
+
+def is_api(request: Request) -> bool:
+    """True for requests to the JSON API (its errors use the API's shape)."""
+    return request.url.path.startswith(PREFIX + "/") or request.url.path == PREFIX

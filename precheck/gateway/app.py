@@ -1,0 +1,207 @@
+"""The gateway's web application: ``create_app(settings)`` wires every part together.
+
+Creating the app opens the database, applies migrations (safe with several processes starting
+at once, db.migrate) and opens the service; the lifespan then starts this process's workers:
+the outbox sender (mail.run_sender), the sweeper (lapsed holds, no-shows, old rows) and the
+network test's UDP echo. Every process is stateless apart from the database, so several of them
+run behind a load balancer (docs/gateway.md).
+
+Routers: the JSON API (api.py), the job seeker's pages and the staff console (pages.py,
+staff.py) and the speed-test endpoints (measure.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import precheck
+from precheck.gateway import api, mail, measure
+from precheck.gateway.db import make_engine, migrate, session_factory
+from precheck.gateway.deps import STATE, AppState
+from precheck.gateway.offices import OfficeProfile
+from precheck.gateway.service import Gateway
+from precheck.gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+#: Headers on every answer: no referrer (link tokens are in page addresses), no sniffing,
+#: no framing.
+SECURITY_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | None = None,
+               offices: Mapping[str, OfficeProfile] | None = None) -> FastAPI:
+    """The gateway for ``settings``; ``clock`` (aware datetimes) is for tests."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    gateway = Gateway.open(settings, engine, offices)
+    state = AppState(settings, engine, session_factory(engine), gateway,
+                     clock or (lambda: datetime.now(UTC)))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with _workers(app, state):
+            yield
+        engine.dispose()
+
+    app = FastAPI(title="precheck booking gateway", version=precheck.__version__,
+                  description=api.__doc__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    setattr(app.state, STATE, state)
+    # The pages' own dependencies (web.py) read these two directly.
+    app.state.gateway = gateway
+    app.state.sessions = state.sessions
+    app.include_router(api.router)
+    for router in _page_routers():
+        app.include_router(router)
+    app.include_router(measure.router)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(_Guard, max_body=settings.max_body_bytes)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app for uvicorn's worker processes: settings from ``PRECHECK_GATEWAY_*``."""
+    from precheck.gateway.settings import from_env
+
+    return create_app(from_env())
+
+
+def _page_routers() -> list[Any]:
+    """The job seeker's pages and the staff console (G2's modules), once they exist."""
+    import importlib
+    import importlib.util
+
+    return [importlib.import_module(name).router
+            for name in ("precheck.gateway.pages", "precheck.gateway.staff")
+            if importlib.util.find_spec(name) is not None]
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, RequestValidationError) and api.is_api(request):
+        return api.validation_response(exc)
+    return await request_validation_exception_handler(request, exc)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def _workers(app: FastAPI, state: AppState) -> AsyncIterator[None]:
+    settings = state.settings
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+    if settings.workers:
+        tasks.append(asyncio.create_task(mail.run_sender(state.sessions, settings, stop)))
+        tasks.append(asyncio.create_task(_sweeper(state, stop)))
+    echo = None
+    if settings.udp_echo:
+        from precheck.gateway.udp_echo import start_udp_echo
+
+        port = settings.udp_echo_port or settings.port
+        try:
+            echo = start_udp_echo(settings.host, port)
+        except OSError as exc:  # e.g. another process on this host has it
+            log.warning("UDP echo not started on %s:%s: %s", settings.host, port, exc.strerror)
+        setattr(app.state, measure.UDP_ECHO_STATE, echo)
+    try:
+        yield
+    finally:
+        stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if echo is not None:
+            echo.close()
+
+
+def sweep_once(state: AppState) -> None:
+    """One round of the sweeper (also ``precheck gateway sweep``)."""
+    with state.sessions() as session:
+        state.gateway.sweep(session, state.clock())
+
+
+async def _sweeper(state: AppState, stop: asyncio.Event) -> None:
+    interval = state.settings.sweep_interval.total_seconds()
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(sweep_once, state)
+        except Exception as exc:  # noqa: BLE001 - the sweeper must outlive a bad round
+            log.error("sweeper: %s (will try again)", type(exc).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
+class _Guard:
+    """Security headers on every answer; request bodies over ``max_body`` refused (413),
+    except the speed test's uploads (measure.py limits those itself)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limited = not str(scope.get("path", "")).startswith(measure.MINI_BASE + "/")
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if limited and length is not None and (not length.isdigit()
+                                               or int(length) > self.max_body):
+            await _too_large(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if limited and message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _BodyTooLarge()
+            return message
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                         if k.lower().encode() not in names]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        try:
+            await self.app(scope, counted, with_headers)
+        except _BodyTooLarge:
+            await _too_large(scope, receive, send)
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised from ``receive``: FastAPI passes HTTP exceptions from body parsing through."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "The request is too large.")
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    from precheck.gateway.gate import render
+    from precheck.result import N_
+    from precheck.result import Message as Text
+
+    message = Text.of(N_("The request is too large."))
+    response = JSONResponse({"error": "too_large",
+                             "message": {lang: render(message, lang) for lang in ("ja", "en")},
+                             "reasons": []}, status_code=413)
+    await response(scope, receive, send)
