@@ -1,0 +1,513 @@
+"""The staff console: log in, see a day's bookings with each job seeker's readiness, act on them.
+
+Staff log in with the user name and argon2 password that ``precheck gateway create-staff`` made
+(:mod:`precheck.gateway.auth`). A login makes a session: 256 random bits in an HttpOnly,
+SameSite=Strict cookie, stored only as its SHA-256 in ``staff_sessions``, ending after
+``staff_session_ttl`` or at logout. Every form carries a CSRF token derived from the session.
+
+The day view shows, per booking: time, reference, the person, the status, check-in, and the
+report's verdict with each check that did not pass (summary, evidence, how to fix), read from the
+stored report itself. Staff mark attended or no-show (compare-and-swap in the service: two staff
+members cannot apply one change twice), lift a no-show block, open the stored reports, open a
+diagnostic bundle a job seeker sent (replayed through the checks here, nothing is run on the
+job seeker's behalf), and export the day as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tempfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from precheck.errors import InputError
+from precheck.gateway import auth, rules
+from precheck.gateway.deps import GatewayDep, NowDep, client_address
+from precheck.gateway.models import Status
+from precheck.gateway.offices import TOKYO, OfficeProfile
+from precheck.gateway.service import (
+    STAFF_TRANSITIONS,
+    STATUS_LABELS,
+    BookingView,
+    Gateway,
+    GatewayError,
+    RateLimited,
+)
+from precheck.gateway.settings import RateLimit
+from precheck.gateway.web import (
+    CSRF_FIELD,
+    Words,
+    csrf_failed,
+    jobseeker_csrf_ok,
+    language,
+    message_page,
+    render,
+    session,
+    staff_csrf_ok,
+    staff_csrf_token,
+)
+from precheck.i18n import Translator
+from precheck.result import N_, Message
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/staff", include_in_schema=False)
+
+SESSION_COOKIE = "precheck_staff"
+#: Login attempts per client address: slows down password guessing, across every process.
+LOGIN_LIMIT = RateLimit(10, timedelta(minutes=5))
+#: The largest diagnostic bundle accepted for viewing.
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+
+TEXT = {
+    "console": N_("Staff console"),
+    "login_title": N_("Staff login"),
+    "username": N_("User name"),
+    "password": N_("Password"),
+    "login": N_("Log in"),
+    "login_failed": N_("The user name or the password is wrong."),
+    "logout": N_("Log out ({user})"),
+    "office": N_("Office"),
+    "day": N_("Day"),
+    "show": N_("Show"),
+    "export": N_("Export the day as CSV"),
+    "no_bookings": N_("No bookings on this day."),
+    "col_time": N_("Time"),
+    "col_person": N_("Job seeker"),
+    "col_status": N_("Status"),
+    "col_checkin": N_("Check-in"),
+    "col_ready": N_("Readiness (pre-check report)"),
+    "col_actions": N_("Actions"),
+    "blocked": N_("Online booking blocked ({n} missed sessions)"),
+    "fix": N_("How to fix:"),
+    "evidence": N_("Evidence"),
+    "open_report": N_("Open the booking's report"),
+    "open_checkin_report": N_("Open the check-in report"),
+    "lift": N_("Lift the block"),
+    "lift_title": N_("Lift a no-show block"),
+    "lift_lead": N_("Give a booking reference, an email address or a job-seeker number. The job "
+                    "seeker can then book online again."),
+    "reference": N_("Booking reference"),
+    "email": N_("Email address"),
+    "number": N_("Job-seeker number (求職番号)"),
+    "bundle_title": N_("Open a diagnostic bundle"),
+    "bundle_lead": N_("A job seeker can save a diagnostic bundle with \"precheck collect\" and "
+                      "send it to you. It is judged here by the same checks, without running "
+                      "anything on their computer."),
+    "bundle_file": N_("Bundle file (.zip)"),
+    "bundle_open": N_("Open"),
+    "verdict_pass": N_("Ready"),
+    "verdict_fail": N_("Not ready"),
+    "checked_in": N_("Checked in at {time}"),
+    "not_checked_in": N_("Not checked in"),
+    "key_changed": N_("Checked in from another device than the booking"),
+    "key_visits": N_("This device made {n} bookings here"),
+    "mark_attended": N_("Attended"),
+    "mark_no_show": N_("No-show"),
+    "mark_cancelled": N_("Cancel (office)"),
+    "done_status": N_("{reference} is now: {status}."),
+    "done_lift": N_("{n} block(s) lifted."),
+    "nothing_lifted": N_("No block was found for what you gave."),
+    "lift_needs": N_("Give a booking reference, an email address or a job-seeker number."),
+    "bundle_unreadable": N_("The bundle could not be read: {reason}"),
+    "bundle_missing": N_("Choose a bundle file (.zip) to open."),
+    "bundle_too_big": N_("The bundle file is too large."),
+    "no_report": N_("There is no such report."),
+    "login_needed": N_("Please log in."),
+    "too_many": N_("Too many login attempts. Please wait {seconds} seconds."),
+}
+
+#: The buttons a status change has, and whether it is a destructive one.
+ACTIONS = {
+    Status.ATTENDED: ("mark_attended", False),
+    Status.NO_SHOW: ("mark_no_show", False),
+    Status.CANCELLED_BY_OFFICE: ("mark_cancelled", True),
+}
+
+#: CSV columns: (header message id, value).
+CSV_HEADERS = (
+    N_("Reference"), N_("Start"), N_("End"), N_("Status"), N_("Name"), N_("Job-seeker number"),
+    N_("Email"), N_("Phone"), N_("Note"), N_("Verdict"), N_("Checks not passed"),
+    N_("Warnings"), N_("Checked in at"), N_("Device changed at check-in"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    id: int
+    username: str
+    csrf: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionView:
+    status: str
+    label: str
+    danger: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    booking: BookingView
+    time: str
+    status: str
+    checkin: str
+    key_note: str
+    verdict: str
+    verdict_class: str
+    problems: tuple[Any, ...]
+    actions: tuple[ActionView, ...]
+    blocked: bool
+    no_shows: int
+
+
+
+
+def _staff(request: Request, at: datetime) -> StaffMember | None:
+    """The logged-in staff member of this request, or None."""
+    token = request.cookies.get(SESSION_COOKIE) or ""
+    if not 20 <= len(token) <= 100:
+        return None
+    with session(request) as db:
+        account = auth.session_staff(db, token, at)
+    if account is None:
+        return None
+    return StaffMember(account.id, account.username, staff_csrf_token(token))
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/staff/login?lang={language(request)}", status_code=303)
+
+
+def _words(request: Request) -> Words:
+    return Words(language(request), TEXT)
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    """The login form."""
+    return render(request, "staff_login.html", TEXT, problem="", username="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, *, gw: GatewayDep, at: NowDep,
+          username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+          csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """Check the password; on success start a session and go to the day view."""
+    if not jobseeker_csrf_ok(request, csrf_token):
+        return csrf_failed(request)
+    words = _words(request)
+    with session(request) as db:
+        try:
+            gw.take_rate(db, "login", client_address(request), LOGIN_LIMIT, at)
+        except RateLimited as exc:
+            refused = render(request, "staff_login.html", TEXT, status_code=429,
+                             problem=words("too_many", seconds=exc.retry_after),
+                             username=username)
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
+        account = auth.authenticate(db, username.strip(), password, at)
+        if account is None:
+            log.info("staff login refused")
+            return render(request, "staff_login.html", TEXT, status_code=401,
+                          problem=words("login_failed"), username=username)
+        token = auth.start_session(db, account, at, gw.settings.staff_session_ttl)
+    log.info("staff %s logged in", account.id)
+    response = RedirectResponse(f"/staff?lang={language(request)}", status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/staff",
+                        max_age=int(gw.settings.staff_session_ttl.total_seconds()))
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, *, at: NowDep,
+           csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """End the session."""
+    member = _staff(request, at)
+    if member is None:
+        return _to_login(request)
+    if not staff_csrf_ok(request, request.cookies.get(SESSION_COOKIE, ""), csrf_token):
+        return csrf_failed(request)
+    with session(request) as db:
+        auth.end_session(db, request.cookies.get(SESSION_COOKIE), at)
+    response = _to_login(request)
+    response.delete_cookie(SESSION_COOKIE, path="/staff")
+    return response
+
+
+# -- the day view ---------------------------------------------------------------------------------
+
+@router.get("", response_class=HTMLResponse)
+def day_page(request: Request, *, gw: GatewayDep, at: NowDep, office: str = "",
+             day: str = "") -> Response:
+    """The day's bookings at one office with each job seeker's readiness."""
+    member = _staff(request, at)
+    if member is None:
+        return _to_login(request)
+    return _day(request, gw, member, at, office_id=office, day_text=day)
+
+
+def _day(request: Request, gw: Gateway, member: StaffMember, at: datetime, *, office_id: str,
+         day_text: str, problem: str = "", done: str = "",
+         status_code: int = 200) -> HTMLResponse:
+    words = _words(request)
+    profile = gw.offices.get(office_id) or next(iter(gw.offices.values()))
+    day = _parse_day(day_text) or at.astimezone(TOKYO).date()
+    with session(request) as db:
+        bookings = gw.day_view(db, profile.id, day)
+        rows = [_row(gw, db, words, profile, b) for b in bookings]
+    try:
+        closed_message = rules.closed_reason(profile, day)
+        closed = words.message(closed_message) if closed_message else ""
+    except rules.HolidayDataMissing as exc:
+        closed = words.message(exc.message)
+    return render(request, "staff_day.html", TEXT, status_code=status_code, csrf=member.csrf,
+                  offices=list(gw.offices.values()), office=profile, day=day, rows=rows,
+                  username=member.username, problem=problem, done=done, closed=closed)
+
+
+def _row(gw: Gateway, db: Any, words: Words, office: OfficeProfile,
+         booking: BookingView) -> RowView:
+    from reports.render import check_views
+
+    lang = words.lang
+    stored = gw.booking_report(db, booking.id, checkin=booking.checked_in_at is not None)
+    report: Mapping[str, Any] = stored or {}
+    views = check_views(report, lang, Translator(lang))
+    problems = tuple(v for v in views if v.status not in {"pass", "skip"})
+    verdict = "pass" if report.get("verdict") == "pass" else "fail"
+    standing = gw.booking_standing(db, booking)
+    key_note = ""
+    if booking.key_changed:
+        key_note = words("key_changed")
+    else:
+        visits = gw.key_visits(db, office.id, booking.key_id)
+        if visits > 1:
+            key_note = words("key_visits", n=visits)
+    checkin = words("checked_in", time=f"{booking.checked_in_at.astimezone(TOKYO):%H:%M}") \
+        if booking.checked_in_at else words("not_checked_in")
+    actions = tuple(
+        ActionView(new, words(ACTIONS[Status(new)][0]), ACTIONS[Status(new)][1])
+        for new in sorted(STAFF_TRANSITIONS.get(booking.status, frozenset()))
+        if Status(new) in ACTIONS)
+    return RowView(
+        booking=booking,
+        time=f"{booking.start.astimezone(TOKYO):%H:%M}–{booking.end.astimezone(TOKYO):%H:%M}",
+        status=words.msgid(STATUS_LABELS.get(booking.status, booking.status)),
+        checkin=checkin, key_note=key_note,
+        verdict=words(f"verdict_{verdict}"), verdict_class=verdict, problems=problems,
+        actions=actions, blocked=standing.blocked, no_shows=standing.no_shows)
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text else None
+    except ValueError:
+        return None
+
+
+@router.post("/bookings/{booking_id}/status", response_class=HTMLResponse)
+def change_status(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
+                  expected: Annotated[str, Form()] = "", new: Annotated[str, Form()] = "",
+                  office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
+                  csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """Mark attended, no-show or cancelled: applied only if the booking is still ``expected``."""
+    member = _staff(request, at)
+    if member is None:
+        return _to_login(request)
+    if not staff_csrf_ok(request, request.cookies.get(SESSION_COOKIE, ""), csrf_token):
+        return csrf_failed(request, csrf=member.csrf)
+    words = _words(request)
+    with session(request) as db:
+        try:
+            booking = gw.set_status(db, booking_id, expected, new, staff_id=member.id, now=at)
+        except GatewayError as exc:
+            details = [v.message for v in getattr(exc, "violations", ())]
+            text = " ".join(words.message(m) for m in [exc.message, *details])
+            return _day(request, gw, member, at, office_id=office, day_text=day, problem=text,
+                        status_code=409 if exc.code == "stale_state" else 422)
+    done = words("done_status", reference=booking.reference,
+                 status=words.msgid(STATUS_LABELS.get(booking.status, booking.status)))
+    return _day(request, gw, member, at, office_id=booking.office_id,
+                day_text=booking.start.astimezone(TOKYO).date().isoformat(), done=done)
+
+
+@router.post("/blocks/lift", response_class=HTMLResponse)
+def lift(request: Request, *, gw: GatewayDep, at: NowDep,
+         office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
+         reference: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+         jobseeker_number: Annotated[str, Form()] = "",
+         csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """Let a job seeker book online again after no-shows."""
+    member = _staff(request, at)
+    if member is None:
+        return _to_login(request)
+    if not staff_csrf_ok(request, request.cookies.get(SESSION_COOKIE, ""), csrf_token):
+        return csrf_failed(request, csrf=member.csrf)
+    words = _words(request)
+    if not (reference.strip() or email.strip() or jobseeker_number.strip()):
+        return _day(request, gw, member, at, office_id=office, day_text=day,
+                    problem=words("lift_needs"), status_code=422)
+    number = jobseeker_number.strip() or None
+    if number:
+        try:
+            number = rules.normalize_jobseeker_number(
+                number, gw.office(office).jobseeker_number_pattern if office in gw.offices
+                else next(iter(gw.offices.values())).jobseeker_number_pattern)
+        except rules.InvalidJobseekerNumber as exc:
+            return _day(request, gw, member, at, office_id=office, day_text=day,
+                        problem=words.message(exc.message), status_code=422)
+    with session(request) as db:
+        try:
+            count = gw.lift_block(db, office, reference=reference.strip() or None,
+                                  email=email.strip() or None, jobseeker_number=number,
+                                  actor=f"staff:{member.id}", now=at)
+        except GatewayError as exc:
+            return _day(request, gw, member, at, office_id=office, day_text=day,
+                        problem=words.message(exc.message), status_code=404)
+    if count == 0:
+        return _day(request, gw, member, at, office_id=office, day_text=day,
+                    problem=words("nothing_lifted"), status_code=404)
+    return _day(request, gw, member, at, office_id=office, day_text=day,
+                done=words("done_lift", n=count))
+
+
+# -- reports, bundles and the CSV -----------------------------------------------------------------
+
+#: The report page is rendered by reports/render/html.py: self-contained, with its own styles.
+_REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+
+def _report_response(document: Mapping[str, Any], lang: str) -> HTMLResponse:
+    from reports.render.html import render_html
+
+    response = HTMLResponse(render_html(document, lang))
+    response.headers["Content-Security-Policy"] = _REPORT_CSP
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@router.get("/bookings/{booking_id}/report", response_class=HTMLResponse)
+def report_page(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
+                checkin: int = 0) -> Response:
+    """The stored report (or the check-in report), as the report's own HTML page."""
+    member = _staff(request, at)
+    if member is None:
+        return _to_login(request)
+    with session(request) as db:
+        try:
+            document = gw.booking_report(db, booking_id, checkin=bool(checkin))
+        except GatewayError:
+            document = None
+    if not document:
+        return message_page(request, Message.of(TEXT["no_report"]),
+                            Message.of(TEXT["no_report"]), status_code=404, csrf=member.csrf)
+    return _report_response(document, language(request))
+
+
+@router.post("/bundle", response_class=HTMLResponse)
+def bundle_page(request: Request, *, at: NowDep,
+                bundle: Annotated[UploadFile | None, File()] = None,
+                csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """A diagnostic bundle replayed through this precheck's checks, shown as a report."""
+    member = _staff(request, at)
+    if member is None:
+        return _to_login(request)
+    if not staff_csrf_ok(request, request.cookies.get(SESSION_COOKIE, ""), csrf_token):
+        return csrf_failed(request, csrf=member.csrf)
+    if bundle is None or not bundle.filename:
+        return message_page(request, Message.of(TEXT["bundle_title"]),
+                            Message.of(TEXT["bundle_missing"]), status_code=422,
+                            csrf=member.csrf)
+    with tempfile.TemporaryDirectory(prefix="precheck-bundle-") as folder:
+        path = Path(folder) / "bundle.zip"
+        size = 0
+        with path.open("wb") as out:
+            while chunk := bundle.file.read(1024 * 1024):
+                size += len(chunk)
+                if size > MAX_BUNDLE_BYTES:
+                    return message_page(request, Message.of(TEXT["bundle_title"]),
+                                        Message.of(TEXT["bundle_too_big"]), status_code=413,
+                                        csrf=member.csrf)
+                out.write(chunk)
+        try:
+            document = replay_bundle(path, at)
+        except (InputError, zlib.error) as exc:  # a damaged or foreign upload: say what is wrong
+            reason = str(exc).replace(str(path), bundle.filename)
+            log.info("a diagnostic bundle could not be read")
+            return message_page(request, Message.of(TEXT["bundle_title"]),
+                                Message.of(TEXT["bundle_unreadable"], reason=reason[:300]),
+                                status_code=422, csrf=member.csrf)
+    return _report_response(document, language(request))
+
+
+def replay_bundle(path: Path, at: datetime) -> dict[str, Any]:
+    """The unsigned report of a bundle judged by this precheck's checks and built-in policy."""
+    from precheck import bundle as bundles
+    from precheck import plugins
+    from precheck import policy as policies
+    from precheck.session import evaluate
+    from reports.build import build_report
+
+    read = bundles.read(path)
+    evaluation = evaluate(plugins.load(), policies.builtin(), read)
+    outcomes = evaluation.run()
+    return build_report(outcomes, policy=evaluation.policy, os_info=evaluation.os_info(),
+                        device_id="", created=at, source_kind="bundle",
+                        bundle_digest=read.digest)
+
+
+@router.get("/export.csv")
+def export(request: Request, *, gw: GatewayDep, at: NowDep, office: str = "",
+           day: str = "") -> Response:
+    """The day's bookings as CSV (UTF-8 with a BOM, so spreadsheet programs read Japanese)."""
+    member = _staff(request, at)
+    if member is None:
+        return _to_login(request)
+    words = _words(request)
+    profile = gw.offices.get(office) or next(iter(gw.offices.values()))
+    chosen = _parse_day(day) or at.astimezone(TOKYO).date()
+    with session(request) as db:
+        bookings = gw.day_view(db, profile.id, chosen)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([words.msgid(h) for h in CSV_HEADERS])
+    for b in bookings:
+        writer.writerow([_cell(v) for v in (
+            b.reference, _iso(b.start), _iso(b.end),
+            words.msgid(STATUS_LABELS.get(b.status, b.status)), b.name,
+            b.jobseeker_number or "", b.email, b.phone or "", b.note or "", b.verdict,
+            " ".join(b.failed_checks), " ".join(b.warned_checks),
+            _iso(b.checked_in_at) if b.checked_in_at else "",
+            "yes" if b.key_changed else "")])
+    log.info("staff %s exported %s bookings", member.id, len(bookings))
+    filename = f"bookings-{profile.id}-{chosen.isoformat()}.csv"
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(TOKYO).isoformat(timespec="minutes")
+
+
+def _cell(value: str) -> str:
+    """A value a spreadsheet shows as text: a leading = + - @ (or tab, CR) would start a
+    formula (CSV injection; names and notes come from the public), so it gets an apostrophe."""
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,0 +1,241 @@
+"""What the HTML pages share: language, templates, CSRF tokens and the page for an error.
+
+The pages are Japanese first: the language comes from ``?lang=``, then the ``lang`` cookie the
+switch sets, then Japanese. Every word a page shows is a message id of the ``gateway`` catalog,
+marked with N_() in pages.py or staff.py and translated here, so a template holds no text of its
+own (the catalog tool reads only Python files).
+
+CSRF: every form carries a token that a cross-site page cannot know. The job seeker's pages use a
+double-submit token (a random cookie, SameSite=Strict, repeated in the form); the staff pages
+derive theirs from the session cookie. On top, a POST whose Origin header names another site is
+refused, whatever its token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from precheck.gateway.deps import app_state
+from precheck.gateway.offices import TOKYO
+from precheck.gateway.rules import DOMAIN
+from precheck.i18n import LANGUAGES, Translator
+from precheck.result import N_, Message
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+LANG_COOKIE = "lang"
+CSRF_COOKIE = "precheck_csrf"
+CSRF_FIELD = "csrf_token"
+
+#: Words of the frame around every page.
+FRAME = {
+    "site": N_("Online job consultation booking"),
+    "skip": N_("Skip to the content"),
+    "privacy": N_("Your personal data is protected as at the counter (Employment Security Act, "
+                  "Article 5-4) and used only for your consultation."),
+    "back_home": N_("Back to the list of offices"),
+}
+
+WEEKDAYS = {
+    "ja": ("月", "火", "水", "木", "金", "土", "日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def language(request: Request) -> str:
+    """The page's language: ``?lang=``, then the switch's cookie, then Japanese."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    return LANGUAGES[0]
+
+
+class Words:
+    """Translates the message ids of one page into one language (``words("key")``)."""
+
+    def __init__(self, lang: str, table: Mapping[str, str]) -> None:
+        self.lang = lang
+        self.table = table
+        self.translator = Translator(lang)
+
+    def __call__(self, key: str, /, **args: object) -> str:
+        return self.message(Message.of(self.table[key], **args))
+
+    def message(self, message: Message) -> str:
+        """Any message of the gateway catalog in this language."""
+        return self.translator.render(message, domain=DOMAIN)
+
+    def msgid(self, msgid: str, /, **args: object) -> str:
+        return self.message(Message.of(msgid, **args))
+
+
+def when(moment: datetime, lang: str) -> str:
+    """A session time as people read it: ``2026年6月9日（火）10:00`` / ``Tue 9 Jun 2026, 10:00``."""
+    local = moment.astimezone(TOKYO)
+    return f"{day_label(local.date(), lang)} {local:%H:%M}" if lang == "ja" else \
+        f"{day_label(local.date(), lang)}, {local:%H:%M}"
+
+
+def day_label(day: date, lang: str) -> str:
+    """A day with its weekday, in the page's language."""
+    weekday = WEEKDAYS[lang][day.weekday()]
+    if lang == "ja":
+        return f"{day.year}年{day.month}月{day.day}日（{weekday}）"
+    return f"{weekday} {day.day} {day:%b} {day.year}"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The templates, autoescaped (every value from a person or a report shows as text)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(request: Request, template: str, table: Mapping[str, str], *,
+           status_code: int = 200, csrf: str | None = None, **context: Any) -> HTMLResponse:
+    """The page ``template`` in the request's language, with its words and a CSRF token.
+
+    ``csrf`` is the staff session's token; without it the job seeker's double-submit cookie is
+    used (made here when the browser has none yet).
+    """
+    lang = language(request)
+    words = Words(lang, {**FRAME, **table})
+    cookie_token = None
+    if csrf is None:
+        csrf = request.cookies.get(CSRF_COOKIE) or ""
+        if not _well_formed(csrf):
+            csrf = cookie_token = secrets.token_urlsafe(32)
+    other = "en" if lang == "ja" else "ja"
+    body = environment().get_template(template).render(
+        request=request, lang=lang, t=words, csrf_field=CSRF_FIELD, csrf_token=csrf,
+        switch_url=url_with(request, lang=other), lang_query=urlencode({"lang": lang}),
+        when=lambda moment: when(moment, lang), day_label=lambda d: day_label(d, lang),
+        **context)
+    response = HTMLResponse(body, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # tokens in URLs never leak onwards
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'")
+    if cookie_token is not None:
+        _set_cookie(response, CSRF_COOKIE, cookie_token, request)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
+                            httponly=True, secure=_secure(request))
+    return response
+
+
+def url_with(request: Request, **params: str) -> str:
+    """This page's path with some query parameters replaced (the language switch)."""
+    query = dict(request.query_params)
+    query.update(params)
+    return f"{request.url.path}?{urlencode(query)}"
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _set_cookie(response: Response, name: str, value: str, request: Request) -> None:
+    response.set_cookie(name, value, httponly=True, samesite="strict", secure=_secure(request),
+                        path="/")
+
+
+def _well_formed(token: str) -> bool:
+    return 32 <= len(token) <= 128 and token.replace("-", "").replace("_", "").isalnum()
+
+
+def same_origin(request: Request) -> bool:
+    """False when the browser says the POST comes from another site (Origin or Referer)."""
+    for header in ("origin", "referer"):
+        value = request.headers.get(header)
+        if value and value != "null":
+            sent = urlsplit(value)
+            return (sent.scheme, sent.netloc) == (request.url.scheme, request.url.netloc)
+    return True  # no header: an old browser or a privacy setting; the token still decides
+
+
+def jobseeker_csrf_ok(request: Request, sent: str) -> bool:
+    """The double-submit check of a job seeker's form."""
+    cookie = request.cookies.get(CSRF_COOKIE) or ""
+    return (same_origin(request) and _well_formed(cookie)
+            and hmac.compare_digest(cookie.encode(), sent.encode()))
+
+
+def staff_csrf_token(session_token: str) -> str:
+    """The CSRF token of a staff session (a cross-site page cannot read the session cookie)."""
+    return hashlib.sha256(b"precheck-staff-csrf\0" + session_token.encode()).hexdigest()
+
+
+def staff_csrf_ok(request: Request, session_token: str, sent: str) -> bool:
+    return same_origin(request) and hmac.compare_digest(
+        staff_csrf_token(session_token).encode(), sent.encode())
+
+
+#: Words of the error pages.
+ERRORS = {
+    "csrf_title": N_("This form has expired"),
+    "csrf_body": N_("For your safety the form could not be sent. Please go back, reload the page "
+                    "and send it again. Nothing was changed."),
+    "not_found_title": N_("Page not found"),
+    "not_found_body": N_("This address does not lead to a page. Please check the link in your "
+                         "email, or start again from the list of offices."),
+}
+
+
+def message_page(request: Request, title: Message | str, body: Message | str, *,
+                 status_code: int, details: list[Message] | None = None,
+                 phone: str | None = None, link: tuple[str, str] | None = None,
+                 csrf: str | None = None) -> HTMLResponse:
+    """A page that says one thing: what happened and what to do (never a traceback)."""
+    lang = language(request)
+    words = Words(lang, {**FRAME, **ERRORS})
+
+    def text(value: Message | str) -> str:
+        return words.message(value) if isinstance(value, Message) else words(value)
+
+    return render(request, "message.html", ERRORS, status_code=status_code, csrf=csrf,
+                  title=text(title), body=text(body),
+                  details=[words.message(d) for d in details or []], phone=phone, link=link)
+
+
+def csrf_failed(request: Request, *, csrf: str | None = None) -> HTMLResponse:
+    """403: the form's token is missing, wrong or from another site. Nothing was changed."""
+    return message_page(request, "csrf_title", "csrf_body", status_code=403, csrf=csrf)
+
+
+def texts_of(messages: list[Message], lang: str) -> list[str]:
+    """Several messages in one language."""
+    translate = Translator(lang)
+    return [translate.render(m, domain=DOMAIN) for m in messages]
+
+
+# -- what a handler needs from the application (deps.py: create_app's AppState) -----------------
+
+@contextmanager
+def session(request: Request) -> Iterator[Session]:
+    """A database session for one step of a handler, closed when it is done."""
+    with app_state(request).sessions() as db:
+        yield db
