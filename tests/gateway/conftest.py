@@ -229,3 +229,24 @@ def report_factory(identity: Identity) -> Callable[..., dict[str, Any]]:
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+#: A job seeker's form, valid for every shipped office (INVENTED person).
+FORM = {"name": "山田 太郎", "email": "taro@example.jp", "phone": "090-1234-5678",
+        "jobseeker_number": "46010-123456"}
+
+
+@pytest.fixture
+def book(gateway: Any, session: Any, report_factory: Callable[..., dict[str, Any]]
+         ) -> Callable[..., Any]:
+    """``book(office_id, start, now, **form)``: a booking made the way a job seeker makes one
+    (a challenge, a report carrying it, the form); returns service.BookingCreated."""
+    from precheck.gateway.service import BookingForm
+
+    def make(office_id: str, start: datetime, now: datetime, **fields: str) -> Any:
+        issued = gateway.issue_challenge(session, office_id, now)
+        report = report_factory(issued.nonce, created=now)
+        form = BookingForm(start=start, **{**FORM, **fields})
+        return gateway.create_booking(session, office_id, form, report, now)
+
+    return make
