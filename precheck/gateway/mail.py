@@ -36,6 +36,8 @@ from precheck.gateway.models import OutboxMail
 from precheck.result import N_, Message
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.orm import Session, sessionmaker
 
     from precheck.gateway.offices import OfficeProfile
@@ -329,12 +331,12 @@ def _describe(exc: BaseException) -> str:
 
 
 async def run_sender(factory: sessionmaker[Session], settings: GatewaySettings,
-                     stop: asyncio.Event) -> None:
+                     stop: asyncio.Event, clock: Callable[[], datetime] | None = None) -> None:
     """The outbox worker: send due mails every ``mail_interval`` until ``stop`` is set."""
     interval = settings.mail_interval.total_seconds()
     while not stop.is_set():
         try:
-            await asyncio.to_thread(send_due, factory, settings)
+            await asyncio.to_thread(send_due, factory, settings, clock() if clock else None)
         except Exception as exc:  # noqa: BLE001 - the worker must outlive a bad round
             log.error("outbox worker: %s (will try again)", type(exc).__name__)
         with contextlib.suppress(TimeoutError):
