@@ -16,6 +16,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -250,3 +255,69 @@ def book(gateway: Any, session: Any, report_factory: Callable[..., dict[str, Any
         return gateway.create_booking(session, office_id, form, report, now)
 
     return make
+
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "precheck"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class GatewayProcess:
+    """``precheck gateway serve`` as a real process (uvicorn), on its own port.
+
+    The environment carries the settings (``PRECHECK_GATEWAY_*``); its log goes to a file that
+    a failing test prints.
+    """
+
+    def __init__(self, database_url: str, home: Path, **settings: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = home / f"gateway-{self.port}.log"
+        self.environ = {**os.environ, "PRECHECK_HOME": str(home),
+                        "PRECHECK_GATEWAY_UDP_ECHO": "false",
+                        **{f"PRECHECK_GATEWAY_{k.upper()}": v for k, v in settings.items()}}
+        self.argv = [str(CONSOLE_SCRIPT), "gateway", "serve", "--host", "127.0.0.1",
+                     "--port", str(self.port)]
+        if database_url:
+            self.argv += ["--database-url", database_url]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> GatewayProcess:
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(self.argv, env=self.environ, stdout=log,
+                                            stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                msg = f"the gateway exited ({self.process.returncode}):\n{self.output()}"
+                raise AssertionError(msg)
+            try:
+                if httpx.get(self.url + "/api/v1/policy", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        msg = f"the gateway did not answer within {timeout} s:\n{self.output()}"
+        raise AssertionError(msg)
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)  # uvicorn shuts down cleanly on SIGINT
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
