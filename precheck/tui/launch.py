@@ -1,0 +1,38 @@
+"""Opens the app for bare ``precheck`` on a terminal: this computer's checks, live devices, and
+the gateway named by ``PRECHECK_GATEWAY_URL``."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Collection, Mapping
+
+from precheck.system import Platform
+from precheck.tui.checkup import CAMERA_CHECKS, RECORDING_CHECKS
+from precheck.tui.feeds import CameraSource, LiveFeeds
+
+
+def open_app(environ: Mapping[str, str], language: str) -> int:
+    """Run the app until the job seeker quits; the app's return code (0, or 1 after a crash)."""
+    from precheck import plugins
+    from precheck import policy as policies
+    from precheck.gateway_client import GatewayClient
+    from precheck.tui.app import PrecheckApp
+    from precheck.tui.checkup import Checkup
+
+    gateway = GatewayClient.from_env(environ)  # a malformed address is a usage error, said now
+    checkup = Checkup(plugins.load(), policies.load(None))
+    app = PrecheckApp(checkup, language=language, gateway=gateway, feeds=live_feeds)
+    app.run()
+    return app.return_code or 0
+
+
+def live_feeds(check_ids: Collection[str]) -> LiveFeeds | None:
+    """The default camera and microphone of this computer, as far as the checks use them."""
+    camera = None
+    if set(check_ids) & CAMERA_CHECKS:
+        module = importlib.import_module(f"precheck.probes.devices._{Platform.current().value}")
+        camera = CameraSource(0, str(module.CAMERA_API))
+    microphone = bool(set(check_ids) & RECORDING_CHECKS)
+    if camera is None and not microphone:
+        return None
+    return LiveFeeds(camera, microphone)

@@ -1,0 +1,85 @@
+"""The offices a job seeker can choose: from the booking gateway, else from the local profiles.
+
+The gateway's list is the one to book against. Without a gateway (``PRECHECK_GATEWAY_URL`` unset)
+the profiles shipped in :mod:`precheck.gateway.offices` are read, when that module is installed;
+it imports neither FastAPI nor SQLAlchemy, so a job seeker's install can read it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from precheck.gateway_client import GatewayError, Texts
+
+if TYPE_CHECKING:
+    from precheck.gateway_client import GatewayClient, Office
+
+log = logging.getLogger(__name__)
+
+LOCAL_MODULE = "precheck.gateway.offices"
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeChoice:
+    """An office as the app shows it; ``source`` is ``gateway`` or ``local``."""
+
+    id: str
+    name_ja: str
+    name_en: str
+    kind: int
+    phone: str | None
+    required_fields: tuple[str, ...]
+    optional_fields: tuple[str, ...]
+    source: str
+
+    def name(self, language: str) -> str:
+        return Texts(self.name_ja, self.name_en).in_language(language)
+
+    @classmethod
+    def from_gateway(cls, office: Office) -> OfficeChoice:
+        return cls(office.id, office.name_ja, office.name_en, office.kind, office.phone,
+                   office.required_fields, office.optional_fields, "gateway")
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeList:
+    """The offices found, and why the gateway's list is missing when it is."""
+
+    offices: tuple[OfficeChoice, ...]
+    problem: GatewayError | None = None
+
+
+def load(client: GatewayClient | None) -> OfficeList:
+    """The gateway's offices, else the local profiles (blocking: call from a worker)."""
+    problem: GatewayError | None = None
+    if client is not None:
+        try:
+            return OfficeList(tuple(OfficeChoice.from_gateway(o) for o in client.offices()))
+        except GatewayError as exc:
+            log.warning("could not list the gateway's offices: %s", exc)
+            problem = exc
+    return OfficeList(local(), problem)
+
+
+def local() -> tuple[OfficeChoice, ...]:
+    """The office profiles shipped with precheck, or none when the module is not there."""
+    try:
+        module: Any = importlib.import_module(LOCAL_MODULE)
+        profiles = module.load_offices()
+    except ImportError:
+        return ()
+    except Exception:  # a broken profile file must not keep the job seeker from checking
+        log.warning("could not read the local office profiles", exc_info=True)
+        return ()
+    return tuple(_choice(p) for p in profiles.values())
+
+
+def _choice(profile: Any) -> OfficeChoice:
+    phone = getattr(profile, "phone", None)
+    return OfficeChoice(
+        str(profile.id), str(profile.name_ja), str(profile.name_en), int(profile.kind),
+        str(phone) if phone else None, tuple(getattr(profile, "required_fields", ())),
+        tuple(getattr(profile, "optional_fields", ())), "local")

@@ -1,0 +1,57 @@
+"""The app's screens, one per module; :class:`Translated` redraws a screen's words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Checkbox
+
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from precheck.tui.app import PrecheckApp
+    from precheck.tui.text import Words
+
+
+def relabel(button: Button | Checkbox, label: str) -> None:
+    """Set a button's words; its width follows (a label change alone does not lay it out)."""
+    button.label = label
+    button.refresh(layout=True)
+
+
+class Translated:
+    """Mixin for screens: ``translate(words)`` runs on mount and whenever the language changes."""
+
+    app: Any
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "language", self._language_changed)  # type: ignore[attr-defined]
+
+    def _language_changed(self, _language: str) -> None:
+        self.translate(self.app.words)
+
+    def translate(self, words: Words) -> None:
+        """Set every text of the screen in the language of ``words``."""
+
+
+class AppScreen(Translated, Screen[None]):
+    """A full screen of the app."""
+
+    @property
+    def precheck(self) -> PrecheckApp:
+        from precheck.tui.app import PrecheckApp
+
+        assert isinstance(self.app, PrecheckApp)  # noqa: S101 - these screens live in it only
+        return self.app
+
+
+class AppModal(Translated, ModalScreen[T]):
+    """A dialog over a screen; dismissing it returns a ``T``."""
+
+    @property
+    def precheck(self) -> PrecheckApp:
+        from precheck.tui.app import PrecheckApp
+
+        assert isinstance(self.app, PrecheckApp)  # noqa: S101 - these screens live in it only
+        return self.app

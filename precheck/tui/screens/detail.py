@@ -1,0 +1,98 @@
+"""One check's details: the summary, how to fix it, and the evidence behind the result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Static
+
+from precheck.result import N_
+from precheck.tui.screens import AppModal, relabel
+from precheck.tui.widgets.check_item import numbered
+from precheck.tui.widgets.status import ICONS
+from precheck.tui.wrap import Prose
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from precheck.tui.text import Words
+    from reports.render import CheckView
+
+EVIDENCE = N_("Evidence (what the check found)")
+NO_EVIDENCE = N_("No evidence was recorded.")
+TOOK = N_("Took {seconds} s")
+CHECK_AGAIN = N_("Check this again")
+CLOSE = N_("Close")
+
+
+class CheckDetail(AppModal[str | None]):
+    """Shows one check; dismisses with its id when the job seeker wants it checked again."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", show=False),
+        Binding("r", "again", show=False),
+    ]
+
+    def __init__(self, view: CheckView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Static(id="detail-title", classes="dialog-title")
+            with VerticalScroll(id="detail-body"):
+                yield Static(id="detail-summary")
+                yield Static(id="detail-evidence")
+            with Horizontal(classes="actions"):
+                yield Button(id="again", variant="primary")
+                yield Button(id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    def translate(self, words: Words) -> None:
+        from reports.render import HOW_TO_FIX, STATUS_WORDS
+
+        view = self.view
+        word = words.core(STATUS_WORDS.get(view.status, STATUS_WORDS["error"]))
+        self.query_one("#detail-title", Static).update(
+            f"{ICONS.get(view.status, '?')} {word}  {view.title}")
+        parts: list[RenderableType] = [
+            Text(f"{view.required} · {view.article}", style="italic"), Prose(view.summary)]
+        if view.fix:
+            parts += [Text(f"\n{words.core(HOW_TO_FIX)}", style="bold"), numbered(view.fix)]
+        if isinstance(view.duration_ms, int):
+            parts.append(Text("\n" + words(TOOK, seconds=f"{view.duration_ms / 1000:.1f}"),
+                              style="dim"))
+        self.query_one("#detail-summary", Static).update(Group(*parts))
+        evidence = self.query_one("#detail-evidence", Static)
+        if view.evidence:
+            table = Table(title=words(EVIDENCE), title_justify="left", show_header=False,
+                          expand=True)
+            table.add_column(no_wrap=True, style="bold")
+            table.add_column(overflow="fold")
+            for key, value in view.evidence:
+                table.add_row(key, value)
+            evidence.update(table)
+        else:
+            evidence.update(words(NO_EVIDENCE))
+        relabel(self.query_one("#again", Button), f"{words(CHECK_AGAIN)} (R)")
+        relabel(self.query_one("#close", Button), f"{words(CLOSE)} (Esc)")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "again":
+            self.action_again()
+        else:
+            self.action_close()
+
+    def action_again(self) -> None:
+        self.dismiss(self.view.id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

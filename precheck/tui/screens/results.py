@@ -1,0 +1,305 @@
+"""The results screen: the verdict, what blocks booking and how to fix it, the declarations, and
+what to do next (check again, save, book, check in).
+
+Everything shown comes from the report itself through the views the CLI and the HTML page use
+(:mod:`reports.render`), so the screen says exactly what the saved report says.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Static
+
+from precheck.errors import PrecheckError
+from precheck.result import N_
+from precheck.tui import declarations
+from precheck.tui.messages import Saved
+from precheck.tui.screens import AppScreen, relabel
+from precheck.tui.widgets.check_item import CheckItem
+from precheck.tui.widgets.keybar import Key, KeyBar
+from precheck.tui.widgets.verdict import VerdictBanner
+from precheck.tui.wrap import Prose
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from precheck.tui.text import Words
+    from reports.render import CheckView
+
+TITLE = N_("Results")
+BLOCKING = N_("What keeps you from booking")
+DECLARATIONS = N_("Your declarations (Article 12): nobody can measure these, so you promise them")
+CONFIRM = N_("I promise this")
+CONFIRMED = N_("Confirmed")
+NOT_CONFIRMED = N_("Not confirmed yet")
+OTHERS = N_("The other items")
+DECLARE_FIRST = N_("Also confirm your declarations below.")
+NO_REPORT = N_("The report could not be made: {reason}")
+RERUN = N_("Check again")
+SAVE = N_("Save report")
+BUNDLE = N_("Save diagnostic bundle")
+BOOK = N_("Book")
+CHECK_IN = N_("Check in")
+SAVED_REPORT = N_("The signed report was saved to {path}")
+SAVED_BUNDLE = N_("The diagnostic bundle was saved to {path}. Send it only to Hello Work staff, "
+                  "and only if you want to.")
+NOT_SAVED = N_("Could not save to {path}: {reason}")
+NOT_LIVE = N_("A diagnostic bundle can be saved only after checking this computer itself, not "
+              "when a bundle is replayed.")
+OS_ERRORS = {
+    PermissionError: N_("this place may not be written to; choose another folder, such as "
+                        "Documents"),
+    FileNotFoundError: N_("the folder does not exist"),
+    IsADirectoryError: N_("that is a folder: add a file name"),
+}
+NOT_READY = N_("Booking needs the verdict \"Ready to book\". Fix the items at the top first, then "
+               "check again.")
+
+KEYS = (Key("Enter", N_("Details"), "screen.details"), Key("F1", N_("Help"), "app.help"),
+        Key("F2", N_("English / 日本語"), "app.toggle_language"),
+        Key("Ctrl+Q", N_("Quit"), "app.quit"))
+
+
+class DeclarationItem(Vertical):
+    """A statement the job seeker promises, and the box to confirm it."""
+
+    def __init__(self, declaration: declarations.Declaration, confirmed: bool) -> None:
+        super().__init__(classes="declaration")
+        self.declaration = declaration
+        self.confirmed = confirmed
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="declaration-text")
+        yield Checkbox(value=self.confirmed, id=f"confirm-{self.declaration.id.split('.')[-1]}")
+
+    def show(self, words: Words, status: str) -> None:
+        from precheck.tui.widgets.status import ICONS
+
+        confirmed = status == "pass"
+        head = Text(f"{ICONS['pass' if confirmed else 'fail']} "
+                    f"{words(CONFIRMED if confirmed else NOT_CONFIRMED)}  "
+                    f"{words(self.declaration.title)}", style="bold")
+        self.query_one(Static).update(
+            Group(head, Padding(Prose(words(self.declaration.statement)), (0, 0, 0, 2))))
+        relabel(self.query_one(Checkbox), words(CONFIRM))
+        for state in ("pass", "fail"):
+            self.set_class(status == state, f"-{state}")
+
+
+class ResultsScreen(AppScreen):
+    """The outcome of the newest runs, as the report says it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "rerun_all", show=False),
+        Binding("s", "save('report')", show=False),
+        Binding("d", "save('bundle')", show=False),
+        Binding("b", "book", show=False),
+        Binding("c", "check_in", show=False),
+        Binding("escape", "welcome", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.document: dict[str, Any] | None = None
+        self.problem: str | None = None
+        self.items: dict[str, CheckItem] = {}
+
+    def compose(self) -> ComposeResult:
+        checkup = self.precheck.checkup
+        yield Static(id="title", classes="screen-title")
+        yield VerdictBanner(id="verdict")
+        with VerticalScroll(id="results-body"):
+            yield Static(id="blocking-title", classes="section-title")
+            yield Vertical(id="blocking")
+            yield Static(id="declarations-title", classes="section-title")
+            for declaration in declarations.DECLARATIONS:
+                yield DeclarationItem(declaration, checkup.declared[declaration.id])
+            yield Static(id="others-title", classes="section-title")
+            yield Vertical(id="others")
+        with Horizontal(id="result-actions", classes="actions"):
+            yield Button(id="rerun")
+            yield Button(id="save-report", variant="primary")
+            yield Button(id="save-bundle")
+            if self.precheck.gateway is not None:
+                yield Button(id="book", variant="success")
+                yield Button(id="check-in")
+        yield KeyBar(KEYS)
+
+    def on_mount(self) -> None:
+        self._make_document()
+        self._place_items()
+        first = next(iter(self.items.values()), None)
+        if first is not None:
+            first.focus()
+
+    # -- the report ---------------------------------------------------------------------------
+
+    def _make_document(self) -> None:
+        try:
+            self.document = self.precheck.checkup.report()
+            self.problem = None
+        except PrecheckError as exc:  # e.g. the folder for the signing key cannot be made
+            self.document, self.problem = None, str(exc)
+
+    def _views(self, words: Words) -> list[CheckView]:
+        from reports.render import check_views
+
+        if self.document is None:
+            return []
+        return check_views(self.document, words.language, words.translator)
+
+    def _place_items(self) -> None:
+        """Mount one item per check: what blocks first, then (after the declarations) the rest."""
+        words = self.precheck.words
+        for view in self._views(words):
+            if view.id.startswith("declaration."):
+                continue
+            item = self.items[view.id] = CheckItem(view)
+            self.query_one("#blocking" if view.blocks else "#others", Vertical).mount(item)
+
+    # -- words --------------------------------------------------------------------------------
+
+    def translate(self, words: Words) -> None:
+        from reports.render import verdict_view
+
+        self.query_one("#title", Static).update(words(TITLE))
+        banner = self.query_one("#verdict", VerdictBanner)
+        if self.document is None:
+            banner.update(Prose(words(NO_REPORT, reason=self.problem or "")))
+        else:
+            undeclared = not all(self.precheck.checkup.declared.values())
+            banner.show(verdict_view(self.document, words.translator), words.language,
+                        words(DECLARE_FIRST) if undeclared else "")
+        views = {v.id: v for v in self._views(words)}
+        for check_id, item in self.items.items():
+            if check_id in views:
+                item.show(views[check_id], words)
+        for declared in self.query(DeclarationItem):
+            entry = views.get(declared.declaration.id)
+            declared.show(words, entry.status if entry is not None else "fail")
+        blocking = any(item.view.blocks for item in self.items.values())
+        self.query_one("#blocking-title", Static).update(words(BLOCKING))
+        self.query_one("#blocking-title", Static).display = blocking
+        self.query_one("#declarations-title", Static).update(words(DECLARATIONS))
+        self.query_one("#others-title", Static).update(words(OTHERS))
+        # No key on the buttons: five of them must fit 80 columns. The help lists R S D B C.
+        labels = {"rerun": RERUN, "save-report": SAVE, "save-bundle": BUNDLE, "book": BOOK,
+                  "check-in": CHECK_IN}
+        for button in self.query("#result-actions Button").results(Button):
+            relabel(button, words(labels[str(button.id)]))
+        self.query_one(KeyBar).show(words)
+
+    # -- declarations -------------------------------------------------------------------------
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        item = next((d for d in self.query(DeclarationItem) if event.checkbox in d.children),
+                    None)
+        if item is None:
+            return
+        self.precheck.checkup.declare(item.declaration.id, event.value)
+        self._make_document()
+        self.translate(self.precheck.words)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def on_check_item_selected(self, message: CheckItem.Selected) -> None:
+        from precheck.tui.screens.detail import CheckDetail
+
+        view = self.items[message.check_id].view
+        self.app.push_screen(CheckDetail(view), self._detail_closed)
+
+    def _detail_closed(self, rerun: str | None) -> None:
+        if rerun:
+            self._rerun([rerun])
+
+    def action_details(self) -> None:
+        focused = self.focused
+        if isinstance(focused, CheckItem):
+            focused.action_select()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"rerun": self.action_rerun_all, "book": self.action_book,
+                   "check-in": self.action_check_in}
+        if event.button.id == "save-report":
+            self.action_save("report")
+        elif event.button.id == "save-bundle":
+            self.action_save("bundle")
+        elif event.button.id in actions:
+            actions[event.button.id]()
+
+    def action_rerun_all(self) -> None:
+        self._rerun(None)
+
+    def _rerun(self, ids: list[str] | None) -> None:
+        from precheck.tui.screens.running import RunningScreen
+
+        self.app.switch_screen(RunningScreen(ids))
+
+    def action_welcome(self) -> None:
+        self.app.pop_screen()
+
+    def action_save(self, what: str) -> None:
+        from precheck.tui.screens.save import SaveScreen
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.save(what, path)
+
+        self.app.push_screen(SaveScreen(what), chosen)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def save(self, what: str, path: Path) -> None:
+        from precheck.tui.checkup import NotLive
+
+        checkup = self.precheck.checkup
+        words = self.precheck.words
+        try:
+            written = checkup.save_report(path) if what == "report" else checkup.save_bundle(path)
+        except NotLive:
+            self.post_message(Saved(what, str(path), words(NOT_LIVE)))
+        except OSError as exc:
+            known = OS_ERRORS.get(type(exc))
+            self.post_message(Saved(what, str(path), words(known) if known else (
+                exc.strerror or str(exc))))
+        except PrecheckError as exc:  # the signing key's folder could not be made
+            self.post_message(Saved(what, str(path), str(exc)))
+        else:
+            self.post_message(Saved(what, str(written)))
+
+    def on_saved(self, message: Saved) -> None:
+        words = self.precheck.words
+        if message.problem is not None:
+            self.notify(words(NOT_SAVED, path=message.path, reason=message.problem),
+                        severity="error", timeout=15)
+            return
+        done = SAVED_REPORT if message.what == "report" else SAVED_BUNDLE
+        self.notify(words(done, path=message.path), timeout=15)
+
+    def _can_use_gateway(self) -> bool:
+        words = self.precheck.words
+        if self.precheck.gateway is None:
+            return False
+        if self.document is None or self.document.get("verdict") != "pass":
+            self.notify(words(NOT_READY), severity="warning", timeout=10)
+            return False
+        return True
+
+    def action_book(self) -> None:
+        from precheck.tui.screens.book import BookScreen
+
+        if self._can_use_gateway():
+            self.app.push_screen(BookScreen())
+
+    def action_check_in(self) -> None:
+        from precheck.tui.screens.check_in import CheckInScreen
+
+        if self._can_use_gateway():
+            self.app.push_screen(CheckInScreen())
