@@ -146,7 +146,8 @@ def run_cli(argv: Sequence[str] | None = None, env: Environment | None = None) -
         return parsed
     args, tr = parsed
     _configure_logging(env.stderr, verbose=args.verbose)
-    command = _COMMANDS[args.report_command if args.command == "report" else args.command]
+    command = _tui if args.command == "tui" else _COMMANDS[
+        args.report_command if args.command == "report" else args.command]
     try:
         return command(args, env, tr)
     except PrecheckError as exc:
@@ -181,12 +182,30 @@ def _parse(args_list: list[str], env: Environment
     if args.version:
         env.stdout.write(f"precheck {__version__}\n")
         return ExitStatus.OK
-    if args.command is None:  # bare `precheck`: the full human check (the TUI will take over)
+    if args.command is None:  # bare `precheck`: the app on a terminal, else the text run
         args = parser.parse_args(["run"])
         args.verbose = False
+        if _interactive(env):
+            args.command = "tui"
     if getattr(args, "lang", None):
         tr = Translator(args.lang)
     return args, tr
+
+
+def _interactive(env: Environment) -> bool:
+    """True when a person sits at a terminal: the app draws on stderr and reads stdin, and a
+    redirected stdout means a script wants the text run's output instead."""
+    try:
+        return env.stdout.isatty() and env.stderr.isatty() and sys.stdin.isatty()
+    except (AttributeError, ValueError):  # a closed or detached stream
+        return False
+
+
+def _tui(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
+    """Bare `precheck` on a terminal: the whole pre-check in the app (precheck/tui)."""
+    from precheck.tui.launch import open_app
+
+    return ExitStatus.OK if open_app(env.environ, tr.language) == 0 else ExitStatus.INTERNAL
 
 
 _installed_handlers: list[logging.Handler] = []
