@@ -145,7 +145,7 @@ class PolicyOut(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (404, 409, 410, 413, 422, 429)
+    code: {"model": ErrorOut} for code in (400, 404, 409, 410, 413, 422, 429)
 }
 
 router = APIRouter(prefix=PREFIX, tags=["api"], responses=_ERRORS)
@@ -199,6 +199,17 @@ def validation_response(exc: RequestValidationError) -> JSONResponse:
         "message": _texts(Message.of(N_(
             "The request is not valid. Please check what is listed."))),
         "reasons": reasons}), status_code=422)
+
+
+def http_error_response(status: int) -> JSONResponse:
+    """An HTTP error raised by the framework (unreadable body, unknown path) in the API's shape."""
+    codes = {400: ("invalid_request", N_("The request could not be read. Send UTF-8 JSON.")),
+             404: ("not_found", N_("There is no such address in this API.")),
+             405: ("method_not_allowed", N_("This address does not take this method.")),
+             413: ("too_large", N_("The request is too large."))}
+    code, text = codes.get(status, ("error", N_("The request could not be handled.")))
+    return JSONResponse({"error": code, "message": _texts(Message.of(text)), "reasons": []},
+                        status_code=status)
 
 
 # -- routes ---------------------------------------------------------------------------------------

@@ -21,7 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
@@ -71,6 +74,7 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     for router in _routers():
         app.include_router(router)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(_Guard, max_body=settings.max_body_bytes)
     return app
 
@@ -103,6 +107,15 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, RequestValidationError) and api.is_api(request):
         return api.validation_response(exc)
     return await request_validation_exception_handler(request, exc)  # type: ignore[arg-type]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException) and api.is_api(request):
+        response = api.http_error_response(exc.status_code)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+    return await http_exception_handler(request, exc)  # type: ignore[arg-type]
 
 
 @contextlib.asynccontextmanager
