@@ -20,11 +20,12 @@ SQLite file in the user's data directory); ``docs/gateway.md`` lists the other s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -96,7 +97,8 @@ def run(argv: Sequence[str], env: Environment) -> ExitStatus:
     from precheck.cli import ExitStatus
 
     try:
-        args = _parser().parse_args(list(argv))
+        with contextlib.redirect_stdout(env.stdout):  # --help goes where the caller reads
+            args = _parser().parse_args(list(argv))
     except _UsageError as exc:
         env.stderr.write(f"{exc}\n")
         return ExitStatus.USAGE
@@ -198,22 +200,33 @@ def _log_to(env: Environment) -> None:
     root.setLevel(logging.INFO)
 
 
-def _engine(args: argparse.Namespace, env: Environment) -> Any:
+@contextlib.contextmanager
+def _engine(args: argparse.Namespace, env: Environment) -> Iterator[Any]:
+    """The migrated database, closed when the command is done."""
     from precheck.gateway.db import make_engine, migrate
 
-    settings = _settings(args, env)
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    return engine
+    engine = make_engine(_settings(args, env).database_url)
+    try:
+        migrate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def _sessions(args: argparse.Namespace, env: Environment) -> Iterator[Any]:
+    from precheck.gateway.db import session_factory
+
+    with _engine(args, env) as engine, session_factory(engine)() as session:
+        yield session
 
 
 def _migrate(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from precheck.cli import ExitStatus
     from precheck.gateway.db import current_revision
 
-    engine = _engine(args, env)
-    env.stdout.write(f"database at revision {current_revision(engine)}\n")
-    engine.dispose()
+    with _engine(args, env) as engine:
+        env.stdout.write(f"database at revision {current_revision(engine)}\n")
     return ExitStatus.OK
 
 
@@ -230,12 +243,10 @@ def _read_password(args: argparse.Namespace, env: Environment) -> str:
 def _create_staff(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from precheck.cli import ExitStatus
     from precheck.gateway import auth
-    from precheck.gateway.db import session_factory
 
     auth.check_username(args.username)
     password = auth.check_password(_read_password(args, env))
-    engine = _engine(args, env)
-    with session_factory(engine)() as session:
+    with _sessions(args, env) as session:
         account = auth.create_staff(session, args.username, password, _now())
     env.stdout.write(f"staff user {account.username} created\n")
     return ExitStatus.OK
@@ -244,10 +255,9 @@ def _create_staff(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def _set_password(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from precheck.cli import ExitStatus
     from precheck.gateway import auth
-    from precheck.gateway.db import session_factory
 
     password = auth.check_password(_read_password(args, env))
-    with session_factory(_engine(args, env))() as session:
+    with _sessions(args, env) as session:
         auth.set_password(session, args.username, password, _now())
     env.stdout.write(f"new password set for {args.username}; their sessions were ended\n")
     return ExitStatus.OK
@@ -256,29 +266,29 @@ def _set_password(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def _disable(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from precheck.cli import ExitStatus
     from precheck.gateway import auth
-    from precheck.gateway.db import session_factory
 
     disabled = args.command == "disable-staff"
-    with session_factory(_engine(args, env))() as session:
+    with _sessions(args, env) as session:
         auth.set_disabled(session, args.username, _now(), disabled=disabled)
     env.stdout.write(f"{args.username} {'disabled' if disabled else 'enabled'}\n")
     return ExitStatus.OK
 
 
-def _gateway(args: argparse.Namespace, env: Environment) -> tuple[Any, Any]:
+@contextlib.contextmanager
+def _gateway(args: argparse.Namespace, env: Environment) -> Iterator[tuple[Any, Any]]:
+    """The booking service and a session on the migrated database."""
     from precheck.gateway.db import session_factory
     from precheck.gateway.service import Gateway
 
-    engine = _engine(args, env)
-    return Gateway.open(_settings(args, env), engine), session_factory(engine)
+    with _engine(args, env) as engine, session_factory(engine)() as session:
+        yield Gateway.open(_settings(args, env), engine), session
 
 
 def _lift_block(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from precheck.cli import ExitStatus
     from precheck.gateway.service import GatewayError
 
-    gateway, sessions = _gateway(args, env)
-    with sessions() as session:
+    with _gateway(args, env) as (gateway, session):
         try:
             lifted = gateway.lift_block(session, args.office, email=args.email,
                                         jobseeker_number=args.jobseeker_number,
@@ -297,8 +307,7 @@ def _lift_block(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def _sweep(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from precheck.cli import ExitStatus
 
-    gateway, sessions = _gateway(args, env)
-    with sessions() as session:
+    with _gateway(args, env) as (gateway, session):
         counts = gateway.sweep(session, _now())
     env.stdout.write(f"{counts.expired} hold(s) lapsed, {counts.no_shows} no-show(s) marked, "
                      f"{counts.purged} old row(s) deleted\n")
@@ -309,10 +318,9 @@ def _outbox(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from sqlalchemy import func, select, update
 
     from precheck.cli import ExitStatus
-    from precheck.gateway.db import session_factory
     from precheck.gateway.models import OutboxMail
 
-    with session_factory(_engine(args, env))() as session:
+    with _sessions(args, env) as session:
         if args.retry_failed:
             result = session.execute(
                 update(OutboxMail).where(OutboxMail.failed_at.is_not(None))
