@@ -14,21 +14,21 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class CheckStarted(Message):
+class CheckStarted(Message, bubble=False):  # for the running screen only
     """A check's thread started."""
 
     check_id: str
 
 
 @dataclass
-class CheckFinished(Message):
+class CheckFinished(Message, bubble=False):
     """A check gave its result (or was cut off at its time budget)."""
 
     outcome: Outcome
 
 
 @dataclass
-class ChecksFinished(Message):
+class ChecksFinished(Message, bubble=False):
     """Every check of one batch finished."""
 
     batch: str

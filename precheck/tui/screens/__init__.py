@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox
 
@@ -29,7 +30,10 @@ class Translated:
         self.watch(self.app, "language", self._language_changed)  # type: ignore[attr-defined]
 
     def _language_changed(self, _language: str) -> None:
-        self.translate(self.app.words)
+        # Quitting as a screen appears stops the app before the screen's inner widgets mount:
+        # there is nothing to translate then.
+        if self.app.is_running:
+            self.translate(self.app.words)
 
     def translate(self, words: Words) -> None:
         """Set every text of the screen in the language of ``words``."""
@@ -47,7 +51,15 @@ class AppScreen(Translated, Screen[None]):
 
 
 class AppModal(Translated, ModalScreen[T]):
-    """A dialog over a screen; dismissing it returns a ``T``."""
+    """A dialog over a screen; dismissing it returns a ``T``.
+
+    A modal screen hides the app's keys, so the ones that work everywhere are bound again here.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "app.help", show=False),
+        Binding("f2,l", "app.toggle_language", show=False),
+    ]
 
     @property
     def precheck(self) -> PrecheckApp:

@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from precheck.result import N_
@@ -51,7 +51,8 @@ class HelpScreen(AppModal[None]):
             with VerticalScroll(id="help-body"):
                 yield Static(id="help-keys")
                 yield Static(id="help-mouse")
-            yield Button(id="close", variant="primary")
+            with Horizontal(classes="actions"):
+                yield Button(id="close", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()

@@ -114,16 +114,23 @@ class ResultsScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         checkup = self.precheck.checkup
+        self._make_document()
+        views = [v for v in self._views(self.precheck.words)
+                 if not v.id.startswith("declaration.")]
+        for view in views:
+            self.items[view.id] = CheckItem(view)
         yield Static(id="title", classes="screen-title")
         yield VerdictBanner(id="verdict")
         with VerticalScroll(id="results-body"):
             yield Static(id="blocking-title", classes="section-title")
-            yield Vertical(id="blocking")
+            with Vertical(id="blocking"):
+                yield from (self.items[v.id] for v in views if v.blocks)
             yield Static(id="declarations-title", classes="section-title")
             for declaration in declarations.DECLARATIONS:
                 yield DeclarationItem(declaration, checkup.declared[declaration.id])
             yield Static(id="others-title", classes="section-title")
-            yield Vertical(id="others")
+            with Vertical(id="others"):
+                yield from (self.items[v.id] for v in views if not v.blocks)
         with Horizontal(id="result-actions", classes="actions"):
             yield Button(id="rerun")
             yield Button(id="save-report", variant="primary")
@@ -134,8 +141,6 @@ class ResultsScreen(AppScreen):
         yield KeyBar(KEYS)
 
     def on_mount(self) -> None:
-        self._make_document()
-        self._place_items()
         first = next(iter(self.items.values()), None)
         if first is not None:
             first.focus()
@@ -155,15 +160,6 @@ class ResultsScreen(AppScreen):
         if self.document is None:
             return []
         return check_views(self.document, words.language, words.translator)
-
-    def _place_items(self) -> None:
-        """Mount one item per check: what blocks first, then (after the declarations) the rest."""
-        words = self.precheck.words
-        for view in self._views(words):
-            if view.id.startswith("declaration."):
-                continue
-            item = self.items[view.id] = CheckItem(view)
-            self.query_one("#blocking" if view.blocks else "#others", Vertical).mount(item)
 
     # -- words --------------------------------------------------------------------------------
 
