@@ -14,6 +14,7 @@ configuration built in code, so an operator needs no ``alembic.ini``.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: PostgreSQL advisory lock key held while migrating, so processes starting together take turns.
 _MIGRATION_LOCK = 0x70726563  # "prec"
+
+#: The in-process writer lock of a SQLite engine (see _sqlite_transactions).
+_HOLDS_WRITER = "precheck_holds_writer"
+_WRITER_WAIT_S = 30.0
 
 #: Constraint names fixed by convention, so migrations and error handling can name them.
 NAMING = {
@@ -93,6 +98,15 @@ def make_engine(url: str, **options: Any) -> Engine:
 
 
 def _sqlite_transactions(engine: Engine) -> None:
+    # One writer at a time inside this process, queued on a lock: SQLite's own busy handler
+    # waits by sleeping (up to 100 ms a turn), which under a few concurrent requests cost more
+    # than the work (benchmarks/gateway.py). Other processes still queue on SQLite's lock.
+    writer = threading.Lock()
+
+    def release(info: dict[Any, Any]) -> None:
+        if info.pop(_HOLDS_WRITER, False):
+            writer.release()
+
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own implicit BEGIN is turned off, so ours below is the only one.
@@ -105,7 +119,27 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # After the wait, go on regardless: SQLite's busy timeout then decides, as it would
+        # for another process (a lock held that long is a transaction left open).
+        if writer.acquire(timeout=_WRITER_WAIT_S):
+            connection.info[_HOLDS_WRITER] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            release(connection.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection: Any) -> None:
+        release(connection.info)
+
+    @event.listens_for(engine.pool, "checkin")
+    @event.listens_for(engine.pool, "invalidate")
+    @event.listens_for(engine.pool, "close")
+    def _returned(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        if record is not None:  # a connection returned without commit or rollback
+            release(record.info)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
