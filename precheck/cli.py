@@ -27,6 +27,7 @@ from precheck.result import N_
 if TYPE_CHECKING:
     from precheck.i18n import Translator
     from precheck.plugins import Catalog
+    from precheck.system import System
 
 log = logging.getLogger("precheck")
 
@@ -85,6 +86,9 @@ def _parser(tr: Translator) -> argparse.ArgumentParser:
     run.add_argument("--policy", type=Path, metavar="FILE", help=tr(N_("use this policy file")))
     run.add_argument("--challenge", metavar="NONCE",
                      help=tr(N_("include the booking gateway's challenge in the report")))
+    run.add_argument("--gateway", metavar="URL",
+                     help=tr(N_("measure the connection against this booking gateway (default: "
+                                "PRECHECK_GATEWAY_URL)")))
 
     catalog = commands.add_parser("list", help=tr(N_("list the checks")))
     _add_lang(catalog, tr)
@@ -112,6 +116,9 @@ def _parser(tr: Translator) -> argparse.ArgumentParser:
                          help=tr(N_("where to write the bundle (a .zip file, or a folder)")))
     collect.add_argument("--only", action="append", metavar="ID", default=[],
                          help=tr(N_("collect only for this check (repeatable)")))
+    collect.add_argument("--gateway", metavar="URL",
+                         help=tr(N_("measure the connection against this booking gateway "
+                                    "(default: PRECHECK_GATEWAY_URL)")))
     return parser
 
 
@@ -256,6 +263,8 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     policy = policies.load(args.policy)
     replayed = bundles.read(args.bundle) if args.bundle else None
     evaluation = evaluate(catalog, policy, replayed)
+    if replayed is None:
+        _use_gateway(evaluation.system, args.gateway, env, tr)
     outcomes = evaluation.run()
     document = signed_report(evaluation, args.challenge)
     text = render_json(document) + "\n"
@@ -269,6 +278,18 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
             env.stdout.write(tr(N_("The signed report was saved to {path}")).format(
                 path=args.report) + "\n")
     return ExitStatus.OK if not verdict(outcomes).blocks else ExitStatus.CHECK_FAILED
+
+
+def _use_gateway(system: System, url: str | None, env: Environment, tr: Translator) -> None:
+    """Record the gateway the network checks measure against: --gateway, else the variable."""
+    from precheck.probes import network
+
+    chosen = url or env.environ.get(network.GATEWAY_ENV) or None
+    try:
+        network.use_gateway(system, chosen)
+    except ValueError as exc:
+        raise PrecheckError(tr(N_("the booking gateway's address must start with http:// or "
+                                  "https://: {url}")).format(url=chosen)) from exc
 
 
 def _list(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
@@ -310,6 +331,7 @@ def _collect(args: argparse.Namespace, env: Environment, tr: Translator) -> Exit
     catalog = _catalog(args.only, tr)
     _warn_failures(catalog, env, tr)
     evaluation = evaluate(catalog, policies.load(None))
+    _use_gateway(evaluation.system, args.gateway, env, tr)
     evaluation.run()
     output = args.output or Path(
         f"precheck-bundle-{datetime.now().astimezone():%Y%m%d-%H%M%S}.zip")
