@@ -400,7 +400,8 @@ def _form(request: Request, office: OfficeProfile, start: datetime, *, nonce: st
         for name in office.fields if name != "start"
     ]
     return render(request, "book.html", TEXT, status_code=status_code, office=office,
-                  start=start, nonce=nonce, nonce_minutes=minutes, fields=fields,
+                  switch_to=f"/offices/{office.id}/book?start={_slot_param(start)}", start=start,
+                  nonce=nonce, nonce_minutes=minutes, fields=fields,
                   problems=problems)
 
 
@@ -461,7 +462,8 @@ def book(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
     if booking.status == Status.PENDING:
         expires = booking.hold_expires_at
         return render(request, "booked.html", TEXT, status_code=201, office=office,
-                      start=booking.start, reference=booking.reference, pending=True,
+                      switch_to=f"/offices/{office.id}", start=booking.start,
+                      reference=booking.reference, pending=True,
                       title=words("pending_title"),
                       lead=words("pending_lead", email=booking.email,
                                  expires=_clock(expires, words.lang) if expires else ""),
@@ -497,7 +499,8 @@ def _completed(request: Request, office: OfficeProfile, booking: BookingView,
         notes.append(words("cancel_note"))
         cancel_url = mail.CANCEL_PATH.format(token=cancel_token) + f"?lang={words.lang}"
     return render(request, "booked.html", TEXT, status_code=status_code, office=office,
-                  start=booking.start, reference=booking.reference, pending=False,
+                  switch_to=f"/offices/{office.id}", start=booking.start,
+                  reference=booking.reference, pending=False,
                   title=words(f"{kind}_title"), lead=words(f"{kind}_lead", email=booking.email),
                   notes=notes, cancel_url=cancel_url)
 
@@ -602,6 +605,6 @@ def cancel(request: Request, token: str, gw: GatewayDep, at: NowDep,
             return _failure(request, office, exc)
     words = _words(request)
     return render(request, "booked.html", TEXT, office=office, start=booking.start,
-                  reference=booking.reference, pending=False,
-                  title=words("cancelled_title"),
+                  switch_to=f"/offices/{booking.office_id}", reference=booking.reference,
+                  pending=False, title=words("cancelled_title"),
                   lead=words("cancelled_lead", email=booking.email), notes=[], cancel_url="")

@@ -213,6 +213,7 @@ def login(request: Request, *, gw: GatewayDep, at: NowDep,
             gw.take_rate(db, "login", client_address(request), LOGIN_LIMIT, at)
         except RateLimited as exc:
             refused = render(request, "staff_login.html", TEXT, status_code=429,
+                             switch_to="/staff/login",
                              problem=words("too_many", seconds=exc.retry_after),
                              username=username)
             refused.headers["Retry-After"] = str(exc.retry_after)
@@ -221,6 +222,7 @@ def login(request: Request, *, gw: GatewayDep, at: NowDep,
         if account is None:
             log.info("staff login refused")
             return render(request, "staff_login.html", TEXT, status_code=401,
+                          switch_to="/staff/login",
                           problem=words("login_failed"), username=username)
         token = auth.start_session(db, account, at, gw.settings.staff_session_ttl)
     log.info("staff %s logged in", account.id)
@@ -274,6 +276,7 @@ def _day(request: Request, gw: Gateway, member: StaffMember, at: datetime, *, of
     except rules.HolidayDataMissing as exc:
         closed = words.message(exc.message)
     return render(request, "staff_day.html", TEXT, status_code=status_code, csrf=member.csrf,
+                  switch_to=f"/staff?office={profile.id}&day={day.isoformat()}",
                   offices=list(gw.offices.values()), office=profile, day=day, rows=rows,
                   username=member.username, problem=problem, done=done, closed=closed)
 

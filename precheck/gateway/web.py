@@ -113,8 +113,12 @@ def environment() -> jinja2.Environment:
 
 
 def render(request: Request, template: str, table: Mapping[str, str], *,
-           status_code: int = 200, csrf: str | None = None, **context: Any) -> HTMLResponse:
+           status_code: int = 200, csrf: str | None = None, switch_to: str | None = None,
+           **context: Any) -> HTMLResponse:
     """The page ``template`` in the request's language, with its words and a CSRF token.
+
+    The language switch reloads this page; a page that answers a POST names with ``switch_to``
+    the page (a GET) to show in the other language instead, since a link cannot repeat a POST.
 
     ``csrf`` is the staff session's token; without it the job seeker's double-submit cookie is
     used (made here when the browser has none yet).
@@ -129,7 +133,7 @@ def render(request: Request, template: str, table: Mapping[str, str], *,
     other = "en" if lang == "ja" else "ja"
     body = environment().get_template(template).render(
         request=request, lang=lang, t=words, csrf_field=CSRF_FIELD, csrf_token=csrf,
-        switch_url=url_with(request, lang=other), lang_query=urlencode({"lang": lang}),
+        switch_url=_switch_url(request, other, switch_to), lang_query=urlencode({"lang": lang}),
         when=lambda moment: when(moment, lang), day_label=lambda d: day_label(d, lang),
         **context)
     response = HTMLResponse(body, status_code=status_code)
@@ -145,6 +149,13 @@ def render(request: Request, template: str, table: Mapping[str, str], *,
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
                             httponly=True, secure=_secure(request))
     return response
+
+
+def _switch_url(request: Request, other: str, switch_to: str | None) -> str:
+    if request.method in ("GET", "HEAD") and switch_to is None:
+        return url_with(request, lang=other)
+    target = switch_to or "/"
+    return f"{target}{'&' if '?' in target else '?'}{urlencode({'lang': other})}"
 
 
 def url_with(request: Request, **params: str) -> str:
@@ -208,7 +219,7 @@ ERRORS = {
 def message_page(request: Request, title: Message | str, body: Message | str, *,
                  status_code: int, details: list[Message] | None = None,
                  phone: str | None = None, link: tuple[str, str] | None = None,
-                 csrf: str | None = None) -> HTMLResponse:
+                 csrf: str | None = None, switch_to: str | None = None) -> HTMLResponse:
     """A page that says one thing: what happened and what to do (never a traceback)."""
     lang = language(request)
     words = Words(lang, {**FRAME, **ERRORS})
@@ -217,6 +228,7 @@ def message_page(request: Request, title: Message | str, body: Message | str, *,
         return words.message(value) if isinstance(value, Message) else words(value)
 
     return render(request, "message.html", ERRORS, status_code=status_code, csrf=csrf,
+                  switch_to=switch_to or (link[1].split("?")[0] if link else None),
                   title=text(title), body=text(body),
                   details=[words.message(d) for d in details or []], phone=phone, link=link)
 

@@ -6,7 +6,9 @@ which rule of issue 7 or booking-anchors.md it holds.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -365,3 +367,18 @@ def test_pages_send_no_referrer_and_cannot_be_framed(site: Site) -> None:
     css = site.client.get("/static/gateway.css")
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
+
+
+def test_the_language_switch_of_a_page_that_answers_a_post_opens_a_page(site: Site) -> None:
+    # A link cannot repeat a POST: the switch leads to the page the form came from.
+    page = site.client.get("/offices/tenmonkan/book", params={"start": "2026-06-03T10:00"})
+    form = site.client.post("/offices/tenmonkan/challenge",
+                            data={"csrf_token": csrf_of(page.text),
+                                  "start": TENMONKAN_SLOT.isoformat()})
+    switch = re.search(r'<a class="switch" href="([^"]+)"', form.text)
+    assert switch is not None
+    target = html.unescape(switch[1])
+    assert target == "/offices/tenmonkan/book?start=2026-06-03T10:00&lang=en"
+    english = site.client.get(target)
+    assert english.status_code == 200
+    assert "Book this time" in english.text
