@@ -285,3 +285,14 @@ def test_the_json_api_answers_as_its_openapi_says_and_never_with_a_server_error(
 @FUZZ
 def test_the_other_documented_endpoints_never_answer_with_a_server_error(case: Any) -> None:
     case.call_and_validate(checks=[not_a_server_error])
+
+
+def test_a_year_the_holiday_data_does_not_cover_is_an_error_not_an_open_calendar(
+        client: TestClient) -> None:
+    answer = client.get("/api/v1/offices/namerikawa/slots",
+                        params={"from": "2100-01-04", "to": "2100-01-08"})
+    assert answer.status_code == 422
+    reason = answer.json()["reasons"][0]
+    assert reason["rule"] == "calendar_unknown"
+    assert "2100" in reason["message"]["ja"]
+    assert "2100" in reason["message"]["en"]
