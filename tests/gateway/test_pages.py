@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from precheck.gateway.db import session_factory
 from precheck.gateway.models import Booking, BookingEvent, Challenge, Status
 from precheck.gateway.offices import TOKYO
+from precheck.gateway.settings import RateLimit
 from precheck.result import Status as CheckStatus
 from tests.gateway.conftest import make_report, memory_identity
 from tests.gateway.pages_support import Site, build_site, csrf_of, nonce_of
@@ -382,3 +383,17 @@ def test_the_language_switch_of_a_page_that_answers_a_post_opens_a_page(site: Si
     english = site.client.get(target)
     assert english.status_code == 200
     assert "Book this time" in english.text
+
+
+def test_too_many_challenges_from_one_address_are_refused_with_retry_after(
+        tmp_path: Path) -> None:
+    for site in build_site(tmp_path, challenge_limit=RateLimit(2, timedelta(minutes=1))):
+        page = site.client.get("/offices/tenmonkan/book", params={"start": "2026-06-03T10:00"})
+        data = {"csrf_token": csrf_of(page.text), "start": TENMONKAN_SLOT.isoformat()}
+        for _ in range(2):
+            assert site.client.post("/offices/tenmonkan/challenge", data=data).status_code == 200
+        refused = site.client.post("/offices/tenmonkan/challenge", data=data)
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert "秒待ってから、もう一度お試しください" in refused.text
+        assert count(site, Challenge) == 2

@@ -345,3 +345,19 @@ def test_the_day_exports_as_csv_without_formulas(site: Site) -> None:
     assert rows[1][4] == "'=HYPERLINK(\"http://x\")"
     assert rows[1][9] == "pass"
     assert len(rows) == 2
+
+
+def test_password_guessing_is_slowed_down_per_address(site: Site) -> None:
+    page = site.client.get("/staff/login")
+    token = csrf_of(page.text)
+    answers = [site.client.post("/staff/login", data={
+        "csrf_token": token, "username": "tanaka", "password": f"guess number {n}"},
+        follow_redirects=False).status_code for n in range(11)]
+    assert answers[:10] == [401] * 10
+    assert answers[10] == 429
+    # Even the right password waits now.
+    right = site.client.post("/staff/login", data={
+        "csrf_token": token, "username": "tanaka", "password": PASSWORD},
+        follow_redirects=False)
+    assert right.status_code == 429
+    assert "precheck_staff" not in right.cookies
