@@ -27,6 +27,7 @@ from fastapi.exception_handlers import (
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -75,6 +76,7 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
         app.include_router(router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_down)
     app.add_middleware(_Guard, max_body=settings.max_body_bytes)
     return app
 
@@ -116,6 +118,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             response.headers.update(exc.headers)
         return response
     return await http_exception_handler(request, exc)  # type: ignore[arg-type]
+
+
+async def _database_down(request: Request, exc: Exception) -> Response:
+    """The database cannot be reached: 503 saying so (no booking can be made or lost)."""
+    from precheck.gateway.gate import render
+    from precheck.result import N_
+    from precheck.result import Message as Text
+
+    log.error("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
+    message = Text.of(N_("The booking service is not available at the moment. Nothing was "
+                         "booked or changed. Please try again in a few minutes."))
+    texts = {lang: render(message, lang) for lang in ("ja", "en")}
+    if api.is_api(request):
+        return JSONResponse({"error": "unavailable", "message": texts, "reasons": []},
+                            status_code=503, headers={"Retry-After": "60"})
+    return Response(f"{texts['ja']}\n{texts['en']}\n", status_code=503,
+                    media_type="text/plain; charset=utf-8", headers={"Retry-After": "60"})
 
 
 @contextlib.asynccontextmanager

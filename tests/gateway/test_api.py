@@ -296,3 +296,17 @@ def test_a_year_the_holiday_data_does_not_cover_is_an_error_not_an_open_calendar
     assert reason["rule"] == "calendar_unknown"
     assert "2100" in reason["message"]["ja"]
     assert "2100" in reason["message"]["en"]
+
+
+def test_a_database_that_is_gone_is_a_503_saying_nothing_was_booked(
+        sqlite_url: str, tmp_path: Any, clock: Clock) -> None:
+    with make_client(gateway_settings(sqlite_url), clock) as client:
+        for leftover in tmp_path.glob("gateway.sqlite3*"):
+            leftover.unlink()  # the file is gone: new connections find no tables
+        client.app.state.gateway_state.engine.dispose()  # type: ignore[attr-defined]
+        answer = client.post("/api/v1/challenges", json={"office_id": "kagoshima"})
+    assert answer.status_code == 503
+    body = answer.json()
+    assert body["error"] == "unavailable"
+    assert "Nothing was booked" in body["message"]["en"]
+    assert answer.headers["Retry-After"] == "60"
