@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import (
@@ -32,7 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import precheck
-from precheck.gateway import api, mail
+from precheck.gateway import api, mail, measure, pages, staff
 from precheck.gateway.db import make_engine, migrate, session_factory
 from precheck.gateway.deps import STATE, AppState
 from precheck.gateway.offices import OfficeProfile
@@ -72,8 +70,9 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.state.gateway = gateway
     app.state.sessions = state.sessions
     app.include_router(api.router)
-    for router in _routers():
-        app.include_router(router)
+    app.include_router(pages.router)
+    app.include_router(staff.router)
+    app.include_router(measure.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_down)
@@ -86,23 +85,6 @@ def create_app_from_env() -> FastAPI:
     from precheck.gateway.settings import from_env
 
     return create_app(from_env())
-
-
-#: The routers besides the API: the job seeker's pages, the staff console, the speed test.
-_ROUTERS = ("precheck.gateway.pages", "precheck.gateway.staff", "precheck.gateway.measure")
-#: Where the speed test lives (measure.MINI_BASE) and where it finds the UDP echo
-#: (measure.UDP_ECHO_STATE).
-MEASURE_BASE = "/measure"
-UDP_ECHO_STATE = "udp_echo"
-
-
-def _routers() -> list[Any]:
-    """The routers of the modules that are part of this build (they land one by one)."""
-    import importlib
-    import importlib.util
-
-    return [importlib.import_module(name).router for name in _ROUTERS
-            if importlib.util.find_spec(name) is not None]
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -147,7 +129,7 @@ async def _workers(app: FastAPI, state: AppState) -> AsyncIterator[None]:
             mail.run_sender(state.sessions, settings, stop, state.clock)))
         tasks.append(asyncio.create_task(_sweeper(state, stop)))
     echo = None
-    if settings.udp_echo and importlib.util.find_spec("precheck.gateway.udp_echo") is not None:
+    if settings.udp_echo:
         from precheck.gateway.udp_echo import start_udp_echo
 
         port = settings.udp_echo_port or settings.port
@@ -155,7 +137,7 @@ async def _workers(app: FastAPI, state: AppState) -> AsyncIterator[None]:
             echo = start_udp_echo(settings.host, port)
         except OSError as exc:  # e.g. another process on this host has it
             log.warning("UDP echo not started on %s:%s: %s", settings.host, port, exc.strerror)
-        setattr(app.state, UDP_ECHO_STATE, echo)
+        setattr(app.state, measure.UDP_ECHO_STATE, echo)
     try:
         yield
     finally:
@@ -196,7 +178,7 @@ class _Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limited = not str(scope.get("path", "")).startswith(MEASURE_BASE + "/")
+        limited = not str(scope.get("path", "")).startswith(measure.MINI_BASE + "/")
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if limited and length is not None and (not length.isdigit()
