@@ -310,3 +310,14 @@ def test_a_database_that_is_gone_is_a_503_saying_nothing_was_booked(
     assert body["error"] == "unavailable"
     assert "Nothing was booked" in body["message"]["en"]
     assert answer.headers["Retry-After"] == "60"
+
+
+def test_the_app_starts_the_udp_echo_and_names_its_port(sqlite_url: str, clock: Clock) -> None:
+    from tests.gateway.conftest import free_port
+
+    port = free_port()
+    settings = gateway_settings(sqlite_url, udp_echo=True, udp_echo_port=port)
+    with TestClient(create_app(settings, clock=clock)) as client:
+        answer = client.get("/measure/udp")
+        assert answer.status_code == 200
+        assert answer.json()["port"] == port
