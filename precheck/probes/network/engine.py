@@ -15,9 +15,13 @@ from four addresses), so each call here runs in a daemon thread and is given up 
 from __future__ import annotations
 
 import functools
+import importlib
+import io
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, TypeVar
 
 from precheck.probes.network.speed import MeasureError
@@ -41,13 +45,33 @@ OFFLINE_CONFIG: dict[str, Any] = {
 CANDIDATES = 5
 
 T = TypeVar("T")
+_IMPORT_LOCK = threading.Lock()
+
+
+def speedtest_module() -> ModuleType:
+    """speedtest-cli's module, imported so that it leaves the process's own output alone.
+
+    On import it wraps the file descriptors of ``sys.stdout`` and ``sys.stderr`` in new file
+    objects of its own (a UTF-8 printer from its Python 2 days) that close those descriptors
+    when they are collected at exit. Given streams without a descriptor it uses them as they are
+    instead; it prints nothing unless asked to debug.
+    """
+    with _IMPORT_LOCK:
+        if "speedtest" not in sys.modules:
+            saved = sys.stdout, sys.stderr
+            sys.stdout = sys.stderr = io.StringIO()
+            try:
+                importlib.import_module("speedtest")
+            finally:
+                sys.stdout, sys.stderr = saved
+        return sys.modules["speedtest"]
 
 
 def offline_speedtest_class() -> type[Any]:
     """``speedtest.Speedtest`` with the configuration supplied instead of fetched."""
-    import speedtest  # type: ignore[import-untyped] # speedtest-cli ships no type hints
+    speedtest = speedtest_module()
 
-    class OfflineSpeedtest(speedtest.Speedtest):  # type: ignore[misc] # speedtest has no types
+    class OfflineSpeedtest(speedtest.Speedtest):  # type: ignore[name-defined,misc] # untyped
         """speedtest-cli's engine that never asks speedtest.net for its configuration."""
 
         def get_config(self) -> dict[str, Any]:
@@ -89,7 +113,7 @@ def bounded(step: str, seconds: float, work: Callable[[], T]) -> T:
 
 def gateway_upload_url(base: str, timeout: float) -> str:
     """The upload URL speedtest-cli's ``set_mini_server`` finds at the gateway's Mini base."""
-    import speedtest
+    speedtest = speedtest_module()
 
     def find() -> str:
         engine = offline_speedtest_class()(timeout=max(1, round(timeout)),
@@ -128,7 +152,7 @@ def public_candidates(timeout: float) -> list[PublicServer]:
 
     HTTPS first (plain-HTTP configuration requests are refused since 2022), then plain HTTP.
     """
-    import speedtest
+    speedtest = speedtest_module()
 
     def find(secure: bool) -> list[PublicServer]:
         engine = speedtest.Speedtest(timeout=max(1, round(timeout)), secure=secure)

@@ -385,6 +385,7 @@ class _Stream(threading.Thread):
         self.error: MeasureError | None = None
         self.server_sizes: list[int] = []  # upload: the server's size=N answers
         self.target = ""
+        self.answered = False  # the server has answered a request on this stream
 
     def count(self) -> int:
         """Bytes moved so far: read (download) or acknowledged or written (upload)."""
@@ -414,8 +415,10 @@ class _Stream(threading.Thread):
             self.error = exc
         except (OSError, http.client.HTTPException) as exc:
             if not self.stop.is_set():
-                self.error = MeasureError(step, "unreachable" if self.count() == 0 else "dropped",
-                                          _reason(exc))
+                # Once the server has answered, silence is the line dropping, not a server that
+                # cannot be reached.
+                kind: Kind = "dropped" if self.answered or self.count() else "unreachable"
+                self.error = MeasureError(step, kind, _reason(exc))
         finally:
             if self.conn is not None:
                 self.conn.close()
@@ -434,6 +437,7 @@ class _Stream(threading.Thread):
         assert self.conn is not None  # noqa: S101 - _open() set it
         self.conn.request("GET", busted(self.target, self.measurement), headers=_headers())
         response = self.conn.getresponse()
+        self.answered = True
         if response.status != 200:
             raise MeasureError("download", "http_status",
                                f"{DOWNLOAD_FILE} answered HTTP {response.status}")
