@@ -1,0 +1,417 @@
+"""Network: online, not through free Wi-Fi, and good enough for a video call (5(2), 12(4))."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from precheck.api import Check, Context, Message, Result
+from precheck.probes import network
+from precheck.probes.network import Declaration, Link, Medium, Security
+from precheck.result import N_
+
+#: Security names a job seeker reads.
+SECURITY_NAMES = {
+    Security.OPEN: N_("open (no password)"),
+    Security.WEP: N_("WEP (broken encryption)"),
+    Security.OWE: N_("Enhanced Open (anyone may join)"),
+    Security.WPA_PERSONAL: N_("WPA Personal"),
+    Security.WPA2_PERSONAL: N_("WPA2 Personal"),
+    Security.WPA3_PERSONAL: N_("WPA3 Personal"),
+    Security.ENTERPRISE: N_("WPA Enterprise (802.1X)"),
+    Security.UNKNOWN: N_("unknown"),
+}
+UNSAFE = {Security.OPEN, Security.WEP, Security.OWE}
+
+USE_OWN_NETWORK = N_("Use your own network instead: a home Wi-Fi protected by a password, a LAN "
+                     "cable, or your own phone's tethering.")
+GRANT_LOCATION = N_("Allow precheck to see the Wi-Fi network: on Windows 11, Settings > Privacy & "
+                    "security > Location, turn on \"Location services\" and \"Let desktop apps "
+                    "access your location\"; on macOS, System Settings > Privacy & Security > "
+                    "Location Services, turn on the app you started precheck from (for example "
+                    "Terminal). Then check again.")
+DECLARE = N_("Or run precheck in its interactive mode and say which network you use.")
+CHECK_CABLE = N_("Check that the LAN cable is plugged in or that Wi-Fi is on and connected, then "
+                 "check again.")
+RESTART_ROUTER = N_("Restart your router (unplug it for 10 seconds), wait two minutes, and check "
+                    "again.")
+SET_CLOCK = N_("Set the clock automatically: on Windows, Settings > Time & language > Date & "
+               "time, turn on \"Set time automatically\" and click \"Sync now\"; on macOS, "
+               "System Settings > General > Date & Time, turn on \"Set time and date "
+               "automatically\".")
+SECURITY_SOFTWARE = N_("If security software (antivirus) inspects secure connections, turn that "
+                       "feature off or ask its vendor; on a company or school network, ask its "
+                       "administrator.")
+ANOTHER_NETWORK = N_("Try another network, for example your phone's tethering, to see whether "
+                     "the problem is this network.")
+CONTACT_OFFICE = N_("If it keeps happening, tell the Hello Work office: the test server may be "
+                    "down.")
+
+
+def _matches_free(ssid: str, names: Sequence[str], patterns: Sequence[str]) -> bool:
+    folded = ssid.casefold()
+    return (any(folded == name.casefold() for name in names)
+            or any(re.search(pattern, ssid) for pattern in patterns))
+
+
+class Connectivity(Check):
+    """The computer is online (Article 5(2)): names resolve (DNS), the booking gateway and the
+    video app's service answer over HTTPS (through the system's proxy or PAC file, when one is
+    set), and the clock is right to within what TLS certificates need.
+
+    Each failure names the step that failed (no network at all, DNS, an unreachable service, a
+    secure connection that is intercepted or refused, the proxy, the clock) and what to try.
+    Fix: connect to the network, restart the router, set the clock automatically, or turn off
+    software that intercepts secure connections.
+    """
+
+    id = "network.connectivity"
+    article = "5(2)"
+    required = True
+    title = N_("Internet connection")
+    timeout_s = 20.0
+
+    def run(self, ctx: Context) -> Result:
+        limits = ctx.policy.section("network.connectivity")
+        if network.route(ctx.system) is None:
+            return self.fail(N_("This computer is not connected to any network"),
+                             evidence={"route": False}, fix=[CHECK_CABLE, RESTART_ROUTER])
+        targets = [{"name": str(s["name"]), "url": str(s["url"]), "role": "video_app"}
+                   for s in limits["services"]]
+        gateway = network.gateway_url(ctx.system)
+        if gateway is not None:
+            targets.insert(0, {"name": "gateway", "url": gateway + "/measure/speedtest/latency.txt",
+                               "role": "gateway"})
+        found = network.connectivity(ctx.system, targets)
+        answered = found["targets"]
+        proxy = found.get("proxy") or {}
+        proxy_kind = "pac" if proxy.get("pac_url") else "manual" if proxy.get("manual") else "none"
+        evidence: dict[str, object] = {
+            "proxy": proxy_kind,
+            "targets": [f"{t['role']}:{t['name']}:{_outcome(t)}" for t in answered],
+            "via": sorted({str(t.get("via", "direct")) for t in answered}),
+        }
+        failed = [t for t in answered if not t["https"].get("ok")]
+        if failed:
+            return self._failure(failed, answered, evidence, proxy_kind)
+        skews = [s for s in (_skew(t) for t in answered) if s is not None]
+        skew = statistics.median(skews) if skews else None
+        evidence["clock_skew_s"] = None if skew is None else round(skew, 1)
+        names = tuple(_target_name(t) for t in answered)
+        if skew is not None and abs(skew) > limits["clock_fail_s"]:
+            return self.fail(
+                N_("The computer's clock is off by {minutes} minutes: secure connections may "
+                   "fail"), evidence=evidence, minutes=round(abs(skew) / 60), fix=[SET_CLOCK])
+        if skew is not None and abs(skew) > limits["clock_warn_s"]:
+            return self.warn(N_("The computer's clock is off by {seconds} seconds"),
+                             evidence=evidence, seconds=round(abs(skew)), fix=[SET_CLOCK])
+        if skew is None:
+            return self.warn(
+                N_("Online ({services} answered), but the clock could not be compared: no "
+                   "server sent its time"), evidence=evidence, services=names, fix=[SET_CLOCK])
+        if proxy_kind != "none":
+            return self.passed(
+                N_("Online through the proxy: {services} answered over a secure connection; "
+                   "the clock is right"), evidence=evidence, services=names)
+        return self.passed(
+            N_("Online: {services} answered over a secure connection; the clock is right"),
+            evidence=evidence, services=names)
+
+    def _failure(self, failed: list[dict[str, Any]], answered: list[dict[str, Any]],
+                 evidence: dict[str, object], proxy_kind: str) -> Result:
+        if all(t["https"].get("step") == "dns" for t in answered):
+            return self.fail(
+                N_("Names on the internet cannot be looked up (DNS does not answer)"),
+                evidence=evidence, fix=[RESTART_ROUTER, CHECK_CABLE, ANOTHER_NETWORK])
+        first = failed[0]
+        https = first["https"]
+        name = _target_name(first)
+        kind = str(https.get("kind", ""))
+        if kind == "clock_or_expired":
+            return self.fail(
+                N_("The secure connection to {service} was refused: its certificate does not fit "
+                   "this computer's date; the clock is probably wrong"),
+                evidence=evidence, service=name, fix=[SET_CLOCK])
+        if kind in ("untrusted", "hostname_mismatch"):
+            return self.fail(
+                N_("The secure connection to {service} is intercepted: the certificate is not "
+                   "the service's own"),
+                evidence=evidence, service=name, fix=[SECURITY_SOFTWARE, ANOTHER_NETWORK])
+        if kind == "proxy":
+            return self.fail(N_("The proxy server did not let the connection to {service} "
+                                "through"), evidence=evidence, service=name,
+                             fix=[N_("Check the proxy settings, or ask the network's "
+                                     "administrator to allow this address."), ANOTHER_NETWORK])
+        if https.get("step") == "dns":
+            return self.fail(N_("The name of {service} cannot be looked up (DNS)"),
+                             evidence=evidence, service=name,
+                             fix=[RESTART_ROUTER, ANOTHER_NETWORK])
+        fix = [N_("Check that no firewall or security software blocks precheck, then check "
+                  "again."), ANOTHER_NETWORK]
+        if first.get("role") == "gateway":
+            fix.append(CONTACT_OFFICE)
+        if proxy_kind != "none":
+            fix.insert(0, N_("Check the proxy settings."))
+        return self.fail(N_("{service} could not be reached over a secure connection ({step})"),
+                         evidence=evidence, service=name, step=str(https.get("kind", "")),
+                         fix=fix)
+
+
+def _outcome(target: Mapping[str, Any]) -> str:
+    https = target["https"]
+    return "ok" if https.get("ok") else f"{https.get('step')}/{https.get('kind')}"
+
+
+def _target_name(target: Mapping[str, Any]) -> object:
+    if target.get("role") == "gateway":
+        return Message.of(N_("the booking gateway"))
+    return str(target.get("name", ""))
+
+
+def _skew(target: Mapping[str, Any]) -> float | None:
+    from precheck.probes.network.web import clock_skew_s
+
+    https = target["https"]
+    return clock_skew_s(https) if https.get("ok") else None
+
+
+class Wifi(Check):
+    """The connection is not free public Wi-Fi or an unprotected network (Article 5(2): no free
+    Wi-Fi, no line whose confidentiality and route are unknown).
+
+    Says what carries the connection (wired, Wi-Fi, mobile), and for Wi-Fi its protection: open,
+    WEP and Enhanced Open fail; a network on the policy's list of free public Wi-Fi (carriers,
+    shops, stations, cities, the disaster network 00000JAPAN) fails even when encrypted; a captive
+    portal (a public network's login page) fails; WPA2/WPA3 Personal or Enterprise passes. The
+    network's name is only compared with the list, never reported. When Windows 11 or macOS hide
+    the network from programs without location permission, the result says how to grant it, or
+    records the user's declaration (marked as declared, not measured). Fix: use your own
+    password-protected Wi-Fi, a cable or your own phone's tethering.
+    """
+
+    id = "network.wifi"
+    article = "5(2)"
+    required = True
+    title = N_("No free Wi-Fi")
+    timeout_s = 30.0
+
+    def run(self, ctx: Context) -> Result:
+        knobs = ctx.policy.section("network.wifi")
+        link = network.link(ctx.system)
+        evidence: dict[str, object] = {"medium": link.medium.value, "source": link.source}
+        if link.medium is Medium.NONE:
+            return self.fail(N_("This computer is not connected to any network"),
+                             evidence=evidence, fix=[CHECK_CABLE])
+        portal = list(network.captive_portal(ctx.system, list(knobs["captive_probes"])))
+        evidence["captive_portal"] = any(p.outcome == "portal" for p in portal)
+        evidence["captive_probes"] = [p.outcome for p in portal]
+        if evidence["captive_portal"]:
+            return self.fail(
+                N_("This network shows a login page before the internet (a captive portal): it "
+                   "is a public network"), evidence=evidence, fix=[USE_OWN_NETWORK])
+        wifi = link.wifi
+        if link.medium is not Medium.WIFI or wifi is None or not wifi.connected:
+            return self._not_wifi(link, evidence)
+        evidence["tethered_hint"] = link.tethered_hint
+        evidence["security"] = None if wifi.security is None else wifi.security.value
+        evidence["hidden_by_os"] = wifi.hidden
+        if wifi.security in UNSAFE:
+            return self.fail(N_("The Wi-Fi network is not protected: {security}"),
+                             evidence=evidence, security=Message.of(SECURITY_NAMES[wifi.security]),
+                             fix=[USE_OWN_NETWORK])
+        if wifi.hidden or wifi.ssid is None:
+            return self._hidden(ctx, evidence)
+        if wifi.security is None or wifi.security is Security.UNKNOWN:
+            return self.error(N_("Could not read how the Wi-Fi network is protected"),
+                              evidence=evidence, fix=[
+                                  N_("Check the Wi-Fi settings: the network should show "
+                                     "\"WPA2\" or \"WPA3\". Then check again."), DECLARE])
+        free = _matches_free(wifi.ssid, knobs["free_ssids"], knobs["free_ssid_patterns"])
+        evidence["known_free_wifi"] = free
+        if free:
+            return self.fail(N_("This is a known free public Wi-Fi network"), evidence=evidence,
+                             fix=[USE_OWN_NETWORK])
+        return self.passed(N_("Wi-Fi protected by {security}, not a known free network"),
+                           evidence=evidence,
+                           security=Message.of(SECURITY_NAMES[wifi.security]))
+
+    def _not_wifi(self, link: Link, evidence: dict[str, object]) -> Result:
+        if link.medium is Medium.WIRED:
+            return self.passed(N_("Connected by cable (wired)"), evidence=evidence)
+        if link.medium is Medium.MOBILE:
+            return self.passed(N_("Connected through a mobile network (a phone or mobile "
+                                  "router)"), evidence=evidence)
+        return self.passed(N_("Not connected through Wi-Fi (a VPN or another adapter carries "
+                              "the connection)"), evidence=evidence)
+
+    def _hidden(self, ctx: Context, evidence: dict[str, object]) -> Result:
+        said = network.declaration(ctx.system)
+        evidence["declared"] = None if said is None else said.value
+        if said in (Declaration.OWN_SECURED, Declaration.MOBILE):
+            return self.warn(
+                N_("You declared this Wi-Fi to be your own protected network; the computer did "
+                   "not let precheck check it"), evidence=evidence, fix=[GRANT_LOCATION])
+        if said is Declaration.PUBLIC:
+            return self.fail(N_("You declared this Wi-Fi to be a public network"),
+                             evidence=evidence, fix=[USE_OWN_NETWORK])
+        return self.error(
+            N_("The computer hides the Wi-Fi network from precheck (location permission is off), "
+               "so it cannot be checked"), evidence=evidence, fix=[GRANT_LOCATION, DECLARE])
+
+
+QUALITY_ERRORS = {
+    "no_internet": N_("The speed test could not reach speedtest.net: this computer seems to "
+                      "have no internet connection ({detail})"),
+    "unreachable": N_("The speed-test server could not be reached during {step} ({detail})"),
+    "garbage": N_("The speed-test server answered something that is not a speed test during "
+                  "{step} ({detail})"),
+    "http_status": N_("The speed-test server refused the test during {step} ({detail})"),
+    "dropped": N_("The connection dropped during the speed test ({step}: {detail})"),
+    "budget": N_("The speed test did not finish in time ({step}: {detail})"),
+}
+STEP_NAMES = {
+    "discover": N_("finding the server"), "latency": N_("the latency test"),
+    "download": N_("the download test"), "upload": N_("the upload test"),
+    "udp": N_("the UDP test"), "observed": N_("the server's report"),
+}
+
+
+class Quality(Check):
+    """The connection is good enough for a 1:1 video call (Article 12(4): the network checked
+    beforehand).
+
+    Measures download and upload throughput, round-trip time and, against the booking gateway's
+    UDP echo, jitter (RFC 3550) and packet loss, in at most 10 seconds; with a gateway set
+    (``--gateway`` or ``PRECHECK_GATEWAY_URL``) against the gateway (the path to the office),
+    otherwise against the nearest public speedtest.net server. The policy's thresholds come from
+    the published requirements of Zoom, Teams, Twilio and Daily. A test that cannot finish (no
+    internet, a server that answers nonsense, a connection that drops, the time limit) is an
+    error that says why, never a pass. Fix: move closer to the router or use a cable, stop
+    downloads and other video on the same network, or use another network.
+    """
+
+    id = "network.quality"
+    article = "12(4)"
+    required = True
+    title = N_("Connection quality")
+    timeout_s = 25.0
+
+    def run(self, ctx: Context) -> Result:
+        answer = network.measure_quality(ctx.system)
+        limits = ctx.policy.section("network.quality")
+        evidence = _quality_evidence(answer)
+        error = answer.get("error")
+        if isinstance(error, dict):
+            kind = str(error.get("kind", ""))
+            step = Message.of(STEP_NAMES.get(str(error.get("step")), str(error.get("step"))))
+            fix = [CHECK_CABLE, ANOTHER_NETWORK]
+            if answer.get("target") == "gateway":
+                fix.append(CONTACT_OFFICE)
+            return self.error(QUALITY_ERRORS.get(kind, QUALITY_ERRORS["unreachable"]),
+                              evidence=evidence, step=step,
+                              detail=str(error.get("detail", ""))[:200], fix=fix)
+        down, up = evidence.get("download_mbit"), evidence.get("upload_mbit")
+        if not isinstance(down, float | int) or not isinstance(up, float | int):
+            return self.error(N_("The speed test gave no figures"), evidence=evidence,
+                              fix=[ANOTHER_NETWORK])
+        fails, warns = _judge(evidence, limits)
+        figures = {"down": round(down, 1), "up": round(up, 1), "rtt": evidence.get("rtt_ms")}
+        improve = [
+            N_("Use a LAN cable, or move closer to the Wi-Fi router."),
+            N_("Stop downloads, video streaming and online games on this network during the "
+               "consultation."),
+            ANOTHER_NETWORK]
+        if fails:
+            return self.fail(N_("The connection is too weak for a video call: {problems}"),
+                             evidence=evidence, problems=tuple(fails), fix=improve)
+        if warns:
+            steps = list(improve)
+            if evidence.get("udp") == "blocked":
+                steps.insert(0, N_("Allow UDP traffic: check the firewall or security "
+                                   "software, or ask the network's administrator."))
+            return self.warn(N_("The connection may be too weak for a good video call: "
+                                "{problems}"), evidence=evidence, problems=tuple(warns),
+                             fix=steps)
+        if evidence.get("udp") == "measured":
+            return self.passed(
+                N_("Good for a video call: download {down} Mbit/s, upload {up} Mbit/s, round "
+                   "trip {rtt} ms, jitter {jitter} ms, loss {loss}%"), evidence=evidence,
+                jitter=evidence.get("jitter_ms"), loss=evidence.get("loss_percent"), **figures)
+        return self.passed(
+            N_("Good for a video call: download {down} Mbit/s, upload {up} Mbit/s, round trip "
+               "{rtt} ms (jitter and loss are measured only against the booking gateway)"),
+            evidence=evidence, **figures)
+
+
+def _quality_evidence(answer: Mapping[str, Any]) -> dict[str, object]:
+    """The figures a report carries (measured summaries; no addresses)."""
+    evidence: dict[str, object] = {"target": answer.get("target"),
+                                   "duration_s": answer.get("duration_s")}
+    server = answer.get("server")
+    if isinstance(server, dict) and server.get("kind") == "public":
+        evidence["server"] = f"{server.get('sponsor', '')} ({server.get('name', '')})"
+    for key in ("download", "upload"):
+        side = answer.get(key)
+        if isinstance(side, dict):
+            evidence[f"{key}_mbit"] = round(float(side["mbit"]), 2)
+            evidence[f"{key}_steady"] = bool(side.get("steady"))
+            evidence[f"{key}_streams"] = side.get("streams")
+    latency = answer.get("latency")
+    udp = answer.get("udp")
+    if isinstance(udp, dict) and udp.get("measured"):
+        evidence["udp"] = "measured"
+        evidence["rtt_ms"] = udp.get("rtt_ms_median")
+        evidence["jitter_ms"] = round(max(float(udp["jitter_up_ms"]),
+                                          float(udp["jitter_down_ms"])), 1)
+        evidence["loss_percent"] = round(float(udp["loss"]) * 100, 1)
+    else:
+        evidence["udp"] = (udp or {}).get("reason", "no_echo") if isinstance(udp, dict) else None
+        if isinstance(latency, dict):
+            evidence["rtt_ms"] = latency.get("min_ms")
+    observed = answer.get("observed")
+    if isinstance(observed, dict) and isinstance(observed.get("upload"), dict):
+        evidence["gateway_upload_mbit"] = observed["upload"].get("mbit")
+        evidence["measurement_id"] = answer.get("measurement_id")
+    return evidence
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _judge(evidence: Mapping[str, object], limits: Mapping[str, Any]
+           ) -> tuple[list[Message], list[Message]]:
+    fails: list[Message] = []
+    warns: list[Message] = []
+    for key, name in (("download", N_("download {value} Mbit/s (at least {needed})")),
+                      ("upload", N_("upload {value} Mbit/s (at least {needed})"))):
+        value = _number(evidence.get(f"{key}_mbit"))
+        if value < limits[f"{key}_fail_below_mbit"]:
+            fails.append(Message.of(name, value=round(value, 2),
+                                    needed=limits[f"{key}_fail_below_mbit"]))
+        elif value < limits[f"{key}_warn_below_mbit"]:
+            warns.append(Message.of(name, value=round(value, 2),
+                                    needed=limits[f"{key}_warn_below_mbit"]))
+    checks = (("rtt_ms", "rtt", N_("round trip {value} ms (under {limit} is good)")),
+              ("jitter_ms", "jitter", N_("jitter {value} ms (under {limit} is good)")))
+    for key, knob, text in checks:
+        if not isinstance(evidence.get(key), int | float):
+            continue
+        value = _number(evidence.get(key))
+        if value >= limits[f"{knob}_fail_ms"]:
+            fails.append(Message.of(text, value=round(value), limit=limits[f"{knob}_warn_ms"]))
+        elif value >= limits[f"{knob}_warn_ms"]:
+            warns.append(Message.of(text, value=round(value), limit=limits[f"{knob}_warn_ms"]))
+    loss = evidence.get("loss_percent")
+    if isinstance(loss, int | float):
+        text = N_("packet loss {value}% (under {limit}% is good)")
+        limit = round(limits["loss_warn"] * 100, 1)
+        if loss >= limits["loss_fail"] * 100:
+            fails.append(Message.of(text, value=loss, limit=limit))
+        elif loss >= limits["loss_warn"] * 100:
+            warns.append(Message.of(text, value=loss, limit=limit))
+    if evidence.get("udp") == "blocked":
+        warns.append(Message.of(N_("UDP is blocked: video apps fall back to slower TCP")))
+    return fails, warns
