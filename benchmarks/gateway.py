@@ -258,7 +258,11 @@ def _post_all(base: str, bodies: list[dict[str, Any]], clients: int
                 spent = time.perf_counter() - begin
                 with lock:
                     latencies.append(spent)
-                    failures += answer.status_code != 201
+                    if answer.status_code != 201:
+                        failures += 1
+                        if failures <= 3:
+                            print(f"  not booked: {answer.status_code} {answer.text[:300]}",
+                                  file=sys.stderr)
 
     threads = [threading.Thread(target=client_loop) for _ in range(clients)]
     started = time.perf_counter()
