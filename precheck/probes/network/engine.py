@@ -179,5 +179,4 @@ def public_candidates(timeout: float) -> list[PublicServer]:
         if found:
             return found
         reasons.append("the server list is empty")
-    raise MeasureError("discover", "no_internet",
-                       "speedtest.net could not be reached (" + "; ".join(reasons) + ")")
+    raise MeasureError("discover", "no_internet", "; ".join(dict.fromkeys(reasons)))
