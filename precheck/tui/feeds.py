@@ -68,7 +68,7 @@ class LiveFeeds:
         self._meter: Any = None
         self._camera_state = FeedState.OFF if camera is None else FeedState.STARTING
         self._meter_state = FeedState.STARTING if microphone else FeedState.OFF
-        self._started = 0.0
+        self._started: float | None = None  # when start() was called
         self._threads: list[threading.Thread] = []
 
     # -- starting ---------------------------------------------------------------------------------
@@ -148,18 +148,20 @@ class LiveFeeds:
                 self._camera_state = FeedState.FAILED
             elif preview is not None and preview.latest() is not None:
                 self._camera_state = FeedState.LIVE  # a slow camera may still come
-            elif self._clock() - self._started > self.open_s:
+            elif self._waited_too_long():
                 self._camera_state = FeedState.NO_ANSWER
         return self._camera_state
 
     @property
     def meter_state(self) -> FeedState:
-        if (self._meter_state is FeedState.STARTING
-                and self._clock() - self._started > self.open_s):
+        if self._meter_state is FeedState.STARTING and self._waited_too_long():
             with self._lock:
                 if self._meter_state is FeedState.STARTING:
                     self._meter_state = FeedState.NO_ANSWER
         return self._meter_state
+
+    def _waited_too_long(self) -> bool:
+        return self._started is not None and self._clock() - self._started > self.open_s
 
     def frame(self) -> NDArray[np.uint8] | None:
         """The newest grey preview frame, or None."""
@@ -186,10 +188,13 @@ class LiveFeeds:
 
     def _release_camera(self, state: FeedState) -> None:
         with self._lock:
-            preview, self._preview = self._preview, None
+            preview = self._preview
+            if preview is not None:
+                self._camera_state = state
         if preview is not None:
             preview.stop()  # joins the reading thread, which releases the camera
-            self._camera_state = state
+            with self._lock:
+                self._preview = None
 
     def _release_meter(self, state: FeedState) -> None:
         with self._lock:

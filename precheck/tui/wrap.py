@@ -69,7 +69,7 @@ def _wrap_paragraph(paragraph: str, width: int) -> Iterator[str]:
             if line:
                 line += atom
             continue
-        if cell_len(line.rstrip() + atom) <= width:
+        if cell_len(line + atom) <= width:
             line = line + atom
             continue
         if line.strip():

@@ -330,7 +330,8 @@ class RunningScreen(AppScreen):
         self.outcomes[outcome.meta.id] = outcome
         row = self.rows.get(outcome.meta.id)
         if row is not None:
-            row.finish(str(outcome.result.status), outcome.result.duration_s)
+            row.finish(str(outcome.result.status), self.precheck.clock(),
+                       outcome.result.duration_s)
             row.show(self.precheck.words, self.precheck.clock())
         self.query_one("#progress", ProgressBar).update(progress=len(self.outcomes))
         self._show_progress(self.precheck.words)

@@ -42,8 +42,11 @@ class CheckRow(Static):
         self.state, self.started = "running", now
         self._mark()
 
-    def finish(self, status: str, duration: float) -> None:
-        self.state, self.duration = status if status in STATES else "error", duration
+    def finish(self, status: str, now: float, measured: float) -> None:
+        """The result came at ``now``; ``measured`` is the runner's own time for it, used when
+        the start was never seen (a check that was not applicable is never started)."""
+        self.state = status if status in STATES else "error"
+        self.duration = now - self.started if self.started is not None else measured
         self._mark()
 
     def _mark(self) -> None:

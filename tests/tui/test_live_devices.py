@@ -1,0 +1,117 @@
+"""The app with live devices: a video file as the camera, a PulseAudio null sink as microphone and
+speaker. The preview is drawn, the level moves, the tone really plays and the answer reaches the
+speaker check, and quitting in the middle releases the camera and the microphone."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Collection, Iterator
+from pathlib import Path
+
+import pytest
+
+from precheck import plugins
+from precheck import policy as policies
+from precheck.result import Status
+from precheck.tui.checkup import Checkup
+from precheck.tui.feeds import CameraSource, FeedState, LiveFeeds
+from precheck.tui.screens.results import ResultsScreen
+from precheck.tui.screens.running import RunningScreen
+from precheck.tui.screens.speaker import SpeakerQuestion
+from precheck.tui.widgets.camera_view import UPPER_HALF, CameraView
+from precheck.tui.widgets.level_meter import LevelMeter
+from tests import devices_media
+from tests.tui.conftest import LINUX_FINE, Clock, app_for, replayed
+from tests.tui.test_flow import wait_for
+
+videos = devices_media.videos
+sounds = devices_media.sounds
+null_sink = devices_media.null_sink
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def noise(null_sink: str, sounds: dict[str, Path]) -> Iterator[None]:
+    """Pink noise playing into the null sink, so the virtual microphone hears something."""
+    player = subprocess.Popen(["paplay", "--device", null_sink, str(sounds["noise"])])
+    yield
+    player.terminate()
+    player.wait(timeout=20)
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("noise")
+async def test_the_preview_and_the_level_are_live_and_quitting_releases_both(
+        videos: dict[str, Path], clock: Clock, tmp_path: Path) -> None:
+    pytest.importorskip("cv2")
+    pytest.importorskip("sounddevice")
+    made: list[LiveFeeds] = []
+
+    def feeds(check_ids: Collection[str]) -> LiveFeeds:
+        made.append(LiveFeeds(CameraSource(str(videos["pattern"]), "FFMPEG"), microphone=True,
+                              open_s=10.0))
+        return made[-1]
+
+    app = app_for(replayed(LINUX_FINE), clock, tmp_path, feeds=feeds)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
+        screen = app.screen
+        assert isinstance(screen, RunningScreen)
+        assert screen.step == "look"
+        live = made[0]
+        await wait_for(pilot, lambda: live.camera_state is FeedState.LIVE)
+        await wait_for(pilot, lambda: (live.level() or -200) > -40, seconds=15)
+        await pilot.pause(0.3)
+        camera = screen.query_one(CameraView)
+        drawn = str(camera.render())
+        assert drawn.count(UPPER_HALF) > 100  # the picture, in half blocks
+        meter = screen.query_one(LevelMeter)
+        assert meter.level is not None
+        assert " dB" in str(meter.render())
+        await pilot.press("ctrl+q")
+    assert live.closed
+    assert not any(t.name == "camera preview" and t.is_alive() for t in threading.enumerate())
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("noise")
+async def test_next_releases_the_devices_before_the_device_checks(
+        videos: dict[str, Path], clock: Clock, tmp_path: Path) -> None:
+    pytest.importorskip("cv2")
+    made: list[LiveFeeds] = []
+
+    def feeds(check_ids: Collection[str]) -> LiveFeeds:
+        made.append(LiveFeeds(CameraSource(str(videos["pattern"]), "FFMPEG"), microphone=True,
+                              open_s=10.0))
+        return made[-1]
+
+    app = app_for(replayed(LINUX_FINE), clock, tmp_path, feeds=feeds)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
+        await wait_for(pilot, lambda: made[0].camera_state is FeedState.LIVE)
+        await pilot.press("enter")  # next
+        await wait_for(pilot, lambda: made[0].closed)
+        assert app.screen.step == "speaker"  # type: ignore[attr-defined]
+        assert not app.open_feeds
+
+
+@pytest.mark.asyncio
+async def test_the_tone_plays_and_the_answer_is_what_the_speaker_check_judges(
+        null_sink: str, clock: Clock, tmp_path: Path) -> None:
+    pytest.importorskip("sounddevice")
+    checkup = Checkup(plugins.load().select(["device.speaker"]), policies.builtin())
+    app = app_for(checkup, clock, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
+        await pilot.press("enter")  # play the tone, for real, into the null sink
+        await wait_for(pilot, lambda: isinstance(app.screen, SpeakerQuestion), seconds=15)
+        await pilot.press("n")  # nobody listens to a null sink
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), seconds=30)
+    (outcome,) = checkup.outcomes()
+    assert dict(outcome.result.evidence) == {"output": True, "played": True, "heard": False}
+    assert outcome.result.status is Status.FAIL
