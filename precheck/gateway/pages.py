@@ -54,6 +54,7 @@ from precheck.gateway.web import (
     message_page,
     render,
     session,
+    when,
 )
 from precheck.result import N_, Message
 
@@ -466,7 +467,7 @@ def book(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
                       reference=booking.reference, pending=True,
                       title=words("pending_title"),
                       lead=words("pending_lead", email=booking.email,
-                                 expires=_clock(expires, words.lang) if expires else ""),
+                                 expires=when(expires, words.lang) if expires else ""),
                       notes=[words("pending_spam")], cancel_url="")
     return _completed(request, office, booking, created.cancel_token, "booked", status_code=201)
 
@@ -482,12 +483,6 @@ def _read_report(upload: UploadFile | None) -> tuple[Any, str | None]:
         return json.loads(data.decode("utf-8-sig")), None
     except (UnicodeDecodeError, ValueError):
         return None, "report_unreadable"
-
-
-def _clock(moment: datetime, lang: str) -> str:
-    from precheck.gateway.web import when
-
-    return when(moment, lang)
 
 
 def _completed(request: Request, office: OfficeProfile, booking: BookingView,

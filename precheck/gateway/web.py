@@ -238,12 +238,6 @@ def csrf_failed(request: Request, *, csrf: str | None = None) -> HTMLResponse:
     return message_page(request, "csrf_title", "csrf_body", status_code=403, csrf=csrf)
 
 
-def texts_of(messages: list[Message], lang: str) -> list[str]:
-    """Several messages in one language."""
-    translate = Translator(lang)
-    return [translate.render(m, domain=DOMAIN) for m in messages]
-
-
 # -- what a handler needs from the application (deps.py: create_app's AppState) -----------------
 
 @contextmanager
