@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from textual.notifications import Notify
 from textual.widgets import Checkbox, Input, OptionList
 
 from precheck.gateway_client import GatewayClient
@@ -23,7 +22,7 @@ from reports.render import JAPAN
 from tests.tui import gateway_stand
 from tests.tui.conftest import LINUX_FINE, WINDOWS, Clock, app_for, replayed
 from tests.tui.gateway_stand import Stand
-from tests.tui.test_flow import run_to_results, text_of, unique, wait_for
+from tests.tui.test_flow import run_to_results, said, text_of, wait_for
 
 stand = gateway_stand.stand
 
@@ -160,15 +159,13 @@ async def test_missing_fields_are_named_before_anything_is_sent(
 async def test_booking_waits_for_a_passing_verdict(
         stand: Stand, clock: Clock, tmp_path: Path) -> None:
     serve_office(stand)
-    seen: list[object] = []
     app = app_for(replayed(WINDOWS), clock, tmp_path, gateway=GatewayClient(stand.url))
-    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await run_to_results(pilot)
         await pilot.press("b")
         await pilot.pause()
         assert isinstance(app.screen, ResultsScreen)
-    shown = [m.notification.message for m in unique(seen) if isinstance(m, Notify)]
-    assert any("予約できます" in note for note in shown)
+        assert "「予約できます」" in said(app)
 
 
 @pytest.mark.asyncio

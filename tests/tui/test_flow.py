@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.notifications import Notify
 from textual.widgets import Button, Checkbox, Input, OptionList, Select, Static
 
 from precheck.result import Status
 from precheck.runner import Outcome
 from precheck.tui.app import PrecheckApp
+from precheck.tui.checkup import Checkup
 from precheck.tui.messages import CheckFinished, ChecksFinished, CheckStarted, ToneFinished
 from precheck.tui.screens.detail import CheckDetail
 from precheck.tui.screens.help import HelpScreen
@@ -60,9 +60,9 @@ def unique(seen: list[object]) -> list[object]:
     return list({id(m): m for m in seen}.values())
 
 
-def notes(seen: list[object]) -> list[str]:
-    """The notifications the app showed (the toasts at the bottom right)."""
-    return [m.notification.message for m in unique(seen) if isinstance(m, Notify)]
+def said(app: PrecheckApp) -> str:
+    """The results screen's line about what just happened (saved, not saved, not ready)."""
+    return text_of(app, "#message").replace("\n", "")
 
 
 async def through_device_steps(pilot, heard: bool = True) -> None:  # type: ignore[no-untyped-def]
@@ -296,8 +296,7 @@ async def test_saving_the_report_writes_a_signed_report_with_the_declarations(
     checkup = replayed(LINUX_FINE)
     app = app_for(checkup, clock, tmp_path)
     target = tmp_path / "mine.json"
-    seen: list[object] = []
-    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await run_to_results(pilot)
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, SaveScreen))
@@ -305,8 +304,8 @@ async def test_saving_the_report_writes_a_signed_report_with_the_declarations(
         assert path.value.startswith(str(tmp_path))  # the suggested place
         path.value = str(target)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bool(notes(seen)))
-    assert notes(seen) == [f"署名付きレポートを {target} に保存しました"]
+        await wait_for(pilot, lambda: bool(said(app)))
+        assert said(app) == f"署名付きレポートを {target} に保存しました"
     document = json.loads(target.read_text(encoding="utf-8"))
     verified = verify(document)
     assert verified.report.source.kind == "bundle"
@@ -333,20 +332,56 @@ async def test_saving_into_a_missing_folder_says_so_and_keeps_the_dialog_open(
 
 
 @pytest.mark.asyncio
+async def test_a_live_run_is_saved_as_a_diagnostic_bundle_that_replays(
+        clock: Clock, tmp_path: Path) -> None:
+    from precheck import bundle as bundles
+    from precheck import plugins
+    from precheck import policy as policies
+
+    checkup = Checkup(plugins.load().select(["system.resources", "software.file_sharing"]),
+                      policies.builtin())
+    app = app_for(checkup, clock, tmp_path)
+    target = tmp_path / "for-staff.zip"
+    async with app.run_test(size=SIZE) as pilot:
+        await run_to_results(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, SaveScreen))
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.click("#save")
+        await wait_for(pilot, lambda: bool(said(app)))
+        assert said(app).startswith(f"診断データを {target} に保存しました")
+    replay = bundles.read(target)
+    assert set(replay.checks) == {"system.resources", "software.file_sharing"}
+    assert any(name.startswith("psutil:") for name in replay.records)
+
+
+@pytest.mark.asyncio
+async def test_esc_on_the_results_goes_back_to_the_welcome_screen_and_keeps_the_results(
+        clock: Clock, tmp_path: Path) -> None:
+    checkup = replayed(LINUX_FINE)
+    app = app_for(checkup, clock, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_to_results(pilot)
+        await pilot.press("escape")
+        assert isinstance(app.screen, WelcomeScreen)
+        assert checkup.has_results
+
+
+@pytest.mark.asyncio
 async def test_a_replayed_run_cannot_be_saved_as_a_bundle_and_says_why(
         clock: Clock, tmp_path: Path) -> None:
     app = app_for(replayed(LINUX_FINE), clock, tmp_path)
     target = tmp_path / "b.zip"
-    seen: list[object] = []
-    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await run_to_results(pilot)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, SaveScreen))
         assert "職員" in text_of(app, "#save-text")
         app.screen.query_one("#path", Input).value = str(target)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bool(notes(seen)))
-    assert "このパソコンそのもの" in notes(seen)[0]
+        await wait_for(pilot, lambda: bool(said(app)))
+        assert "このパソコンそのもの" in said(app)
+        assert app.screen.query_one("#message").has_class("problem")
     assert not target.exists()
 
 

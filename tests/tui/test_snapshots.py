@@ -14,6 +14,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, OptionList, Select
 
+from precheck.gateway_client import GatewayClient
 from precheck.tui.screens.results import ResultsScreen
 from precheck.tui.screens.running import RunningScreen
 from precheck.tui.screens.speaker import SpeakerQuestion
@@ -93,8 +94,9 @@ def test_results_ready_in_english(snap_compare: Snap, clock: Clock, tmp_path: Pa
         pilot.app.screen.query_one("#results-body").scroll_home(animate=False)
         await pilot.pause()
 
-    assert snap_compare(app_for(replayed(LINUX_FINE), clock, tmp_path), terminal_size=SIZE,
-                        run_before=ready)
+    # A gateway that nobody answers: the results screen shows all five actions, and asks nothing.
+    app = app_for(replayed(LINUX_FINE), clock, tmp_path, gateway=GatewayClient("http://127.0.0.1:9"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
 
 
 def test_help(snap_compare: Snap, clock: Clock, tmp_path: Path) -> None:

@@ -111,6 +111,7 @@ class ResultsScreen(AppScreen):
         self.document: dict[str, Any] | None = None
         self.problem: str | None = None
         self.items: dict[str, CheckItem] = {}
+        self.said: tuple[str, dict[str, object], bool] | None = None
 
     def compose(self) -> ComposeResult:
         checkup = self.precheck.checkup
@@ -131,6 +132,7 @@ class ResultsScreen(AppScreen):
             yield Static(id="others-title", classes="section-title")
             with Vertical(id="others"):
                 yield from (self.items[v.id] for v in views if not v.blocks)
+        yield Static(id="message", classes="note")
         with Horizontal(id="result-actions", classes="actions"):
             yield Button(id="rerun")
             yield Button(id="save-report", variant="primary")
@@ -192,6 +194,7 @@ class ResultsScreen(AppScreen):
         for button in self.query("#result-actions Button").results(Button):
             relabel(button, words(labels[str(button.id)]))
         self.query_one(KeyBar).show(words)
+        self._show_said(words)
 
     # -- declarations -------------------------------------------------------------------------
 
@@ -271,20 +274,34 @@ class ResultsScreen(AppScreen):
             self.post_message(Saved(what, str(written)))
 
     def on_saved(self, message: Saved) -> None:
-        words = self.precheck.words
         if message.problem is not None:
-            self.notify(words(NOT_SAVED, path=message.path, reason=message.problem),
-                        severity="error", timeout=15)
-            return
-        done = SAVED_REPORT if message.what == "report" else SAVED_BUNDLE
-        self.notify(words(done, path=message.path), timeout=15)
+            self.say(NOT_SAVED, problem=True, path=message.path, reason=message.problem)
+        else:
+            self.say(SAVED_REPORT if message.what == "report" else SAVED_BUNDLE,
+                     path=message.path)
+
+    def say(self, msgid: str, *, problem: bool = False, **args: object) -> None:
+        """Show what just happened on the line above the buttons (in either language).
+
+        A line of the screen, not a pop-up: Japanese text in an overlay is cut where the widgets
+        beneath it meet.
+        """
+        self.said = (msgid, args, problem)
+        self._show_said(self.precheck.words)
+
+    def _show_said(self, words: Words) -> None:
+        line = self.query_one("#message", Static)
+        line.display = self.said is not None
+        if self.said is not None:
+            msgid, args, problem = self.said
+            line.set_class(problem, "problem")
+            line.update(Prose(words(msgid, **args)))
 
     def _can_use_gateway(self) -> bool:
-        words = self.precheck.words
         if self.precheck.gateway is None:
             return False
         if self.document is None or self.document.get("verdict") != "pass":
-            self.notify(words(NOT_READY), severity="warning", timeout=10)
+            self.say(NOT_READY, problem=True)
             return False
         return True
 

@@ -100,6 +100,7 @@ class RunningScreen(AppScreen):
         self.step: str | None = None
         self.feeds: LiveFeeds | None = None
         self.busy = False  # the tone is playing
+        self.note = ""  # a message id shown above the step: what went wrong in the last one
         self.recording = False  # the job seeker was told the microphone records now
         self.device_batch_started = False
         self.done = False
@@ -183,6 +184,8 @@ class RunningScreen(AppScreen):
             title = words(RECORD_TITLE if self.recording else LOOK_TITLE)
             text = words(RECORDING if self.recording else DEVICES_RUNNING)
         self.query_one("#step-title", Static).update(title)
+        if self.note and step is not None:
+            text = f"{words(self.note)}\n\n{text}"
         self.query_one("#step-text", Static).update(Prose(text))
         button = self.query_one("#step-button", Button)
         button.display = step is not None and not self.busy
@@ -254,7 +257,7 @@ class RunningScreen(AppScreen):
 
         self.busy = False
         if not message.played:
-            self.notify(self.precheck.words(NO_TONE), severity="warning", timeout=8)
+            self.note = NO_TONE  # shown above the next step's words
             self._next_step()
             return
         self.app.push_screen(SpeakerQuestion(), self._heard)
