@@ -88,7 +88,8 @@ class Checkup:
 
     @property
     def has_results(self) -> bool:
-        return bool(self._latest)
+        """True once a run has finished (even one with no check in it)."""
+        return bool(self._runs)
 
     def outcomes(self) -> list[Outcome]:
         """The newest outcome of every check that ran, in catalog order."""
@@ -115,11 +116,11 @@ class Checkup:
         Its time is that of the oldest run it draws on, so a gateway's freshness rule judges the
         oldest result, never a re-run's newer time.
         """
-        if not self._latest:
+        if not self._runs:
             msg = "no check has run yet"
             raise PrecheckError(msg)
-        oldest = min({id(ev): ev for _, ev in self._latest.values()}.values(),
-                     key=lambda ev: ev.created())
+        used = {id(ev): ev for _, ev in self._latest.values()} or {0: self._runs[-1]}
+        oldest = min(used.values(), key=lambda ev: ev.created())
         combined = Evaluation(oldest.system, self.catalog, self.policy, self.bundle,
                               [*self.outcomes(), *self.declaration_outcomes()])
         return signed_report(combined, challenge)

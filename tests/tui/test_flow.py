@@ -476,3 +476,21 @@ async def run_to_results(pilot) -> None:  # type: ignore[no-untyped-def]
         await through_device_steps(pilot)
     await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
     await pilot.pause()
+
+
+@pytest.mark.asyncio
+async def test_with_no_check_installed_the_run_ends_at_once_with_the_declarations(
+        clock: Clock, tmp_path: Path) -> None:
+    from precheck import policy as policies
+    from precheck.plugins import Catalog
+
+    checkup = Checkup(Catalog((), ()), policies.builtin())
+    app = app_for(checkup, clock, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        assert screen.document is not None
+        assert [c["id"] for c in screen.document["checks"]] == [
+            "declaration.private_room", "declaration.no_recording"]

@@ -141,6 +141,8 @@ class RunningScreen(AppScreen):
             self.steps = self._steps_for(device_ids)
         self.set_interval(TICK_S, self._tick)
         self._next_step()
+        if not self.batches:  # nothing to run (no check installed): straight to the results
+            self.call_after_refresh(self._finish_if_done)
 
     def _steps_for(self, device_ids: set[str]) -> list[str]:
         steps = []
@@ -344,6 +346,9 @@ class RunningScreen(AppScreen):
         if message.batch == "devices":
             self.recording = False
         self._show_step(self.precheck.words)
+        self._finish_if_done()
+
+    def _finish_if_done(self) -> None:
         if self.batches or self.done:
             return
         self.done = True
