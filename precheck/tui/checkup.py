@@ -53,6 +53,8 @@ class Checkup:
     policy: Policy
     bundle: Bundle | None = None
     office: OfficeChoice | None = None
+    #: The booking gateway the network checks measure against (the one the app books with).
+    gateway_url: str | None = None
     declared: dict[str, bool] = field(
         default_factory=lambda: {d.id: False for d in declarations.DECLARATIONS})
     _runs: list[Evaluation] = field(default_factory=list)
@@ -70,6 +72,10 @@ class Checkup:
         catalog = self.catalog if ids is None else self.catalog.select(ids)
         evaluation = evaluate(catalog, self.policy, self.bundle)
         evaluation.created()  # the clock is a recorded probe: the report says when checks began
+        if self.live:
+            from precheck.probes import network
+
+            network.use_gateway(evaluation.system, self.gateway_url)  # as `run --gateway` does
         return evaluation
 
     def runner(self, evaluation: Evaluation, ids: Collection[str],

@@ -20,7 +20,8 @@ def open_app(environ: Mapping[str, str], language: str) -> int:
     from precheck.tui.checkup import Checkup
 
     gateway = GatewayClient.from_env(environ)  # a malformed address is a usage error, said now
-    checkup = Checkup(plugins.load(), policies.load(None))
+    checkup = Checkup(plugins.load(), policies.load(None),
+                      gateway_url=None if gateway is None else gateway.base_url)
     app = PrecheckApp(checkup, language=language, gateway=gateway, feeds=live_feeds)
     app.run()
     return app.return_code or 0

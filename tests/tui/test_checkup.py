@@ -89,3 +89,15 @@ def test_a_replayed_run_is_not_written_as_a_bundle(tmp_path: Path) -> None:
     with pytest.raises(NotLive):
         checkup.save_bundle(tmp_path / "b.zip")
     assert not (tmp_path / "b.zip").exists()
+
+
+def test_a_live_run_records_the_gateway_the_network_checks_measure_against(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from precheck.probes import network
+
+    checkup = Checkup(plugins.load().select(["system.resources"]), policies.builtin(),
+                      gateway_url="http://127.0.0.1:8765")
+    assert network.gateway_url(checkup.begin().system) == "http://127.0.0.1:8765"
+    # no gateway in the app: none for the network checks either, whatever the environment says
+    monkeypatch.setenv(network.GATEWAY_ENV, "http://elsewhere.example")
+    assert network.gateway_url(live().begin().system) is None
