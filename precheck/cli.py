@@ -109,6 +109,10 @@ def _parser(tr: Translator) -> argparse.ArgumentParser:
     verify.add_argument("--key-id", metavar="KEY",
                         help=tr(N_("also require the report to be signed by this key")))
 
+    # Listed for --help only: `precheck gateway ...` is dispatched before this parser is built.
+    commands.add_parser("gateway", add_help=False, help=tr(N_(
+        "run the booking gateway (for office operators; see precheck gateway --help)")))
+
     collect = commands.add_parser(
         "collect", help=tr(N_("save a diagnostic bundle for Hello Work staff")))
     _add_lang(collect, tr)
@@ -137,6 +141,23 @@ def _prescan_lang(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _gateway_args(args_list: Sequence[str]) -> list[str] | None:
+    """The arguments after ``gateway`` when it is the command (global options before it are
+    allowed: ``precheck -v --lang en gateway serve``), else None."""
+    index = 0
+    while index < len(args_list):
+        arg = args_list[index]
+        if arg == "gateway":
+            return list(args_list[index + 1:])
+        if arg in ("-v", "--verbose") or arg.startswith("--lang="):
+            index += 1
+        elif arg == "--lang":
+            index += 2
+        else:
+            return None
+    return None
+
+
 def run_cli(argv: Sequence[str] | None = None, env: Environment | None = None) -> ExitStatus:
     """Parse ``argv`` and run the command; every failure becomes a one-line message."""
     env = env or Environment()
@@ -144,10 +165,11 @@ def run_cli(argv: Sequence[str] | None = None, env: Environment | None = None) -
     if args_list == ["--version"]:  # the fast path: no parser, no translations
         env.stdout.write(f"precheck {__version__}\n")
         return ExitStatus.OK
-    if args_list[:1] == ["gateway"]:  # the operator's commands: their own parser and imports
+    gateway_args = _gateway_args(args_list)
+    if gateway_args is not None:  # the operator's commands: their own parser and imports
         from precheck.gateway.cli import run as run_gateway
 
-        return run_gateway(args_list[1:], env)
+        return run_gateway(gateway_args, env)
     parsed = _parse(args_list, env)
     if isinstance(parsed, ExitStatus):
         return parsed

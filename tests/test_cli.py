@@ -246,3 +246,20 @@ def test_console_script_json_is_utf8_when_piped() -> None:
     assert done.returncode == 0
     report = json.loads(done.stdout.decode("utf-8"))
     assert report["checks"][0]["title"]["text"]["ja"] == "バッテリーと充電"
+
+
+@pytest.mark.parametrize("argv", [
+    ("gateway", "--help"),
+    ("--lang", "en", "gateway", "--help"),
+    ("-v", "--lang=ja", "gateway", "--help"),
+])
+def test_gateway_is_dispatched_after_global_options(argv: tuple[str, ...]) -> None:
+    status, out, _ = cli(*argv)
+    assert status is ExitStatus.OK
+    assert "create-staff" in out  # the gateway's own parser answered, not the job seeker's
+
+
+def test_gateway_is_listed_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, _ = cli("--lang", "ja", "--help")  # argparse prints its help to sys.stdout
+    assert status is ExitStatus.OK
+    assert "予約受付サーバー" in capsys.readouterr().out
