@@ -134,8 +134,9 @@ async def _workers(app: FastAPI, state: AppState) -> AsyncIterator[None]:
 
         port = settings.udp_echo_port or settings.port
         try:
-            echo = start_udp_echo(settings.host, port)
-        except OSError as exc:  # e.g. another process on this host has it
+            # Several gateway processes on one host (--workers N) share the port.
+            echo = start_udp_echo(settings.host, port, reuse_port=True)
+        except OSError as exc:  # e.g. a program other than the gateway has it
             log.warning("UDP echo not started on %s:%s: %s", settings.host, port, exc.strerror)
         setattr(app.state, measure.UDP_ECHO_STATE, echo)
     try:

@@ -138,14 +138,20 @@ class UdpEcho:
         return None if client.window_count > MAX_RATE else client.count
 
 
-def start_udp_echo(host: str, port: int) -> UdpEcho:
+def start_udp_echo(host: str, port: int, *, reuse_port: bool = False) -> UdpEcho:
     """Bind ``host``:``port`` (UDP; port 0 picks a free one) and start answering.
 
-    Raises OSError when the address cannot be bound (in use, not this machine's).
+    ``reuse_port``: let the other gateway processes on this host bind the same port
+    (SO_REUSEPORT, where the OS has it). The kernel then hands each client's packets, by their
+    addresses, always to the same process, so every process can serve ``/measure/udp`` and a
+    client's per-address rate limit stays in one place. Raises OSError when the address cannot
+    be bound (in use without reuse, not this machine's).
     """
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
     sock = socket.socket(family, kind, proto)
     try:
+        if reuse_port and hasattr(socket, "SO_REUSEPORT"):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
         sock.settimeout(0.25)
     except OSError:

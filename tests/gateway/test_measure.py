@@ -202,3 +202,15 @@ def test_loss_is_split_by_direction() -> None:
     assert result.loss == pytest.approx(0.4)
     assert result.loss_up == pytest.approx(0.2)
     assert result.loss_down == pytest.approx(0.25)
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="the OS has no SO_REUSEPORT")
+def test_gateway_processes_on_one_host_share_the_udp_echo_port() -> None:
+    with start_udp_echo(LOCAL, 0, reuse_port=True) as first:
+        port = first.port
+        with start_udp_echo(LOCAL, port, reuse_port=True) as second:
+            assert second.port == port
+            result = udp_stream(LOCAL, port, duration_s=0.5)
+            assert result.received == result.sent > 0  # whichever process got them answered
+    with start_udp_echo(LOCAL, 0) as alone, pytest.raises(OSError, match="in use"):
+        start_udp_echo(LOCAL, alone.port)  # without reuse, a taken port is refused
