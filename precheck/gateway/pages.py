@@ -325,6 +325,21 @@ def _slot_param(local: datetime) -> str:
     return local.strftime("%Y-%m-%dT%H:%M")
 
 
+def _office_and_start(request: Request, gw: Gateway, office_id: str, start: str
+                      ) -> tuple[OfficeProfile, datetime] | HTMLResponse:
+    """The office and the slot start a booking page is about, or the page saying which is
+    wrong (404 for an unknown office, 400 for a time that cannot be read)."""
+    office = _office_or_404(request, gw, office_id)
+    if isinstance(office, HTMLResponse):
+        return office
+    moment = _parse_start(start)
+    if moment is None:
+        return message_page(request, Message.of(OUTCOMES["refused_title"]),
+                            Message.of(OUTCOMES["start_invalid"]), status_code=400,
+                            link=_office_link(request, office))
+    return office, moment
+
+
 def _parse_start(text: str) -> datetime | None:
     """A slot start from a form or a URL: ISO 8601, read in Japan time when it has no zone."""
     try:
@@ -342,15 +357,11 @@ def _parse_start(text: str) -> datetime | None:
 def start_page(request: Request, office_id: str, gw: GatewayDep, at: NowDep,
                start: str = "") -> HTMLResponse:
     """The chosen time and the button that asks for a challenge (this page changes nothing)."""
-    office = _office_or_404(request, gw, office_id)
-    if isinstance(office, HTMLResponse):
-        return office
-    moment = _parse_start(start)
+    found = _office_and_start(request, gw, office_id, start)
+    if isinstance(found, HTMLResponse):
+        return found
+    office, moment = found
     words = _words(request)
-    if moment is None:
-        return message_page(request, Message.of(OUTCOMES["refused_title"]),
-                            Message.of(OUTCOMES["start_invalid"]), status_code=400,
-                            link=_office_link(request, office))
     violation = rules.check_bookable(office, moment, at)
     return render(request, "start.html", TEXT, office=office, start=moment,
                   problem=words.message(violation.message) if violation else "")
@@ -363,14 +374,10 @@ def challenge(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
     """Issue a single-use challenge and show the booking form with it."""
     if not jobseeker_csrf_ok(request, csrf_token):
         return csrf_failed(request)
-    office = _office_or_404(request, gw, office_id)
-    if isinstance(office, HTMLResponse):
-        return office
-    moment = _parse_start(start)
-    if moment is None:
-        return message_page(request, Message.of(OUTCOMES["refused_title"]),
-                            Message.of(OUTCOMES["start_invalid"]), status_code=400,
-                            link=_office_link(request, office))
+    found = _office_and_start(request, gw, office_id, start)
+    if isinstance(found, HTMLResponse):
+        return found
+    office, moment = found
     with session(request) as db:
         try:
             gw.take_rate(db, "challenge", client_address(request),
@@ -421,14 +428,10 @@ def book(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
     what to correct and everything typed kept."""
     if not jobseeker_csrf_ok(request, csrf_token):
         return csrf_failed(request)
-    office = _office_or_404(request, gw, office_id)
-    if isinstance(office, HTMLResponse):
-        return office
-    moment = _parse_start(start)
-    if moment is None:
-        return message_page(request, Message.of(OUTCOMES["refused_title"]),
-                            Message.of(OUTCOMES["start_invalid"]), status_code=400,
-                            link=_office_link(request, office))
+    found = _office_and_start(request, gw, office_id, start)
+    if isinstance(found, HTMLResponse):
+        return found
+    office, moment = found
     words = _words(request)
     values = {"name": name, "jobseeker_number": jobseeker_number, "email": email,
               "phone": phone, "note": note}
