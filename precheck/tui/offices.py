@@ -51,6 +51,18 @@ class OfficeList:
     offices: tuple[OfficeChoice, ...]
     problem: GatewayError | None = None
 
+    def gateway_choice(self, current: OfficeChoice | None
+                       ) -> tuple[tuple[OfficeChoice, ...], OfficeChoice | None]:
+        """The offices to book with or check in at, and the one to preselect.
+
+        Only the gateway's offices count: a local profile has no slots to offer. The preselected
+        one is ``current`` when the gateway lists it, else the only office, else none.
+        """
+        found = tuple(o for o in self.offices if o.source == "gateway")
+        if current is not None and any(o.id == current.id for o in found):
+            return found, current
+        return found, found[0] if len(found) == 1 else None
+
 
 def load(client: GatewayClient | None) -> OfficeList:
     """The gateway's offices, else the local profiles (blocking: call from a worker)."""

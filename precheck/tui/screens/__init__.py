@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual import work
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox
+from textual.worker import get_current_worker
+
+from precheck.tui import background, offices
+from precheck.tui.messages import OfficesLoaded
 
 T = TypeVar("T")
 
@@ -37,6 +42,25 @@ class Translated:
 
     def translate(self, words: Words) -> None:
         """Set every text of the screen in the language of ``words``."""
+
+
+class LoadsOffices:
+    """Mixin for screens that offer offices: ``load_offices()`` reads the gateway's list (else the
+    local profiles) in a thread worker and posts :class:`OfficesLoaded`; leaving the screen
+    cancels the wait."""
+
+    app: Any
+
+    @work(thread=True, exclusive=True, group="offices", exit_on_error=False)
+    def load_offices(self) -> None:
+        worker = get_current_worker()
+        gateway = self.app.gateway
+        future = background.in_daemon(lambda: offices.load(gateway), "office list")
+        try:
+            found = background.wait(future, lambda: worker.is_cancelled)
+        except background.Cancelled:
+            return
+        self.post_message(OfficesLoaded(found))  # type: ignore[attr-defined]  # a DOMNode's
 
 
 class AppScreen(Translated, Screen[None]):

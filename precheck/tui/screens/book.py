@@ -23,9 +23,9 @@ from textual.worker import get_current_worker
 from precheck.errors import PrecheckError
 from precheck.gateway_client import BookingForm, GatewayError, Slot
 from precheck.result import N_
-from precheck.tui import background, gateway_words, offices
+from precheck.tui import background, gateway_words
 from precheck.tui.messages import Booked, OfficesLoaded
-from precheck.tui.screens import AppScreen, relabel
+from precheck.tui.screens import AppScreen, LoadsOffices, relabel
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class SlotsLoaded(Message):
     problem: GatewayError | None = None
 
 
-class BookScreen(AppScreen):
+class BookScreen(LoadsOffices, AppScreen):
     """Choose the office and a free time, fill in what the office asks, and book."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
@@ -108,24 +108,11 @@ class BookScreen(AppScreen):
 
     # -- loading ------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="offices", exit_on_error=False)
-    def load_offices(self) -> None:
-        worker = get_current_worker()
-        future = background.in_daemon(lambda: offices.load(self.precheck.gateway), "offices")
-        try:
-            found = background.wait(future, lambda: worker.is_cancelled)
-        except background.Cancelled:
-            return
-        self.post_message(OfficesLoaded(found))
-
     def on_offices_loaded(self, message: OfficesLoaded) -> None:
-        # Only the gateway's offices can be booked: a local profile has no slots to offer.
-        self.offices = tuple(o for o in message.offices.offices if o.source == "gateway")
+        self.offices, chosen = message.offices.gateway_choice(self.precheck.checkup.office)
         self.problem = message.offices.problem
-        chosen = self.precheck.checkup.office
-        if chosen is None or all(o.id != chosen.id for o in self.offices):
-            chosen = self.offices[0] if len(self.offices) == 1 else None
-            self.precheck.checkup.office = chosen or self.precheck.checkup.office
+        if chosen is not None:
+            self.precheck.checkup.office = chosen
         self.translate(self.precheck.words)
         if chosen is not None:
             self.query_one("#office", Select).value = chosen.id

@@ -14,9 +14,9 @@ from textual.worker import get_current_worker
 from precheck.errors import PrecheckError
 from precheck.gateway_client import GatewayError
 from precheck.result import N_
-from precheck.tui import background, gateway_words, offices
+from precheck.tui import background, gateway_words
 from precheck.tui.messages import CheckedIn, OfficesLoaded
-from precheck.tui.screens import AppModal, relabel
+from precheck.tui.screens import AppModal, LoadsOffices, relabel
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ SENDING = N_("Checking in...")
 DONE = N_("You are checked in ({time}). The consultation starts at the booked time.")
 
 
-class CheckInScreen(AppModal[None]):
+class CheckInScreen(LoadsOffices, AppModal[None]):
     """Sends the reference and the fresh report; shows what the gateway answered."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", show=False)]
@@ -66,22 +66,9 @@ class CheckInScreen(AppModal[None]):
         self.query_one("#reference", Input).focus()
         self.load_offices()
 
-    @work(thread=True, exclusive=True, group="offices", exit_on_error=False)
-    def load_offices(self) -> None:
-        worker = get_current_worker()
-        future = background.in_daemon(lambda: offices.load(self.precheck.gateway), "offices")
-        try:
-            found = background.wait(future, lambda: worker.is_cancelled)
-        except background.Cancelled:
-            return
-        self.post_message(OfficesLoaded(found))
-
     def on_offices_loaded(self, message: OfficesLoaded) -> None:
-        self.offices = tuple(o for o in message.offices.offices if o.source == "gateway")
+        self.offices, chosen = message.offices.gateway_choice(self.precheck.checkup.office)
         self.problem = message.offices.problem
-        chosen = self.precheck.checkup.office
-        if chosen is None or all(o.id != chosen.id for o in self.offices):
-            chosen = self.offices[0] if len(self.offices) == 1 else None
         if chosen is not None:
             self.precheck.checkup.office = chosen
         self.translate(self.precheck.words)

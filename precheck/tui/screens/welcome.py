@@ -6,17 +6,15 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.table import Table
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Select, Static
-from textual.worker import get_current_worker
 
 from precheck.result import N_
-from precheck.tui import background, offices
+from precheck.tui import offices
 from precheck.tui.messages import OfficesLoaded
-from precheck.tui.screens import AppScreen, relabel
+from precheck.tui.screens import AppScreen, LoadsOffices, relabel
 from precheck.tui.text import Words
 from precheck.tui.widgets.keybar import Key, KeyBar
 from precheck.tui.wrap import Prose
@@ -72,7 +70,7 @@ def bullets(lines: Iterable[str], mark: str) -> Table:
     return table
 
 
-class WelcomeScreen(AppScreen):
+class WelcomeScreen(LoadsOffices, AppScreen):
     """What the pre-check does, in plain words, before anything runs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("s", "start", show=False)]
@@ -116,17 +114,6 @@ class WelcomeScreen(AppScreen):
         self.query_one(KeyBar).show(words)
 
     # -- offices ----------------------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="offices", exit_on_error=False)
-    def load_offices(self) -> None:
-        worker = get_current_worker()
-        future = background.in_daemon(lambda: offices.load(self.precheck.gateway),
-                                      "office list")
-        try:
-            found = background.wait(future, lambda: worker.is_cancelled)
-        except background.Cancelled:
-            return
-        self.post_message(OfficesLoaded(found))
 
     def on_offices_loaded(self, message: OfficesLoaded) -> None:
         self._offices = message.offices
