@@ -6,7 +6,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from precheck.api import Check, Context, Platform, Result
+from checks.editions import (
+    BUILTIN,
+    CLASS_WORDS,
+    EITHER,
+    FREE,
+    OPEN_SOURCE,
+    UNKNOWN,
+    XPROTECT,
+    EditionPolicy,
+    Judged,
+)
+from precheck.api import Check, Context, Platform, Result, Status
 from precheck.probes.antivirus import AntivirusState, Defender, SignatureSet
 from precheck.probes.security_center import RegisteredProduct
 from precheck.probes.software import running_matches, signatures
@@ -32,6 +43,41 @@ XPROTECT_UPDATE = N_("Open the Apple menu > System Settings > General > Software
 CLAMAV_INSTALL = N_("Install ClamAV and its updater: on Debian, Ubuntu or Linux Mint run \"sudo "
                     "apt install clamav clamav-freshclam\", on Fedora \"sudo dnf install clamav "
                     "clamav-update\"; then run \"sudo freshclam\".")
+# 有償版相当 (Article 5(6)): what the office may ask when the protecting product's class is not
+# accepted by its policy (docs/checks.md, security.antivirus, "有償版相当").
+EDITION_FREE = N_("{products} is on and up to date, but it is the free edition of an antivirus "
+                  "that is also sold. Article 5(6) of the terms asks for antivirus equivalent to "
+                  "a paid edition (有償版相当): the office may ask you to use the paid edition or "
+                  "Microsoft Defender, which is built into Windows")
+EDITION_EITHER = N_("{products} is on and up to date, but precheck cannot tell whether it is the "
+                    "free or the paid edition. Article 5(6) of the terms asks for antivirus "
+                    "equivalent to a paid edition (有償版相当): if it is the free edition, the "
+                    "office may ask you to use the paid edition or Microsoft Defender")
+EDITION_OPEN_SOURCE = N_("{products} is up to date, but it is free software that by default "
+                         "scans only when asked, with no vendor behind it. Article 5(6) of the "
+                         "terms asks for antivirus equivalent to a paid edition (有償版相当): the "
+                         "office may ask you to use another computer or a smartphone")
+EDITION_XPROTECT = N_("XProtect, the protection built into macOS, is up to date, but it only "
+                      "checks apps for known malware and has no scan or status screen of its "
+                      "own. Article 5(6) of the terms asks for antivirus equivalent to a paid "
+                      "edition (有償版相当): the office may ask you to install an antivirus "
+                      "product on this Mac")
+EDITION_UNKNOWN = N_("{products} is on and up to date, but precheck does not know whether it "
+                     "counts as equivalent to a paid antivirus (有償版相当, Article 5(6) of the "
+                     "terms): the office may ask which product and edition it is")
+EDITION_POLICY = N_("{products} is on and up to date, but the office's policy does not accept "
+                    "this kind of antivirus ({kind})")
+ASK_FREE = N_("Ask the office whether {products} is acceptable. If it is not, upgrade to its "
+              "paid edition, or uninstall it (Settings > Apps > Installed apps) so that Microsoft "
+              "Defender turns itself on again; then run precheck again.")
+ASK_OPEN_SOURCE = N_("Ask the office whether ClamAV on Linux is acceptable. If it is not, use a "
+                     "Windows PC or a Mac with an antivirus the office accepts, or a smartphone "
+                     "(the terms allow one).")
+ASK_XPROTECT = N_("Ask the office whether the protection built into macOS is enough. If it is "
+                  "not, install a paid antivirus for Mac, then run precheck again.")
+ASK_UNKNOWN = N_("Show the Hello Work staff the name and edition of {products} (in its About or "
+                 "Help screen) and ask whether it is acceptable.")
+ASK_POLICY = N_("Ask the office which antivirus it accepts, then run precheck again.")
 CLAMAV_UPDATE = N_("Update the ClamAV signatures: run \"sudo freshclam\" (stop the updater first "
                    "with \"sudo systemctl stop clamav-freshclam\" if it says the log is locked), "
                    "then \"sudo systemctl enable --now clamav-freshclam\" so they stay current.")
@@ -65,16 +111,49 @@ class Antivirus(Check):
         now = ctx.system.now()
         running = running_matches(ctx.system.process_names(), signatures(knobs["products"]))
         platform = ctx.system.platform
+        editions = EditionPolicy.from_policy(knobs)
         if platform is Platform.WINDOWS:
-            return self._windows(state, knobs, now, running)
+            return self._windows(state, knobs, now, running, editions)
         limit = knobs["xprotect_max_age_days" if platform is Platform.MACOS
                      else "max_signature_age_days"]
-        return self._signatures(state, platform, limit, now, running)
+        return self._signatures(state, platform, limit, now, running, editions=editions)
+
+    # -- 有償版相当: the protecting product's edition ----------------------------------------------
+
+    def _protected(self, judged: list[Judged], evidence: dict[str, object], msgid: str,
+                   **args: object) -> Result:
+        """Protection is on and current: ``pass`` when the policy accepts the class of one of
+        the protecting products, else the edition's verdict (a warning by default) naming them
+        and saying what the office may ask."""
+        evidence = {**evidence, "editions": [f"{j.product}: {j.cls}" for j in judged]}
+        if any(j.verdict == "pass" for j in judged):
+            return self.passed(msgid, evidence=evidence, **args)
+        chosen = EditionPolicy.mildest(judged)
+        names = [j.product for j in chosen]
+        cls = chosen[0].cls
+        summary: str
+        fix: list[str | Message]
+        if names == [XPROTECT]:
+            summary, fix = EDITION_XPROTECT, [ASK_XPROTECT, XPROTECT_UPDATE]
+        elif cls in (FREE, EITHER):
+            summary = EDITION_FREE if cls == FREE else EDITION_EITHER
+            fix = [Message.of(ASK_FREE, products=names)]
+        elif cls == OPEN_SOURCE:
+            summary, fix = EDITION_OPEN_SOURCE, [ASK_OPEN_SOURCE]
+        elif cls == UNKNOWN:
+            summary, fix = EDITION_UNKNOWN, [Message.of(ASK_UNKNOWN, products=names)]
+        else:
+            summary, fix = EDITION_POLICY, [ASK_POLICY]
+        extra: dict[str, object] = {"kind": Message.of(CLASS_WORDS[cls])} \
+            if summary is EDITION_POLICY else {}
+        if chosen[0].verdict == "fail":
+            return self.fail(summary, fix=fix, evidence=evidence, products=names, **extra)
+        return self.warn(summary, fix=fix, evidence=evidence, products=names, **extra)
 
     # -- Windows -------------------------------------------------------------------------------
 
     def _windows(self, state: AntivirusState, knobs: Mapping[str, Any], now: datetime,
-                 running: list[str]) -> Result:
+                 running: list[str], editions: EditionPolicy) -> Result:
         limit = int(knobs["max_signature_age_days"])
         registered = state.registered
         defender = state.defender
@@ -92,36 +171,49 @@ class Antivirus(Check):
         third = [p for p in registered or () if p.enabled and not p.builtin]
         current = [p.name for p in third if p.up_to_date]
         if current:
-            return self.passed(N_("{products} is on and its signatures are up to date"),
-                               evidence=evidence, products=current)
+            judged = [editions.judge(name) for name in current]
+            if (all(j.verdict != "pass" for j in judged) and defender is not None
+                    and defender.protecting):  # Defender protects as well: it may count
+                alongside = self._defender_on(defender, registered, now, limit, evidence,
+                                              editions=editions)
+                if alongside.status is Status.PASS:
+                    return alongside
+            return self._protected(judged, evidence,
+                                   N_("{products} is on and its signatures are up to date"),
+                                   products=current)
         if defender is not None and defender.protecting:
-            return self._defender_on(defender, registered, now, limit, evidence)
+            return self._defender_on(defender, registered, now, limit, evidence,
+                                     editions=editions)
         if third:  # on, but every one out of date
             names = [p.name for p in third]
             return self.fail(N_("{products} is on but its signatures are out of date"),
                              fix=[Message.of(THIRD_PARTY_UPDATE, products=names)],
                              evidence=evidence, products=names)
-        return self._nothing_on(state, running, evidence)
+        return self._nothing_on(state, running, evidence, editions)
 
     def _defender_on(self, defender: Defender, registered: tuple[RegisteredProduct, ...] | None,
-                     now: datetime, limit: int, evidence: dict[str, object]) -> Result:
+                     now: datetime, limit: int, evidence: dict[str, object], *,
+                     editions: EditionPolicy) -> Result:
         age = defender.age_days(now)
+        builtin = [editions.judge(DEFENDER, BUILTIN)]
         if age is None:
             ms_current = any(p.enabled and p.up_to_date for p in registered or () if p.builtin)
             if ms_current:
-                return self.passed(N_("Microsoft Defender is on and Windows Security says its "
-                                      "signatures are up to date"), evidence=evidence)
+                return self._protected(builtin, evidence, N_(
+                    "Microsoft Defender is on and Windows Security says its signatures are up "
+                    "to date"))
             return self.warn(N_("Microsoft Defender is on, but the date of its signatures "
                                 "could not be read"), evidence=evidence, fix=[DEFENDER_UPDATE])
         if age > limit:
             return self.fail(
                 N_("Microsoft Defender's signatures are {days} days old (at most {limit} "
                    "allowed)"), fix=[DEFENDER_UPDATE], evidence=evidence, days=age, limit=limit)
-        return self.passed(N_("Microsoft Defender is on; its signatures are {days} days old"),
-                           evidence=evidence, days=age)
+        return self._protected(builtin, evidence,
+                               N_("Microsoft Defender is on; its signatures are {days} days old"),
+                               days=age)
 
     def _nothing_on(self, state: AntivirusState, running: list[str],
-                    evidence: dict[str, object]) -> Result:
+                    evidence: dict[str, object], editions: EditionPolicy) -> Result:
         """Neither a third-party product nor Defender is known to protect."""
         registered, defender = state.registered, state.defender
         if registered is None and defender is None:
@@ -132,8 +224,9 @@ class Antivirus(Check):
         if defender is None and registered is not None:
             ms_on = [p for p in registered if p.enabled and p.builtin]
             if ms_on and ms_on[0].up_to_date:
-                return self.passed(N_("Microsoft Defender is on and Windows Security says its "
-                                      "signatures are up to date"), evidence=evidence)
+                return self._protected([editions.judge(DEFENDER, BUILTIN)], evidence, N_(
+                    "Microsoft Defender is on and Windows Security says its signatures are up "
+                    "to date"))
             if ms_on:
                 return self.fail(N_("Microsoft Defender is on but its signatures are out of "
                                     "date"), fix=[DEFENDER_UPDATE], evidence=evidence)
@@ -164,7 +257,7 @@ class Antivirus(Check):
     # -- macOS and Linux -------------------------------------------------------------------------
 
     def _signatures(self, state: AntivirusState, platform: Platform, limit: int, now: datetime,
-                    running: list[str]) -> Result:
+                    running: list[str], *, editions: EditionPolicy) -> Result:
         dated = [s for s in state.signatures if s.updated is not None]
         newest: SignatureSet | None = max(dated, key=lambda s: s.updated or now, default=None)
         update = XPROTECT_UPDATE if platform is Platform.MACOS else CLAMAV_UPDATE
@@ -179,8 +272,12 @@ class Antivirus(Check):
             age = newest.age_days(now) or 0
             name = newest.name if newest.version is None else f"{newest.name} {newest.version}"
             if age <= limit:
-                return self.passed(N_("{name} signatures are {days} days old"),
-                                   evidence=evidence, name=name, days=age)
+                own = (editions.xprotect() if platform is Platform.MACOS
+                       else editions.judge(newest.name))
+                others = [editions.judge(r) for r in running if r != newest.name]
+                return self._protected([own, *others], evidence,
+                                       N_("{name} signatures are {days} days old"),
+                                       name=name, days=age)
             if running and running != ["ClamAV"]:
                 return self._unverifiable(running, evidence)
             return self.fail(N_("{name} signatures are {days} days old (at most {limit} "
@@ -196,6 +293,9 @@ class Antivirus(Check):
             return self.error(N_("XProtect, the antivirus built into macOS, was not found"),
                               fix=[update, RETRY], evidence=evidence)
         return self.fail(N_("No antivirus found"), fix=[CLAMAV_INSTALL], evidence=evidence)
+
+
+DEFENDER = "Microsoft Defender"
 
 
 def _describe(enabled: bool, up_to_date: bool, instances: int) -> str:

@@ -87,6 +87,7 @@ class Office:
     phone: str | None
     required_fields: tuple[str, ...]
     optional_fields: tuple[str, ...]
+    video_app: str | None = None  # "TeleOffice" or "Zoom" (the office profile's video_app)
 
     def name(self, language: str) -> str:
         return Texts(self.name_ja, self.name_en).in_language(language)
@@ -323,6 +324,7 @@ def _time(text: str) -> datetime:
 
 def _office(item: Mapping[str, Any]) -> Office:
     phone = item.get("phone")
+    app = item.get("video_app")
 
     def fields(key: str) -> tuple[str, ...]:
         value = item.get(key) or []
@@ -335,6 +337,7 @@ def _office(item: Mapping[str, Any]) -> Office:
         name_en=_get(item, "name_en", str), kind=_get(item, "kind", int),
         phone=phone if isinstance(phone, str) and phone else None,
         required_fields=fields("required_fields"), optional_fields=fields("optional_fields"),
+        video_app=app if isinstance(app, str) and app else None,
     )
 
 

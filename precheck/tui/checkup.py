@@ -35,6 +35,9 @@ CAMERA_CHECKS = frozenset({"device.camera"})
 SPEAKER_CHECKS = frozenset({"device.speaker"})
 RECORDING_CHECKS = frozenset({"device.microphone", "environment.noise"})
 DEVICE_CHECKS = CAMERA_CHECKS | SPEAKER_CHECKS | RECORDING_CHECKS
+#: The checks that judge the moment rather than the machine (what runs now). Check-in on the day
+#: of the consultation (the app's 当日 path) runs them again just before the report is sent.
+ON_THE_DAY = ("software.running", "software.recording")
 
 
 class NotLive(PrecheckError):
@@ -73,9 +76,11 @@ class Checkup:
         evaluation = evaluate(catalog, self.policy, self.bundle)
         evaluation.created()  # the clock is a recorded probe: the report says when checks began
         if self.live:
-            from precheck.probes import network
+            from precheck.probes import network, office
 
             network.use_gateway(evaluation.system, self.gateway_url)  # as `run --gateway` does
+            # software.running spares the chosen office's video app (TeleOffice or Zoom)
+            office.use_video_app(evaluation.system, self.office.video_app if self.office else None)
         return evaluation
 
     def runner(self, evaluation: Evaluation, ids: Collection[str],
@@ -91,6 +96,17 @@ class Checkup:
         self._runs.append(evaluation)
         for outcome in evaluation.outcomes:
             self._latest[outcome.meta.id] = (outcome, evaluation)
+
+    def run_on_the_day(self) -> list[Outcome]:
+        """Run the on-the-day checks again now (blocking: call from a worker); their new
+        outcomes replace the old ones, so a check-in's report says what runs at check-in."""
+        ids = [i for i in ON_THE_DAY if i in self.catalog.ids]
+        if not ids:
+            return []
+        evaluation = self.begin(ids)
+        outcomes = self.runner(evaluation, ids).run()
+        self.finish(evaluation, outcomes)
+        return evaluation.outcomes
 
     @property
     def has_results(self) -> bool:

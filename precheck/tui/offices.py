@@ -34,6 +34,7 @@ class OfficeChoice:
     required_fields: tuple[str, ...]
     optional_fields: tuple[str, ...]
     source: str
+    video_app: str | None = None  # the office's video app, never named by software.running
 
     def name(self, language: str) -> str:
         return Texts(self.name_ja, self.name_en).in_language(language)
@@ -41,7 +42,7 @@ class OfficeChoice:
     @classmethod
     def from_gateway(cls, office: Office) -> OfficeChoice:
         return cls(office.id, office.name_ja, office.name_en, office.kind, office.phone,
-                   office.required_fields, office.optional_fields, "gateway")
+                   office.required_fields, office.optional_fields, "gateway", office.video_app)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,8 @@ def local() -> tuple[OfficeChoice, ...]:
 
 def _choice(profile: Any) -> OfficeChoice:
     phone = getattr(profile, "phone", None)
+    app = getattr(profile, "video_app", None)
     return OfficeChoice(
         str(profile.id), str(profile.name_ja), str(profile.name_en), int(profile.kind),
         str(phone) if phone else None, tuple(getattr(profile, "required_fields", ())),
-        tuple(getattr(profile, "optional_fields", ())), "local")
+        tuple(getattr(profile, "optional_fields", ())), "local", str(app) if app else None)

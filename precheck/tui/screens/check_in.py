@@ -136,6 +136,7 @@ class CheckInScreen(LoadsOffices, AppModal[None]):
         worker = get_current_worker()
 
         def send() -> CheckIn:
+            checkup.run_on_the_day()  # what runs now (software.running), not at the first run
             challenge = client.challenge(office_id)
             return client.check_in(reference, checkup.report(challenge.nonce))
 
