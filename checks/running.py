@@ -120,7 +120,7 @@ class Running(Check):
                                   "checked)"), evidence=evidence, count=len(names))
         order = list(CLOSE_STEPS)
         kinds = sorted(found, key=order.index)
-        evidence["programs"] = {kind: found[kind] for kind in kinds}
+        evidence["programs"] = [f"{kind}: {name}" for kind in kinds for name in found[kind]]
         described = [Message.of(N_("{name} ({kind})"), name=name, kind=Message.of(KIND_WORDS[k]))
                      for k in kinds for name in found[k]]
         fix: list[str | Message] = [Message.of(CLOSE_STEPS[k], programs=found[k]) for k in kinds]
