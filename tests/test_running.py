@@ -26,6 +26,7 @@ from precheck.session import evaluate
 from precheck.system import LiveBackend, Platform, System
 from precheck.tui.checkup import ON_THE_DAY, Checkup
 from precheck.tui.offices import OfficeChoice
+from tests.replay_bundle import replayed_result
 from tests.test_recording import windows_lists
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -238,3 +239,16 @@ def test_live_on_this_machine(replay: Callable[..., Context]) -> None:
     assert outcome.result.status in (Status.PASS, Status.WARN)
     assert outcome.result.evidence["checked"] > 0  # type: ignore[operator]
     assert isinstance(outcome.result.summary, Message)
+
+
+# -- bundles ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("running-windows10-hijackthis76", {"game": ["Battle.net"], "sync": ["Dropbox"]}),
+    ("running-windows10-zoom-office-teleoffice",
+     {"call": ["Zoom"], "game": ["Battle.net"], "sync": ["Dropbox"]}),
+])
+def test_bundle_replays_to_a_known_verdict(name: str, expected: dict[str, list[str]]) -> None:
+    result = replayed_result(name, "software.running")
+    assert result.status is Status.WARN
+    assert named(result.evidence["programs"]) == expected
