@@ -129,26 +129,32 @@ class Antivirus(Check):
         if any(j.verdict == "pass" for j in judged):
             return self.passed(msgid, evidence=evidence, **args)
         chosen = EditionPolicy.mildest(judged)
-        names = [j.product for j in chosen]
-        cls = chosen[0].cls
-        summary: str
-        fix: list[str | Message]
-        if names == [XPROTECT]:
-            summary, fix = EDITION_XPROTECT, [ASK_XPROTECT, XPROTECT_UPDATE]
-        elif cls in (FREE, EITHER):
-            summary = EDITION_FREE if cls == FREE else EDITION_EITHER
-            fix = [Message.of(ASK_FREE, products=names)]
-        elif cls == OPEN_SOURCE:
-            summary, fix = EDITION_OPEN_SOURCE, [ASK_OPEN_SOURCE]
-        elif cls == UNKNOWN:
-            summary, fix = EDITION_UNKNOWN, [Message.of(ASK_UNKNOWN, products=names)]
-        else:
-            summary, fix = EDITION_POLICY, [ASK_POLICY]
-        extra: dict[str, object] = {"kind": Message.of(CLASS_WORDS[cls])} \
-            if summary is EDITION_POLICY else {}
+        groups: dict[str, list[str]] = {}  # XProtect alone has its own reason and steps
+        for j in chosen:
+            groups.setdefault(XPROTECT if j.product == XPROTECT else j.cls, []).append(j.product)
+        keys = sorted(groups, key=lambda k: k == XPROTECT)  # a named product's reason first
+        summary, _ = self._edition_words(keys[0], groups[keys[0]])
+        fix = [step for key in keys for step in self._edition_words(key, groups[key])[1]]
+        names = groups[keys[0]]
+        extra: dict[str, object] = (
+            {"kind": Message.of(CLASS_WORDS[keys[0]])} if summary == EDITION_POLICY else {})
         if chosen[0].verdict == "fail":
             return self.fail(summary, fix=fix, evidence=evidence, products=names, **extra)
         return self.warn(summary, fix=fix, evidence=evidence, products=names, **extra)
+
+    @staticmethod
+    def _edition_words(key: str, names: list[str]) -> tuple[str, list[str | Message]]:
+        """The summary and the steps for products of one class (or XProtect) not accepted."""
+        if key == XPROTECT:
+            return EDITION_XPROTECT, [ASK_XPROTECT]
+        if key in (FREE, EITHER):
+            return (EDITION_FREE if key == FREE else EDITION_EITHER,
+                    [Message.of(ASK_FREE, products=names)])
+        if key == OPEN_SOURCE:
+            return EDITION_OPEN_SOURCE, [ASK_OPEN_SOURCE]
+        if key == UNKNOWN:
+            return EDITION_UNKNOWN, [Message.of(ASK_UNKNOWN, products=names)]
+        return EDITION_POLICY, [ASK_POLICY]
 
     # -- Windows -------------------------------------------------------------------------------
 
@@ -172,12 +178,20 @@ class Antivirus(Check):
         current = [p.name for p in third if p.up_to_date]
         if current:
             judged = [editions.judge(name) for name in current]
-            if (all(j.verdict != "pass" for j in judged) and defender is not None
-                    and defender.protecting):  # Defender protects as well: it may count
-                alongside = self._defender_on(defender, registered, now, limit, evidence,
-                                              editions=editions)
-                if alongside.status is Status.PASS:
-                    return alongside
+            if all(j.verdict != "pass" for j in judged):  # Defender may protect as well
+                if defender is not None and defender.protecting:
+                    alongside = self._defender_on(defender, registered, now, limit, evidence,
+                                                  editions=editions)
+                    if alongside.status is Status.PASS:
+                        return alongside
+                elif defender is None and any(p.builtin and p.enabled and p.up_to_date
+                                              for p in registered or ()):
+                    alongside = self._protected(
+                        [editions.judge(DEFENDER, BUILTIN)], evidence,
+                        N_("Microsoft Defender is on and Windows Security says its signatures "
+                           "are up to date"))
+                    if alongside.status is Status.PASS:
+                        return alongside
             return self._protected(judged, evidence,
                                    N_("{products} is on and its signatures are up to date"),
                                    products=current)

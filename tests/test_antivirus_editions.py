@@ -258,3 +258,24 @@ def test_every_edition_text_is_in_japanese(msgid: str) -> None:
     text = Translator("ja").gettext(msgid)
     assert text != msgid
     assert re.search(r"[ぁ-んァ-ン一-龥]", text)
+
+
+def test_xprotect_with_an_unknown_product_names_the_product_and_asks_about_both(
+        replay: Callable[..., Context]) -> None:
+    # avp.exe is Kaspersky's process: which Kaspersky product runs cannot be told from it.
+    result = Antivirus().run(macos(replay, ["Finder", "avp.exe"]))
+    assert result.status is Status.WARN
+    assert result.summary.msgid == av.EDITION_UNKNOWN
+    assert result.summary.args["products"] == ("Kaspersky",)
+    assert [step.msgid for step in result.fix] == [av.ASK_UNKNOWN, av.ASK_XPROTECT]
+
+
+def test_free_edition_beside_defender_that_security_center_says_is_on_passes(
+        replay: Callable[..., Context]) -> None:
+    products = load("securitycenter-kaspersky-free-invented.json")
+    products[0]["productState"] = 397568  # Defender on and up to date
+    ctx = replay({"clock:now": NOW, "psutil:process_names": ["explorer.exe"], WSC: products},
+                 Platform.WINDOWS, {_windows.DEFENDER_PROBE: ("wmi_error", "Invalid namespace")})
+    result = Antivirus().run(ctx)
+    assert result.status is Status.PASS
+    assert result.summary.msgid.startswith("Microsoft Defender is on")
