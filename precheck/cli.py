@@ -51,6 +51,10 @@ class Environment:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
+VIDEO_APP_HELP = N_("the video app your office uses (TeleOffice or Zoom): software.running never "
+                    "names it (default: both)")
+
+
 class _UsageError(Exception):
     """argparse's complaint, raised instead of argparse exiting the process."""
 
@@ -89,6 +93,7 @@ def _parser(tr: Translator) -> argparse.ArgumentParser:
     run.add_argument("--gateway", metavar="URL",
                      help=tr(N_("measure the connection against this booking gateway (default: "
                                 "PRECHECK_GATEWAY_URL)")))
+    run.add_argument("--video-app", metavar="NAME", help=tr(VIDEO_APP_HELP))
 
     catalog = commands.add_parser("list", help=tr(N_("list the checks")))
     _add_lang(catalog, tr)
@@ -123,6 +128,7 @@ def _parser(tr: Translator) -> argparse.ArgumentParser:
     collect.add_argument("--gateway", metavar="URL",
                          help=tr(N_("measure the connection against this booking gateway "
                                     "(default: PRECHECK_GATEWAY_URL)")))
+    collect.add_argument("--video-app", metavar="NAME", help=tr(VIDEO_APP_HELP))
     return parser
 
 
@@ -287,6 +293,7 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     evaluation = evaluate(catalog, policy, replayed)
     if replayed is None:
         _use_gateway(evaluation.system, args.gateway, env, tr)
+        _use_video_app(evaluation.system, args.video_app)
     outcomes = evaluation.run()
     document = signed_report(evaluation, args.challenge)
     text = render_json(document) + "\n"
@@ -312,6 +319,13 @@ def _use_gateway(system: System, url: str | None, env: Environment, tr: Translat
     except ValueError as exc:
         raise PrecheckError(tr(N_("the booking gateway's address must start with http:// or "
                                   "https://: {url}")).format(url=chosen)) from exc
+
+
+def _use_video_app(system: System, name: str | None) -> None:
+    """Record the office's video app (--video-app): software.running never names it."""
+    from precheck.probes import office
+
+    office.use_video_app(system, name)
 
 
 def _list(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
@@ -354,6 +368,7 @@ def _collect(args: argparse.Namespace, env: Environment, tr: Translator) -> Exit
     _warn_failures(catalog, env, tr)
     evaluation = evaluate(catalog, policies.load(None))
     _use_gateway(evaluation.system, args.gateway, env, tr)
+    _use_video_app(evaluation.system, args.video_app)
     evaluation.run()
     output = args.output or Path(
         f"precheck-bundle-{datetime.now().astimezone():%Y%m%d-%H%M%S}.zip")

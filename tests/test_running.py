@@ -252,3 +252,19 @@ def test_bundle_replays_to_a_known_verdict(name: str, expected: dict[str, list[s
     result = replayed_result(name, "software.running")
     assert result.status is Status.WARN
     assert named(result.evidence["programs"]) == expected
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    ((), None), (("--video-app", "TeleOffice"), "TeleOffice"), (("--video-app", "Zoom"), "Zoom")])
+def test_the_command_line_records_the_offices_video_app(argv: tuple[str, ...],
+                                                        expected: str | None) -> None:
+    from tests.test_cli import cli
+
+    status, out, err = cli("run", "--json", "--only", "software.running", *argv)
+    report = json.loads(out)
+    (entry,) = report["checks"]
+    assert entry["id"] == "software.running", err
+    assert entry["evidence"]["office_video_app"] == expected
+    assert status.name in ("OK", "CHECK_FAILED")
