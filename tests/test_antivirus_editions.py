@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import pytest
 
@@ -279,3 +279,28 @@ def test_free_edition_beside_defender_that_security_center_says_is_on_passes(
     result = Antivirus().run(ctx)
     assert result.status is Status.PASS
     assert result.summary.msgid.startswith("Microsoft Defender is on")
+
+
+# -- real process lists: a product that runs but is not registered ---------------------------------
+
+def hijackthis(path: Path) -> list[str]:
+    lines = path.read_text("utf-8").splitlines()[2:]
+    return [PureWindowsPath(line.split(None, 1)[1]).name for line in lines if line.strip()]
+
+
+@pytest.mark.parametrize(("fixture", "product", "cls"), [
+    (WINDOWS / "hijackthis-win7-avira-65.txt", "Avira", EITHER),
+    (WINDOWS / "hijackthis-win10-mcafee-agent-73.txt", "McAfee", COMMERCIAL),
+])
+def test_running_product_without_registration_warns_and_its_class_is_known(
+        replay: Callable[..., Context], table: EditionPolicy, fixture: Path, product: str,
+        cls: str) -> None:
+    # No Security Center (as on Windows Server), Defender passive: the running product is named,
+    # its freshness cannot be read, so it warns whatever its edition (never a pass).
+    ctx = replay({"clock:now": NOW, "psutil:process_names": hijackthis(fixture),
+                  _windows.DEFENDER_PROBE: [passive()]}, Platform.WINDOWS,
+                 {WSC: ("wmi_error", "Invalid namespace")})
+    result = Antivirus().run(ctx)
+    assert result.status is Status.WARN
+    assert result.summary.args["products"] == (product,)
+    assert table.classify(product) == cls
