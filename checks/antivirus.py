@@ -84,8 +84,9 @@ CLAMAV_UPDATE = N_("Update the ClamAV signatures: run \"sudo freshclam\" (stop t
 
 
 class Antivirus(Check):
-    """An antivirus is on and its signatures are up to date (Article 5(6): ウイルス対策ソフト
-    (有償ソフト相当) をインストールし、パターンファイルを最新の状態にしておくこと).
+    """An antivirus is on, its signatures are up to date, and it counts as equivalent to a paid
+    edition (Article 5(6): ウイルス対策ソフト（有償版相当に限ります。）がインストールされており、
+    また最新のパターンファイルに更新されていること).
 
     Windows: a product registered in Security Center that is on with up-to-date signatures (a
     product registered twice counts once, and an "off" leftover of an uninstalled product does
@@ -95,6 +96,11 @@ class Antivirus(Check):
     macOS: XProtect's signatures are younger than the policy limit. Linux: the ClamAV database is
     younger than the limit. A known third-party product that runs but whose signature date cannot
     be read gives a warning, never a pass.
+    有償版相当: once protection is on and current, the protecting product's class in the policy's
+    edition table decides (checks/editions.py): built-in and paid products pass; a free edition,
+    a product whose edition cannot be told, ClamAV or XProtect alone, and an unknown product are
+    named with a warning saying what the office may ask (each class's verdict is policy data).
+    Off or stale protection fails whatever the edition.
     Fix: switch real-time protection on, update the signatures (Windows Security > Protection
     updates; Software Update on a Mac; freshclam on Linux), or install an antivirus.
     """
