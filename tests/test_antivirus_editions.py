@@ -281,7 +281,7 @@ def test_free_edition_beside_defender_that_security_center_says_is_on_passes(
     assert result.summary.msgid.startswith("Microsoft Defender is on")
 
 
-# -- real process lists: a product that runs but is not registered ---------------------------------
+# -- real process lists: a product that runs but is not registered --------------------------
 
 def hijackthis(path: Path) -> list[str]:
     lines = path.read_text("utf-8").splitlines()[2:]
@@ -304,3 +304,25 @@ def test_running_product_without_registration_warns_and_its_class_is_known(
     assert result.status is Status.WARN
     assert result.summary.args["products"] == (product,)
     assert table.classify(product) == cls
+
+
+# -- end to end: what the job seeker reads ---------------------------------------------------
+
+def test_a_job_seeker_with_a_free_edition_is_told_in_japanese() -> None:
+    from tests.replay_bundle import BUNDLES
+    from tests.test_cli import cli
+
+    status, out, err = cli("--lang", "ja", "run", "--only", "security.antivirus", "--bundle",
+                           str(BUNDLES / "antivirus-windows11-kaspersky-free"))
+    assert "Kaspersky Free" in out, err
+    assert "有償版相当" in out
+    assert "ハローワークにおたずねください" in out  # what to do: ask the office
+    assert status.name == "OK"  # a warning: booking stays open
+
+
+def test_free_edition_bundle_replays_to_a_warning() -> None:
+    from tests.replay_bundle import replayed_result
+
+    result = replayed_result("antivirus-windows11-kaspersky-free", "security.antivirus")
+    assert result.status is Status.WARN
+    assert result.summary.args["products"] == ("Kaspersky Free",)
