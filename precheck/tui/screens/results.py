@@ -315,4 +315,9 @@ class ResultsScreen(AppScreen):
         from precheck.tui.screens.check_in import CheckInScreen
 
         if self._can_use_gateway():
-            self.app.push_screen(CheckInScreen())
+            self.app.push_screen(CheckInScreen(), callback=self._checked_in)
+
+    def _checked_in(self, _: None) -> None:
+        """Check-in ran the on-the-day checks again (software.running): show what they saw."""
+        self._make_document()
+        self.translate(self.precheck.words)
