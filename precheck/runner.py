@@ -29,6 +29,17 @@ _PROBE_ERROR_MESSAGES = {
     "not_found": N_("A system tool this check needs is missing ({probe})"),
     "timeout": N_("The computer did not answer in time ({probe})"),
     "denied": N_("precheck is not allowed to read this ({probe})"),
+    "language": N_("The computer answered in a language precheck does not read yet ({probe})"),
+    "malformed": N_("precheck could not understand the computer's answer ({probe})"),
+}
+#: What to do about an answer precheck cannot read; the others get the general advice.
+_PROBE_ERROR_FIXES = {
+    "language": N_("The computer is set to a display language precheck does not read yet. Save "
+                   "a diagnostic file (precheck collect) and send it to the office, or switch "
+                   "the display language to Japanese or English and check again."),
+    "malformed": N_("Run precheck again. If the same message comes back, save a diagnostic file "
+                    "(precheck collect) and send it to the office: this version of the system "
+                    "answers in a way precheck does not read yet."),
 }
 
 
@@ -151,9 +162,9 @@ def _run_one(check: type[Check], ctx: Context) -> Result:
             probe=exc.probe), N_("Collect a new bundle with this version of precheck."))
     except ProbeError as exc:
         msgid = _PROBE_ERROR_MESSAGES.get(exc.kind, N_("Could not read {probe}"))
-        return _error(check, Message.of(msgid, probe=exc.probe),
-                      N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
-                         "(precheck collect) and send it to the office."))
+        return _error(check, Message.of(msgid, probe=exc.probe), _PROBE_ERROR_FIXES.get(
+            exc.kind, N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
+                         "(precheck collect) and send it to the office.")))
     except Exception as exc:
         log.exception("check %s crashed", check.id)
         return _error(check, Message.of(

@@ -38,6 +38,11 @@ LABELS = {
     "cipher": "cipher", "暗号": "cipher",
 }
 CONNECTED = {"connected", "接続されました", "接続済み"}
+#: The other interface states (WLAN_INTERFACE_STATE as netsh prints it in English; Japanese
+#: 切断されました as transcribed in a public Pester test of a Japanese netsh parser, find_string id
+#: 63278254727). A state in neither set is a word precheck cannot read: never "not connected".
+NOT_CONNECTED = {"disconnected", "disconnecting", "associating", "authenticating", "discovering",
+                 "ad hoc network formed", "not ready", "切断されました"}
 LOCATION_DENIED = re.compile(
     r"location permission|位置情報|WlanQueryInterface\D+5\b", re.IGNORECASE)
 NO_WIRELESS = re.compile(
@@ -106,16 +111,31 @@ def wifi(system: System) -> Wifi | None:
             return None
         raise
     text = done.stdout + "\n" + done.stderr
+    return read_netsh(text)
+
+
+def read_netsh(text: str) -> Wifi | None:
+    """The Wi-Fi state from ``netsh wlan show interfaces``. An answer in a language whose
+    labels or states precheck does not know raises :class:`ProbeError` (kind ``language``):
+    recognising nothing must never read as "not connected"."""
+    probe = "cmd:" + " ".join(NETSH)
     interfaces, denied = parse_netsh_interfaces(text)
     if denied:
         return Wifi(connected=True, hidden=True)
     if not interfaces:
-        if NO_WIRELESS.search(text) or done.ok:
+        if NO_WIRELESS.search(text):
             return None
-        raise ProbeError("cmd:" + " ".join(NETSH), "malformed",
-                         "netsh printed no interface and no reason")
-    connected = [i for i in interfaces if i.get("state", "").lower() in CONNECTED]
+        if not text.strip():
+            raise ProbeError(probe, "malformed", "netsh printed nothing")
+        raise ProbeError(probe, "language",
+                         "netsh answered in a language precheck does not read yet")
+    states = [i.get("state", "").strip().lower() for i in interfaces]
+    unknown = [s for s in states if s not in CONNECTED and s not in NOT_CONNECTED]
+    connected = [i for i, s in zip(interfaces, states, strict=True) if s in CONNECTED]
     if not connected:
+        if unknown:
+            raise ProbeError(probe, "language",
+                             "netsh gave an interface state precheck does not read yet")
         return Wifi(connected=False, interface=interfaces[0].get("name"))
     found = connected[0]
     return Wifi(connected=True,
