@@ -87,7 +87,8 @@ class Connectivity(Check):
         found = network.connectivity(ctx.system, targets)
         answered = found["targets"]
         proxy = found.get("proxy") or {}
-        proxy_kind = "pac" if proxy.get("pac_url") else "manual" if proxy.get("manual") else "none"
+        proxy_kind = ("unreadable" if proxy.get("unreadable") else "pac" if proxy.get("pac_url")
+                      else "manual" if proxy.get("manual") else "none")
         evidence: dict[str, object] = {
             "proxy": proxy_kind,
             "targets": [f"{t['role']}:{t['name']}:{_outcome(t)}" for t in answered],

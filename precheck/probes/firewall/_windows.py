@@ -74,12 +74,12 @@ def parse_connection_profiles(instances: list[dict[str, JSON]]) -> frozenset[str
     return frozenset(used)
 
 
-def unread_profiles(profiles: tuple[Profile, ...], active: frozenset[str] | None) -> list[str]:
-    """The profiles that must be judged (those in use; all three when that is not known) but
-    whose state was not in the answer."""
-    wanted = active if active else frozenset(PROFILES)
+def unread_profiles(profiles: tuple[Profile, ...]) -> list[str]:
+    """The profiles whose state was not in the answer. Windows always has all three; an
+    answer with fewer is cut off, and a profile not in use now is judged too (it warns when
+    off), so a missing one is never taken for "on"."""
     read = {p.name for p in profiles}
-    return [name for name in PROFILES if name in wanted and name not in read]
+    return [name for name in PROFILES if name not in read]
 
 
 def _number(value: JSON, names: dict[str, int]) -> int | None:
@@ -109,7 +109,7 @@ def firewall(system: System) -> FirewallState:
         unreadable.append(("windows firewall", "needs_admin" if exc.kind == "denied" else "error"))
     else:
         unreadable.extend((f"windows firewall {name} profile", "error")
-                          for name in unread_profiles(profiles, active))
+                          for name in unread_profiles(profiles))
     try:
         third_party = tuple(sorted({
             p.name for p in registered_products(system, "FirewallProduct")
