@@ -26,7 +26,7 @@ from precheck.probes.network import _windows as net_windows
 from precheck.probes.security_center import merge_by_name, parse_products
 from precheck.result import Status
 from precheck.runner import Runner
-from precheck.system import Platform, command_name
+from precheck.system import JSON, Platform, command_name
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NETSH = command_name(net_windows.NETSH)
@@ -175,7 +175,7 @@ def test_a_product_state_out_of_range_is_no_state() -> None:
 
 
 def test_a_cut_off_defender_status_is_unreadable() -> None:
-    status = {"AMRunningMode": "Normal", "AMServiceEnabled": True}
+    status: dict[str, JSON] = {"AMRunningMode": "Normal", "AMServiceEnabled": True}
     with pytest.raises(ProbeError):
         av_windows.parse_defender([status])
 
