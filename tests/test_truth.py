@@ -192,3 +192,31 @@ def test_a_device_never_inherits_the_previous_blocks_port() -> None:
 def test_an_empty_scutil_answer_is_unreadable_not_no_proxy() -> None:
     with pytest.raises(ProbeError):
         net_macos.parse_scutil_proxy("")
+
+
+# -- apt: an answer cut short understates what is pending ----------------------------------------
+
+def test_a_cut_off_apt_simulation_is_could_not_tell(replay: Callable[..., Context]) -> None:
+    from checks.os_patches import OsPatches
+    from precheck.probes.patches import _linux as patches_linux
+
+    full = read("linux/patches/apt-get-s-dist-upgrade-debian12.txt")
+    assert patches_linux.apt_complete(full)
+    lines = full.splitlines(keepends=True)
+    for cut in ("".join(lines[:100]), "".join(lines[:30]), full.replace(
+            "113 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n", "")):
+        assert not patches_linux.apt_complete(cut)
+        ctx = replay({"clock:now": "2026-11-23T01:40:00+00:00",
+                      "cmd:LC_ALL=C apt-get -s dist-upgrade":
+                          {"returncode": 0, "stdout": cut, "stderr": ""},
+                      "mtime:/var/lib/apt/lists": "2026-11-22T00:00:00+00:00",
+                      "file:/var/run/reboot-required": None}, Platform.LINUX)
+        assert OsPatches().run(ctx).status is Status.ERROR
+
+
+def test_a_softwareupdate_detail_cut_short_is_unreadable() -> None:
+    from precheck.probes.patches import _macos as patches_macos
+
+    text = read("macos/patches/softwareupdate-l-macos27-offered.txt")
+    cut = text[:text.index("Version: 27,")]
+    assert patches_macos.parse_softwareupdate(cut) is None

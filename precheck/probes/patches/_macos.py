@@ -56,6 +56,8 @@ def parse_softwareupdate(text: str) -> tuple[tuple[str, ...], int] | None:
         label = match.group(1)
         detail = lines[index + 1] if index + 1 < len(lines) else ""
         flag = _RECOMMENDED.search(detail)
+        if flag is None and detail.strip():
+            return None  # a detail line without "Recommended:": cut off or not understood
         if _MAJOR_UPGRADE.match(label) or (flag is not None and flag.group(1).upper() == "NO"):
             other += 1
         else:
