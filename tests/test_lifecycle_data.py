@@ -202,3 +202,21 @@ def test_the_tool_prints_every_difference(capsys: pytest.CaptureFixture[str]) ->
 
 def test_tools_are_importable_from_the_tests() -> None:
     assert Path(lifecycle_diff.__file__).parent.name == "tools"
+
+
+@pytest.mark.parametrize(("fixture", "status", "end"), [
+    ("sw_vers-13.6.txt", Status.FAIL, "2025-09-15"),
+    ("sw_vers-14.6.1.txt", Status.FAIL, None),  # no longer among the three newest
+    ("sw_vers-14.4.1-rsr.txt", Status.FAIL, None),
+    ("sw_vers-15.6.txt", Status.PASS, None),
+    ("sw_vers-26.6.2.txt", Status.PASS, None),
+    ("sw_vers-26.3-beta.txt", Status.PASS, None),
+])
+def test_real_sw_vers_answers(replay: Callable[..., Context], fixture: str, status: Status,
+                              end: str | None) -> None:
+    out = (Path(__file__).parent / "fixtures" / "macos" / "os" / fixture).read_text("utf-8")
+    got, args = _run(replay, {"cmd:sw_vers": {"returncode": 0, "stdout": out, "stderr": ""}},
+                     Platform.MACOS)
+    assert got is status
+    if end is not None:
+        assert args["end"] == end
