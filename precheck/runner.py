@@ -20,7 +20,8 @@ from pathlib import Path
 from precheck.api import Check, Context
 from precheck.errors import ProbeError, ProbeMissing
 from precheck.plugins import Catalog, PluginFailure
-from precheck.result import N_, Message, Result, Status
+from precheck.result import N_, Message, Result, Status, freeze
+from precheck.system import JSON, Backend, Platform, System
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +153,54 @@ class Runner:
         threading.Thread(target=work, name=f"check:{check.id}", daemon=True).start()
 
 
+class _Reading:
+    """A view of the run's backend that notes which probes one check asked and which could not
+    answer, so each result's evidence says what the check read and what it could not."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self.read: list[str] = []
+        self.unread: list[str] = []
+
+    @property
+    def platform(self) -> Platform:
+        return self._backend.platform
+
+    def answer(self, name: str, produce: Callable[[], JSON]) -> JSON:
+        try:
+            value = self._backend.answer(name, produce)
+        except ProbeError as exc:
+            _note(self.unread, f"{_short(name)} ({exc.kind})")
+            raise
+        _note(self.read, _short(name))
+        return value
+
+
+def _note(names: list[str], name: str) -> None:
+    if name not in names:
+        names.append(name)
+
+
+def _short(probe: str) -> str:
+    """A probe's name as evidence: long command lines are cut (never a value, only the name)."""
+    return probe if len(probe) <= 60 else probe[:59] + "…"
+
+
 def _run_one(check: type[Check], ctx: Context) -> Result:
-    """Run one check, turning what it raises into an ``error`` result with the reason."""
+    """Run one check, turning what it raises into an ``error`` result with the reason. The
+    result's evidence gains ``probes_read`` and ``probes_unread``: the probes the check asked,
+    by name, and those that could not answer with the reason's kind."""
+    reading = _Reading(ctx.system.backend)
+    result = _judge(check, Context(System(reading), ctx.policy))
+    if result.status is Status.SKIP and not reading.read and not reading.unread:
+        return result
+    extra = {"probes_read": reading.read, "probes_unread": reading.unread}
+    evidence = {**extra, **result.evidence}  # a check's own keys win
+    return Result(result.check_id, result.status, result.summary, freeze(evidence), result.fix,
+                  result.duration_s)
+
+
+def _judge(check: type[Check], ctx: Context) -> Result:
     try:
         result = check().run(ctx)
     except ProbeMissing as exc:
