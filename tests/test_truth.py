@@ -80,6 +80,14 @@ def _only(check: type) -> Any:
     return Catalog((check,), ())
 
 
+def test_a_real_english_capture_still_reads_as_wpa2() -> None:
+    wifi = net_windows.read_netsh(read("windows/network/netsh-en-wpa2-systeminformation525.txt"))
+    assert wifi is not None
+    assert wifi.connected
+    assert wifi.security is not None
+    assert wifi.security.value == "wpa2_personal"
+
+
 def test_a_state_word_precheck_does_not_know_is_not_disconnected() -> None:
     text = read("windows/network/netsh-en-radio-off.txt").replace("disconnected", "dormant")
     with pytest.raises(ProbeError):
