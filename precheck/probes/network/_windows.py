@@ -5,7 +5,10 @@ command probe decodes it). Its labels are matched in English and Japanese; its v
 (``connected`` / ``接続されました``, ``WPA2-Personal`` / ``WPA2-パーソナル``). Since Windows 11
 24H2 a program without location permission gets, instead of the interface block, "Network shell
 commands need location permission to access WLAN information" and ``WlanQueryInterface returns
-error 5``: that is recognised as *hidden*, never as "not connected".
+error 5``: that is recognised as *hidden*, never as "not connected". An answer whose labels or
+state words are in neither language (German ``Status : Verbunden``), or an empty one, raises
+:class:`~precheck.errors.ProbeError` (kind ``language`` / ``malformed``): recognising nothing is
+"could not tell", never "no Wi-Fi".
 
 The adapter carrying the route is looked up in WMI ``root/StandardCimv2`` ``MSFT_NetAdapter``
 (``Name`` is the interface name psutil reports): ``NdisPhysicalMedium`` says Wi-Fi (1, 9),
