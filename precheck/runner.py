@@ -191,7 +191,7 @@ def _run_one(check: type[Check], ctx: Context) -> Result:
     result's evidence gains ``probes_read`` and ``probes_unread``: the probes the check asked,
     by name, and those that could not answer with the reason's kind."""
     reading = _Reading(ctx.system.backend)
-    result = _judge(check, Context(System(reading), ctx.policy))
+    result = _judge(check, Context(System(reading), ctx.policy), reading)
     if result.status is Status.SKIP and not reading.read and not reading.unread:
         return result
     extra = {"probes_read": reading.read, "probes_unread": reading.unread}
@@ -200,7 +200,7 @@ def _run_one(check: type[Check], ctx: Context) -> Result:
                   result.duration_s)
 
 
-def _judge(check: type[Check], ctx: Context) -> Result:
+def _judge(check: type[Check], ctx: Context, reading: _Reading) -> Result:
     try:
         result = check().run(ctx)
     except ProbeMissing as exc:
@@ -208,6 +208,12 @@ def _judge(check: type[Check], ctx: Context) -> Result:
             N_("The diagnostic bundle has no recording for this check ({probe})"),
             probe=exc.probe), N_("Collect a new bundle with this version of precheck."))
     except ProbeError as exc:
+        # An answer that came back but could not be understood (a parser's ProbeError) is
+        # "could not read" too, not "read".
+        name = _short(exc.probe)
+        if name in reading.read:
+            reading.read.remove(name)
+        _note(reading.unread, f"{name} ({exc.kind})")
         msgid = _PROBE_ERROR_MESSAGES.get(exc.kind, N_("Could not read {probe}"))
         return _error(check, Message.of(msgid, probe=exc.probe), _PROBE_ERROR_FIXES.get(
             exc.kind, N_("Run precheck again. If this keeps happening, save a diagnostic bundle "

@@ -228,3 +228,17 @@ def test_a_softwareupdate_detail_cut_short_is_unreadable() -> None:
     text = read("macos/patches/softwareupdate-l-macos27-offered.txt")
     cut = text[:text.index("Version: 27,")]
     assert patches_macos.parse_softwareupdate(cut) is None
+
+
+# -- every result says what it read and what it could not --------------------------
+
+def test_the_evidence_names_what_was_read_and_what_was_not() -> None:
+    from tests.replay_bundle import replayed_result
+
+    result = replayed_result("network-windows10-de-unread", "network.wifi")
+    assert result.status is Status.ERROR
+    assert result.evidence["probes_read"] == ("net:route",)
+    assert result.evidence["probes_unread"] == ("cmd:netsh wlan show interfaces (language)",)
+    server = replayed_result("antivirus-windows-server2022", "security.antivirus")
+    assert "wmi:root/SecurityCenter2:AntiVirusProduct (wmi_error)" in server.evidence[
+        "probes_unread"]
