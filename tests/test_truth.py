@@ -242,3 +242,12 @@ def test_the_evidence_names_what_was_read_and_what_was_not() -> None:
     server = replayed_result("antivirus-windows-server2022", "security.antivirus")
     assert "wmi:root/SecurityCenter2:AntiVirusProduct (wmi_error)" in server.evidence[
         "probes_unread"]
+
+
+def test_a_dnf_answer_with_nothing_recognisable_is_not_none_pending() -> None:
+    from precheck.probes.patches import _linux as patches_linux
+
+    real = read("linux/patches/dnf-updateinfo-list-security-fedora34.txt")
+    assert patches_linux.dnf_understood(real)
+    assert patches_linux.dnf_understood("")  # dnf -q prints nothing when nothing is pending
+    assert not patches_linux.dnf_understood("Fehler: Metadaten konnten nicht geladen werden\n")

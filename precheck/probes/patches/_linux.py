@@ -111,7 +111,22 @@ def _apt(system: System, stdout: str) -> PatchState:
                       reboot_required=reboot, lists_age_days=age)
 
 
+#: Lines of a dnf answer that are neither an advisory nor a sign of one: metadata notes, headers.
+_DNF_NOISE = re.compile(r"^(Last metadata expiration check|Updating and loading repositories|"
+                        r"Repositories loaded|Name\s+Type\s+Severity)", re.IGNORECASE)
+
+
+def dnf_understood(text: str) -> bool:
+    """Whether every line of a dnf answer is an advisory, a known note or blank: an answer that
+    lists nothing precheck recognises is "could not tell", never "no security update"."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return all(_ADVISORY.match(line) or _ADVISORY5.match(line) or _DNF_NOISE.match(line)
+               for line in lines)
+
+
 def _dnf(system: System, stdout: str) -> PatchState:
+    if not parse_dnf_security(stdout) and not dnf_understood(stdout):
+        return PatchState(source="dnf", unreadable=(("dnf", "error"),))
     reboot: bool | None
     try:
         restart = system.command(NEEDS_RESTARTING, env=C_LOCALE)
