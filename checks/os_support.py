@@ -130,6 +130,8 @@ def _newest(info: OsInfo, rule: Mapping[str, Any], today: date) -> Release | Unk
                     None)
     name = f"{rule['label']} {info.version}".strip()
     if position is None:
+        if not info.version[:1].isdigit():  # no version number: never "older than all"
+            return Unknown(N_("precheck's support data does not list {os}"), name)
         if _older_than_all(info.version, versions[-1]):
             return Release(name, None, newest_rule=True, outdated=True)
         return Unknown(N_("precheck's support data does not list {os}"), name)

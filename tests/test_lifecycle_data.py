@@ -220,3 +220,8 @@ def test_real_sw_vers_answers(replay: Callable[..., Context], fixture: str, stat
     assert got is status
     if end is not None:
         assert args["end"] == end
+
+
+def test_a_version_that_is_no_number_is_could_not_tell(replay: Callable[..., Context]) -> None:
+    assert macos(replay, "Developer Seed")[0] is Status.ERROR
+    assert linux(replay, "fedora", "Fedora Linux", "rawhide")[0] is Status.ERROR
