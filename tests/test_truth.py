@@ -99,6 +99,7 @@ def test_empty_netsh_is_unreadable_and_no_wireless_is_none() -> None:
     with pytest.raises(ProbeError):
         net_windows.read_netsh("\n\n")
     assert net_windows.read_netsh(read("windows/network/netsh-en-no-wireless.txt")) is None
+    assert net_windows.read_netsh(read("windows/network/netsh-ja-wlansvc-stopped.txt")) is None
 
 
 def test_a_wifi_route_without_a_readable_wifi_state_is_an_error(
