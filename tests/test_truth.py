@@ -252,3 +252,13 @@ def test_a_dnf_answer_with_nothing_recognisable_is_not_none_pending() -> None:
     assert patches_linux.dnf_understood(real)
     assert patches_linux.dnf_understood("")  # dnf -q prints nothing when nothing is pending
     assert not patches_linux.dnf_understood("Fehler: Metadaten konnten nicht geladen werden\n")
+
+
+def test_a_managed_mac_socketfilterfw_answer_without_a_state_is_could_not_tell(
+        replay: Callable[..., Context]) -> None:
+    answer = read("macos/firewall/socketfilterfw-managed-mac.txt")
+    ctx = replay({"cmd:/usr/libexec/ApplicationFirewall/socketfilterfw --getglobalstate":
+                  {"returncode": 0, "stdout": answer, "stderr": ""},
+                  "psutil:tcp_listening": []}, Platform.MACOS)
+    with pytest.raises(ProbeError):
+        Firewall().run(ctx)  # the runner reports it as "could not understand the answer"
