@@ -252,6 +252,11 @@ class Antivirus(Check):
                                     "date"), fix=[DEFENDER_UPDATE], evidence=evidence)
         if running:
             return self._unverifiable(running, evidence)
+        unknown = [p.name for p in registered or () if p.state is None]
+        if unknown:  # no readable state: on or off cannot be told, never "off"
+            return self.error(N_("Could not tell whether {products} is on: Windows Security "
+                                 "gives no state for it"), fix=[RETRY, DEFENDER_ON],
+                              evidence=evidence, products=unknown)
         off = [p.name for p in registered or () if not p.enabled and not p.builtin]
         if defender is not None and defender.passive:
             fix: list[str | Message] = [DEFENDER_ON]

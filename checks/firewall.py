@@ -107,6 +107,15 @@ class Firewall(Check):
             return (), self.fail(
                 N_("Windows Firewall is off for the network in use: {profiles}"),
                 fix=TURN_ON[platform], evidence=evidence, profiles=_names(off))
+        if state.unreadable or not guarding:
+            return (), self.error(
+                N_("Could not read the Windows Firewall settings of every network in use "
+                   "({sources})"),
+                fix=[N_("Check again; if it happens again, save a diagnostic bundle with "
+                        "\"precheck collect\" and send it to the Hello Work staff."),
+                     *TURN_ON[platform]],
+                evidence=evidence,
+                sources=tuple(s for s, _ in state.unreadable) or ("windows firewall",))
         return guarding, None
 
     def _any(self, state: FirewallState, evidence: dict[str, object], platform: Platform,

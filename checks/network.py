@@ -87,7 +87,8 @@ class Connectivity(Check):
         found = network.connectivity(ctx.system, targets)
         answered = found["targets"]
         proxy = found.get("proxy") or {}
-        proxy_kind = "pac" if proxy.get("pac_url") else "manual" if proxy.get("manual") else "none"
+        proxy_kind = ("unreadable" if proxy.get("unreadable") else "pac" if proxy.get("pac_url")
+                      else "manual" if proxy.get("manual") else "none")
         evidence: dict[str, object] = {
             "proxy": proxy_kind,
             "targets": [f"{t['role']}:{t['name']}:{_outcome(t)}" for t in answered],
@@ -212,6 +213,13 @@ class Wifi(Check):
                 N_("This network shows a login page before the internet (a captive portal): it "
                    "is a public network"), evidence=evidence, fix=[USE_OWN_NETWORK])
         wifi = link.wifi
+        if link.medium is Medium.WIFI and (wifi is None or not wifi.connected):
+            evidence["unread"] = ["wifi_state"]
+            return self.error(
+                N_("The connection runs over Wi-Fi, but precheck could not read which Wi-Fi "
+                   "network it is"), evidence=evidence, fix=[
+                    N_("Check again in a minute; if the same message comes back, save a "
+                       "diagnostic file (precheck collect) and send it to the office."), DECLARE])
         if link.medium is not Medium.WIFI or wifi is None or not wifi.connected:
             return self._not_wifi(link, evidence)
         evidence["tethered_hint"] = link.tethered_hint

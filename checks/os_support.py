@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -30,6 +30,7 @@ class Release:
     newest_rule: bool = False  # judged by "the N newest versions" (macOS, Fedora)
     stale: bool = False  # newest rule: the data may miss a newer version; cannot vouch
     outdated: bool = False  # newest rule: older than the supported versions
+    minor_current: str | None = None  # enterprise Linux: the newest minor, when this one is older
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +55,21 @@ def find_release(info: OsInfo, lifecycle: Mapping[str, Any], today: date) -> Rel
         if rule["id"] == info.id:
             return _newest(info, rule, today)
     if info.family is Platform.WINDOWS:
-        return _windows(info, lifecycle)
+        return _windows(info, lifecycle, today)
     for entry in lifecycle["linux"]:
         if entry["id"] != info.id:
             continue
+        if entry.get("name_contains") and entry["name_contains"] not in info.name:
+            continue  # CentOS Linux and CentOS Stream share ID and VERSION_ID
         if entry.get("rolling"):
             return Release(entry["name"], None)
         if _version_matches(info.version, entry["version"]):
-            return _dated(entry["name"], entry, revision=None)
+            found = _dated(entry["name"], entry, revision=None)
+            current = entry.get("minor_current")
+            if current and "." in info.version and _older_than_all(info.version, current):
+                return replace(found, name=f"{entry['name']} ({info.version})",
+                               minor_current=current)
+            return found
     return Unknown(N_("precheck's support data does not list {os}"),
                    f"{info.name} {info.version}".strip())
 
@@ -80,20 +88,40 @@ def _dated(name: str, entry: Mapping[str, Any], revision: int | None) -> Release
         _day(entry["extended_end"]) if "extended_end" in entry else None, coverage)
 
 
-def _windows(info: OsInfo, lifecycle: Mapping[str, Any]) -> Release | Unknown:
+def _windows(info: OsInfo, lifecycle: Mapping[str, Any], today: date) -> Release | Unknown:
     build, _, ubr = (info.build or "").partition(".")
     label = f"{info.name} {info.version}".strip()
     if not build.isdigit():
         return Unknown(N_("Windows did not report its build number ({os})"), label)
+    revision = int(ubr) if ubr.isdigit() else None
+    same_build = [e for e in lifecycle["windows"] if e["build"] == int(build)]
+    released = [e for e in same_build if "released" not in e or _day(e["released"]) <= today]
+    if same_build and not released:
+        # An Insider Preview build that carries a future release's number (docs/checks.md).
+        return Unknown(N_("{os} is a preview build of a Windows version that is not released "
+                          "yet"), f"{label} (build {build})")
     track = lifecycle["windows_editions"].get(info.edition or "")
     if track is None:
-        return Unknown(N_("precheck's support data does not know the Windows edition {os}"),
-                       f"{label} ({info.edition or '?'})")
-    for entry in lifecycle["windows"]:
-        if entry["build"] == int(build) and entry["track"] in (track, "any"):
-            return _dated(entry["name"], entry, int(ubr) if ubr.isdigit() else None)
+        return _any_edition(released, label, today, revision) or Unknown(
+            N_("precheck's support data does not know the Windows edition {os}"),
+            f"{label} ({info.edition or '?'})")
+    for entry in released:
+        if entry["track"] in (track, "any"):
+            return _dated(entry["name"], entry, revision)
     return Unknown(N_("precheck's support data does not list {os}"),
                    f"{label} (build {build})")
+
+
+def _any_edition(entries: Sequence[Mapping[str, Any]], label: str, today: date,
+                 revision: int | None) -> Release | None:
+    """An edition the data does not know: the build is judged only when every edition of it
+    has ended, as the OS names itself and by the latest of their dates; else None."""
+    def last(entry: Mapping[str, Any]) -> date:
+        return _day(entry.get("extended_end", entry["end"]))
+
+    if not entries or any(last(e) >= today for e in entries):
+        return None
+    return Release(label, last(max(entries, key=last)))
 
 
 def _newest(info: OsInfo, rule: Mapping[str, Any], today: date) -> Release | Unknown:
@@ -102,13 +130,16 @@ def _newest(info: OsInfo, rule: Mapping[str, Any], today: date) -> Release | Unk
                     None)
     name = f"{rule['label']} {info.version}".strip()
     if position is None:
+        if not info.version[:1].isdigit():  # no version number: never "older than all"
+            return Unknown(N_("precheck's support data does not list {os}"), name)
         if _older_than_all(info.version, versions[-1]):
             return Release(name, None, newest_rule=True, outdated=True)
         return Unknown(N_("precheck's support data does not list {os}"), name)
     valid_until = _day(rule["valid_until"])
     newest = int(rule["newest"])
     if position >= newest:
-        return Release(name, None, newest_rule=True, outdated=True)
+        ended = rule.get("ended", {}).get(versions[position])
+        return Release(name, _day(ended) if ended else None, newest_rule=True, outdated=True)
     # Each year past valid_until may have brought a newer version that the list does not have.
     missing = 0 if today <= valid_until else 1 + (today - valid_until).days // 365
     stale = position >= newest - missing
@@ -198,6 +229,15 @@ class OsSupport(Check):
                         "whether it is accepted."), *UPGRADE[platform]])
         evidence["release"] = found.name
         evidence["end"] = None if found.end is None else _iso(found.end)
+        if found.minor_current is not None:
+            evidence["minor_current"] = found.minor_current
+            return self.fail(
+                N_("{os} is an older minor release: only {current} gets security updates now"),
+                fix=[N_("Install the current minor release: run \"sudo dnf upgrade --refresh\" "
+                        "in a terminal, restart and check again (on Red Hat Enterprise Linux "
+                        "with Extended Update Support, ask the Hello Work staff whether it is "
+                        "accepted)."), *UPGRADE[platform]],
+                evidence=evidence, os=found.name, current=found.minor_current)
         if found.end is None and not found.newest_rule:
             return self.passed(
                 N_("{os} is a rolling release: it stays supported while its updates are "
@@ -213,6 +253,11 @@ class OsSupport(Check):
     def _newest(self, found: Release, today: date, knobs: Mapping[str, Any], *,
                 evidence: dict[str, object], platform: Platform,
                 lifecycle: Mapping[str, Any]) -> Result:
+        if found.outdated and found.end is not None:
+            return self.fail(
+                N_("{os} reached the end of its support on {end}: it no longer gets security "
+                   "updates"), fix=UPGRADE[platform], evidence=evidence, os=found.name,
+                end=_iso(found.end))
         if found.outdated:
             return self.fail(
                 N_("{os} no longer gets security updates: only the newest versions do"),

@@ -79,6 +79,11 @@ class FileSharing(Check):
         if not inventory.read:
             return _unreadable(self, N_("Could not read the list of installed programs"),
                                evidence)
+        if inventory.unreadable:  # a list not read may hold the very program
+            return self.error(N_("Could not read every list of installed programs: no "
+                                 "file-sharing software in the {sources} lists read, but {unread} "
+                                 "could not be read"), evidence=evidence, fix=[RUN_AGAIN],
+                              sources=len(inventory.read), unread=len(inventory.unreadable))
         return self.passed(
             N_("No file-sharing software found ({sources} sources checked)"),
             sources=len(inventory.read), evidence=evidence,

@@ -98,6 +98,11 @@ class Threats(Check):
         if not state.detections_read:
             return self.error(N_("Could not read Microsoft Defender's detections"),
                               fix=[RETRY, SHOW_SCREEN], evidence=evidence)
+        unknown = [t.name for t in threats if t.state == "unknown"]
+        if unknown:
+            return self.error(N_("Could not read whether Microsoft Defender dealt with "
+                                 "{threats}"), threats=unknown, fix=[RETRY, SHOW_SCREEN],
+                              evidence=evidence)
         pending = [t for t in threats if t.state == "action needed"]
         if pending:
             actions = sorted({a for t in pending for a in t.actions})

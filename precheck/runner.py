@@ -20,7 +20,8 @@ from pathlib import Path
 from precheck.api import Check, Context
 from precheck.errors import ProbeError, ProbeMissing
 from precheck.plugins import Catalog, PluginFailure
-from precheck.result import N_, Message, Result, Status
+from precheck.result import N_, Message, Result, Status, freeze
+from precheck.system import JSON, Backend, Platform, System
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,17 @@ _PROBE_ERROR_MESSAGES = {
     "not_found": N_("A system tool this check needs is missing ({probe})"),
     "timeout": N_("The computer did not answer in time ({probe})"),
     "denied": N_("precheck is not allowed to read this ({probe})"),
+    "language": N_("The computer answered in a language precheck does not read yet ({probe})"),
+    "malformed": N_("precheck could not understand the computer's answer ({probe})"),
+}
+#: What to do about an answer precheck cannot read; the others get the general advice.
+_PROBE_ERROR_FIXES = {
+    "language": N_("The computer is set to a display language precheck does not read yet. Save "
+                   "a diagnostic file (precheck collect) and send it to the office, or switch "
+                   "the display language to Japanese or English and check again."),
+    "malformed": N_("Run precheck again. If the same message comes back, save a diagnostic file "
+                    "(precheck collect) and send it to the office: this version of the system "
+                    "answers in a way precheck does not read yet."),
 }
 
 
@@ -141,8 +153,54 @@ class Runner:
         threading.Thread(target=work, name=f"check:{check.id}", daemon=True).start()
 
 
+class _Reading:
+    """A view of the run's backend that notes which probes one check asked and which could not
+    answer, so each result's evidence says what the check read and what it could not."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self.read: list[str] = []
+        self.unread: list[str] = []
+
+    @property
+    def platform(self) -> Platform:
+        return self._backend.platform
+
+    def answer(self, name: str, produce: Callable[[], JSON]) -> JSON:
+        try:
+            value = self._backend.answer(name, produce)
+        except ProbeError as exc:
+            _note(self.unread, f"{_short(name)} ({exc.kind})")
+            raise
+        _note(self.read, _short(name))
+        return value
+
+
+def _note(names: list[str], name: str) -> None:
+    if name not in names:
+        names.append(name)
+
+
+def _short(probe: str) -> str:
+    """A probe's name as evidence: long command lines are cut (never a value, only the name)."""
+    return probe if len(probe) <= 60 else probe[:59] + "…"
+
+
 def _run_one(check: type[Check], ctx: Context) -> Result:
-    """Run one check, turning what it raises into an ``error`` result with the reason."""
+    """Run one check, turning what it raises into an ``error`` result with the reason. The
+    result's evidence gains ``probes_read`` and ``probes_unread``: the probes the check asked,
+    by name, and those that could not answer with the reason's kind."""
+    reading = _Reading(ctx.system.backend)
+    result = _judge(check, Context(System(reading), ctx.policy), reading)
+    if result.status is Status.SKIP and not reading.read and not reading.unread:
+        return result
+    extra = {"probes_read": reading.read, "probes_unread": reading.unread}
+    evidence = {**extra, **result.evidence}  # a check's own keys win
+    return Result(result.check_id, result.status, result.summary, freeze(evidence), result.fix,
+                  result.duration_s)
+
+
+def _judge(check: type[Check], ctx: Context, reading: _Reading) -> Result:
     try:
         result = check().run(ctx)
     except ProbeMissing as exc:
@@ -150,10 +208,16 @@ def _run_one(check: type[Check], ctx: Context) -> Result:
             N_("The diagnostic bundle has no recording for this check ({probe})"),
             probe=exc.probe), N_("Collect a new bundle with this version of precheck."))
     except ProbeError as exc:
+        # An answer that came back but could not be understood (a parser's ProbeError) is
+        # "could not read" too, not "read".
+        name = _short(exc.probe)
+        if name in reading.read:
+            reading.read.remove(name)
+        _note(reading.unread, f"{name} ({exc.kind})")
         msgid = _PROBE_ERROR_MESSAGES.get(exc.kind, N_("Could not read {probe}"))
-        return _error(check, Message.of(msgid, probe=exc.probe),
-                      N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
-                         "(precheck collect) and send it to the office."))
+        return _error(check, Message.of(msgid, probe=exc.probe), _PROBE_ERROR_FIXES.get(
+            exc.kind, N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
+                         "(precheck collect) and send it to the office.")))
     except Exception as exc:
         log.exception("check %s crashed", check.id)
         return _error(check, Message.of(

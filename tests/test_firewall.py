@@ -58,6 +58,8 @@ def out(stdout: str = "", returncode: int = 0, stderr: str = "") -> dict[str, ob
     ("ufw-status-inactive.txt", (False, None)),
     # omakub#266 / ufw-docker#154: a translated answer is "could not tell", never "inactive".
     ("ufw-status-german.txt", (None, None)),
+    ("ufw-status-ja-mint22.txt", (None, None)),  # Japanese: "could not tell", never "off"
+    ("ufw-status-ja-ubuntu-rules.txt", (None, None)),
 ])
 def test_parse_ufw_status(fixture: str, expected: tuple[bool | None, bool | None]) -> None:
     assert _linux.parse_ufw_status(text(LINUX / fixture)) == expected

@@ -18,6 +18,7 @@ from tests.replay_bundle import replayed_result
     ("network-linux-debian12-offline", Quality, Status.ERROR),
     ("network-windows11-ja-home", Connectivity, Status.PASS),
     ("network-windows11-ja-home", Wifi, Status.PASS),
+    ("network-windows10-de-unread", Wifi, Status.ERROR),  # issue 14: used to pass
     ("network-windows11-ja-home", Quality, Status.PASS),
     ("network-macos15-hidden-pac", Connectivity, Status.PASS),
     ("network-macos15-hidden-pac", Wifi, Status.ERROR),

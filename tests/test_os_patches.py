@@ -85,6 +85,11 @@ def test_future_dates_are_ignored() -> None:
      ("macOS Tahoe 26.7.1-25H300", "macOS Tahoe 26.7.1 (a)-25H300a", "Safari27.0TahoeAuto-27.0"),
      1),  # the macOS 27 upgrade is offered, not a missing patch
     ("softwareupdate-l-none.txt", (), 0),
+    ("softwareupdate-l-mojave-10.14.6.txt",  # the format of macOS 10.14 and earlier
+     ("Safari14.0.1MojaveAuto-14.0.1", "Security Update 2020-005-10.14.6",
+      "Safari14.0MojaveAuto-10.14.6",
+      "Command Line Tools (macOS Mojave version 10.14) for Xcode-10.3"), 0),
+    ("softwareupdate-l-mojave-not-recommended.txt", (), 1),
 ])
 def test_parse_softwareupdate(fixture: str, recommended: tuple[str, ...], other: int) -> None:
     assert _macos.parse_softwareupdate(text(MACOS / fixture)) == (recommended, other)
@@ -185,6 +190,7 @@ def test_windows_update_list_unreadable_is_an_error_saying_so(
 @pytest.mark.parametrize(("fixture", "status"), [
     ("softwareupdate-l-tahoe-26.6.txt", Status.FAIL),
     ("softwareupdate-l-none.txt", Status.PASS),
+    ("softwareupdate-l-mojave-10.14.6.txt", Status.FAIL),
 ])
 def test_macos(replay: Callable[..., Context], fixture: str, status: Status) -> None:
     ctx = replay({"clock:now": "2026-11-23T10:00:00+09:00",

@@ -140,9 +140,15 @@ def test_windows_10_registry_without_ubr_cannot_show_esu(replay: Callable[..., C
     assert result.summary.args["program"] == "Windows 10 Extended Security Updates (ESU)"
 
 
-def test_windows_server_is_an_error_not_a_pass(replay: Callable[..., Context]) -> None:
-    status, msgid = run(windows(replay, registry("currentversion-server2025.json"), "2026-11-23"))
-    assert status is Status.ERROR
+def test_windows_server_is_judged_by_its_own_dates(replay: Callable[..., Context]) -> None:
+    """Issue 14: Windows Server used to be "could not tell"; it has dates (Extended End Date)."""
+    result = OsSupport().run(windows(replay, registry("currentversion-server2025.json"),
+                                     "2026-11-23"))
+    assert result.status is Status.PASS
+    assert result.summary.args == {"os": "Windows Server 2025", "end": "2034-11-14"}
+    unknown = registry("currentversion-server2025.json", EditionID="ServerSomethingNew")
+    status, msgid = run(windows(replay, unknown, "2026-11-23"))
+    assert status is Status.ERROR  # an edition the data does not know, of a build still served
     assert "edition" in msgid
 
 
@@ -211,7 +217,8 @@ def test_ubuntu_lts_past_standard_support_fails_without_pro(
 
 @pytest.mark.parametrize(("os_release", "status"), [
     ('ID=linuxmint\nNAME="Linux Mint"\nVERSION_ID="21.3"\n', Status.PASS),
-    ('ID="rocky"\nNAME="Rocky Linux"\nVERSION_ID="9.4"\n', Status.PASS),
+    ('ID="rocky"\nNAME="Rocky Linux"\nVERSION_ID="9.8"\n', Status.PASS),
+    ('ID="rocky"\nNAME="Rocky Linux"\nVERSION_ID="9.4"\n', Status.FAIL),  # 9.8 is out
     ('ID="opensuse-tumbleweed"\nNAME="openSUSE Tumbleweed"\nVERSION_ID="20241016"\n',
      Status.PASS),
     ('ID="opensuse-leap"\nNAME="openSUSE Leap"\nVERSION_ID="15.6"\n', Status.FAIL),

@@ -87,7 +87,7 @@ class RegisteredProduct:
     when the check chooses; reports name the product, never the whole list)."""
 
     name: str
-    state: ProductState | None  # None: no productState (a broken registration)
+    state: ProductState | None  # None: no readable productState: on or off cannot be told
     timestamp: str | None  # when the product last updated its registration, as WMI gives it
     instances: int = 1  # how many registrations were merged into this one (see merge_by_name)
 
@@ -121,6 +121,8 @@ def parse_products(instances: list[dict[str, object]]) -> list[RegisteredProduct
         stamp = instance.get("timestamp")
         if isinstance(state, str) and state.strip().isdigit():
             state = int(state)  # a wmic or CSV export gives text
+        if isinstance(state, int) and not 0 <= state <= 0xFFFFFF:
+            state = None  # not a productState: read as "no state", never as "off"
         products.append(RegisteredProduct(
             name=str(name).strip() if name else "",
             state=decode_product_state(state) if isinstance(state, int)
@@ -146,10 +148,11 @@ def merge_by_name(products: list[RegisteredProduct]) -> list[RegisteredProduct]:
             merged.append(group[0])
             continue
         states = [p.state for p in group if p.state is not None]
-        if not states:
+        on = [s for s in states if s.enabled]
+        if not states or (not on and len(states) < len(group)):
+            # No registration says "on" and one says nothing: whether it is on cannot be told.
             merged.append(RegisteredProduct(group[0].name, None, group[0].timestamp, len(group)))
             continue
-        on = [s for s in states if s.enabled]
         judged = on or states
         state = ProductState(
             raw=judged[0].raw,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import plistlib
 from typing import TYPE_CHECKING
+from xml.parsers.expat import ExpatError
 
 from precheck.probes.antivirus import AntivirusState, signature_sets
 
@@ -34,8 +35,9 @@ def parse_info_plist(text: str) -> str | None:
     """The bundle version from an Info.plist's text; None when it is not a property list."""
     try:
         info = plistlib.loads(text.encode("utf-8"))
-    except (plistlib.InvalidFileException, ValueError):
-        return None
+    except (plistlib.InvalidFileException, ValueError, ExpatError, IndexError, KeyError,
+            TypeError, AttributeError):
+        return None  # cut off or not a property list: the version is unknown, never guessed
     if not isinstance(info, dict):
         return None
     version = info.get("CFBundleShortVersionString") or info.get("CFBundleVersion")

@@ -77,6 +77,11 @@ def parse_defender(instances: list[dict[str, JSON]]) -> Defender | None:
     mode = status.get("AMRunningMode")
     version = status.get("AntivirusSignatureVersion")
     age = wmi_int(status.get("AntivirusSignatureAge"))
+    if wmi_bool(status.get("AntivirusEnabled")) is None \
+            or wmi_bool(status.get("RealTimeProtectionEnabled")) is None:
+        # Without these two, whether Defender protects cannot be told (a cut-off answer).
+        raise ProbeError(DEFENDER_PROBE, "malformed",
+                         "Defender's status lacks AntivirusEnabled or RealTimeProtectionEnabled")
     return Defender(
         running_mode=str(mode).strip() if mode else None,
         service_enabled=wmi_bool(status.get("AMServiceEnabled")),

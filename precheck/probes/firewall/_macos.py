@@ -35,6 +35,9 @@ def firewall(system: System) -> FirewallState:
     if state is None:
         raise ProbeError(f"cmd:{SOCKETFILTERFW} --getglobalstate", "malformed",
                          "socketfilterfw did not print the firewall state")
+    if state not in (0, 1, 2):
+        raise ProbeError(f"cmd:{SOCKETFILTERFW} --getglobalstate", "malformed",
+                         f"socketfilterfw printed a state precheck does not know ({state})")
     profile = Profile("application firewall", enabled=state >= 1, active=True,
                       blocks_inbound=state >= 1)
     return FirewallState(rule="any", profiles=(profile,))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from precheck.errors import ProbeError
+from precheck.errors import ProbeError, ProbeMissing
 from precheck.probes.firewall import FirewallState, Profile, Unreadable
 from precheck.probes.security_center import registered_products
 from precheck.system import JSON
@@ -41,13 +41,17 @@ CATEGORY = {"public": 0, "private": 1, "domainauthenticated": 2}
 
 def parse_firewall_profiles(instances: list[dict[str, JSON]],
                             active: frozenset[str] | None) -> tuple[Profile, ...]:
-    """The three profiles from MSFT_NetFirewallProfile; ``active`` names those in use."""
+    """The profiles of MSFT_NetFirewallProfile whose state could be read; ``active`` names those
+    in use. A profile missing here, or with an ``Enabled`` value that is not a GpoBoolean, was
+    not read (see :func:`unread_profiles`): it is never taken for on or off."""
     profiles: list[Profile] = []
     for instance in instances:
-        name = str(instance.get("Name", "")).lower()
-        if name not in PROFILES:
+        name = str(instance.get("Name", "")).strip().lower()
+        if name not in PROFILES or any(p.name == name for p in profiles):
             continue
         enabled = _number(instance.get("Enabled"), GPO_BOOLEAN)
+        if enabled not in (GPO_FALSE, GPO_TRUE, GPO_NOT_CONFIGURED):
+            continue
         action = _number(instance.get("DefaultInboundAction"), ACTION)
         profiles.append(Profile(
             name=name,
@@ -58,10 +62,24 @@ def parse_firewall_profiles(instances: list[dict[str, JSON]],
     return tuple(sorted(profiles, key=lambda p: PROFILES.index(p.name)))
 
 
-def parse_connection_profiles(instances: list[dict[str, JSON]]) -> frozenset[str]:
-    """The firewall profiles used by the networks connected now."""
-    return frozenset(CATEGORY_PROFILE[c] for i in instances
-                     if (c := _number(i.get("NetworkCategory"), CATEGORY)) in CATEGORY_PROFILE)
+def parse_connection_profiles(instances: list[dict[str, JSON]]) -> frozenset[str] | None:
+    """The firewall profiles used by the networks connected now; None when a connection's
+    category could not be read (then which profiles are in use is not known)."""
+    used: set[str] = set()
+    for instance in instances:
+        category = _number(instance.get("NetworkCategory"), CATEGORY)
+        if category not in CATEGORY_PROFILE:
+            return None
+        used.add(CATEGORY_PROFILE[category])
+    return frozenset(used)
+
+
+def unread_profiles(profiles: tuple[Profile, ...]) -> list[str]:
+    """The profiles whose state was not in the answer. Windows always has all three; an
+    answer with fewer is cut off, and a profile not in use now is judged too (it warns when
+    off), so a missing one is never taken for "on"."""
+    read = {p.name for p in profiles}
+    return [name for name in PROFILES if name not in read]
 
 
 def _number(value: JSON, names: dict[str, int]) -> int | None:
@@ -76,8 +94,7 @@ def _number(value: JSON, names: dict[str, int]) -> int | None:
 def firewall(system: System) -> FirewallState:
     unreadable: list[tuple[str, Unreadable]] = []
     try:
-        active: frozenset[str] | None = parse_connection_profiles(
-            system.wmi(NAMESPACE, "MSFT_NetConnectionProfile"))
+        active = parse_connection_profiles(system.wmi(NAMESPACE, "MSFT_NetConnectionProfile"))
     except ProbeError:
         active = None
     if not active:  # not connected, or not readable: every profile must be on
@@ -85,9 +102,14 @@ def firewall(system: System) -> FirewallState:
     try:
         profiles = parse_firewall_profiles(system.wmi(NAMESPACE, "MSFT_NetFirewallProfile"),
                                            active)
+    except ProbeMissing:
+        raise
     except ProbeError as exc:
         profiles = ()
         unreadable.append(("windows firewall", "needs_admin" if exc.kind == "denied" else "error"))
+    else:
+        unreadable.extend((f"windows firewall {name} profile", "error")
+                          for name in unread_profiles(profiles))
     try:
         third_party = tuple(sorted({
             p.name for p in registered_products(system, "FirewallProduct")

@@ -77,10 +77,13 @@ def parse_ports(text: str) -> dict[str, str]:
     ports: dict[str, str] = {}
     port = None
     for line in text.splitlines():
-        if line.startswith("Hardware Port:"):
+        if not line.strip():
+            port = None  # a blank line ends a port's block
+        elif line.startswith("Hardware Port:"):
             port = line.split(":", 1)[1].strip()
         elif line.startswith("Device:") and port is not None:
             ports[line.split(":", 1)[1].strip()] = port
+            port = None  # each device follows its own port line; never inherit the last one
     return ports
 
 
@@ -109,14 +112,19 @@ def link(system: System) -> Link:
         return Link(Medium.NONE, wlan, source="system_profiler")
     interface, address = path
     medium = port_medium(ports.get(interface or ""))
-    if wlan is not None and wlan.connected and medium in (Medium.WIFI, Medium.UNKNOWN):
+    if wlan is not None and wlan.connected and (
+            medium in (Medium.WIFI, Medium.UNKNOWN) or wlan.interface == interface):
         medium = Medium.WIFI
     return Link(medium, wlan, tethered_hint=is_hotspot_address(address),
                 source="system_profiler")
 
 
 def parse_scutil_proxy(text: str) -> dict[str, Any]:
-    """A manual proxy and a PAC file from ``scutil --proxy`` (no credentials are read)."""
+    """A manual proxy and a PAC file from ``scutil --proxy`` (no credentials are read). An
+    answer that is not scutil's ``<dictionary> { ... }`` raises :class:`ProbeError`."""
+    if "<dictionary>" not in text or "}" not in text:
+        raise ProbeError("cmd:" + " ".join(SCUTIL_PROXY), "malformed",
+                         "not scutil's proxy dictionary")
     values = dict(re.findall(r"^\s*(\w+)\s*:\s*(.*?)\s*$", text, re.MULTILINE))
     manual = any(values.get(f"{kind}Enable") == "1" for kind in ("HTTP", "HTTPS", "SOCKS"))
     pac = values.get("ProxyAutoConfigURLString") if values.get(

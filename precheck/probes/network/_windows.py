@@ -5,7 +5,10 @@ command probe decodes it). Its labels are matched in English and Japanese; its v
 (``connected`` / ``接続されました``, ``WPA2-Personal`` / ``WPA2-パーソナル``). Since Windows 11
 24H2 a program without location permission gets, instead of the interface block, "Network shell
 commands need location permission to access WLAN information" and ``WlanQueryInterface returns
-error 5``: that is recognised as *hidden*, never as "not connected".
+error 5``: that is recognised as *hidden*, never as "not connected". An answer whose labels or
+state words are in neither language (German ``Status : Verbunden``), or an empty one, raises
+:class:`~precheck.errors.ProbeError` (kind ``language`` / ``malformed``): recognising nothing is
+"could not tell", never "no Wi-Fi".
 
 The adapter carrying the route is looked up in WMI ``root/StandardCimv2`` ``MSFT_NetAdapter``
 (``Name`` is the interface name psutil reports): ``NdisPhysicalMedium`` says Wi-Fi (1, 9),
@@ -38,6 +41,11 @@ LABELS = {
     "cipher": "cipher", "暗号": "cipher",
 }
 CONNECTED = {"connected", "接続されました", "接続済み"}
+#: The other interface states (WLAN_INTERFACE_STATE as netsh prints it in English; Japanese
+#: 切断されました as transcribed in a public Pester test of a Japanese netsh parser, find_string id
+#: 63278254727). A state in neither set is a word precheck cannot read: never "not connected".
+NOT_CONNECTED = {"disconnected", "disconnecting", "associating", "authenticating", "discovering",
+                 "ad hoc network formed", "not ready", "切断されました"}
 LOCATION_DENIED = re.compile(
     r"location permission|位置情報|WlanQueryInterface\D+5\b", re.IGNORECASE)
 NO_WIRELESS = re.compile(
@@ -106,16 +114,31 @@ def wifi(system: System) -> Wifi | None:
             return None
         raise
     text = done.stdout + "\n" + done.stderr
+    return read_netsh(text)
+
+
+def read_netsh(text: str) -> Wifi | None:
+    """The Wi-Fi state from ``netsh wlan show interfaces``. An answer in a language whose
+    labels or states precheck does not know raises :class:`ProbeError` (kind ``language``):
+    recognising nothing must never read as "not connected"."""
+    probe = "cmd:" + " ".join(NETSH)
     interfaces, denied = parse_netsh_interfaces(text)
     if denied:
         return Wifi(connected=True, hidden=True)
     if not interfaces:
-        if NO_WIRELESS.search(text) or done.ok:
+        if NO_WIRELESS.search(text):
             return None
-        raise ProbeError("cmd:" + " ".join(NETSH), "malformed",
-                         "netsh printed no interface and no reason")
-    connected = [i for i in interfaces if i.get("state", "").lower() in CONNECTED]
+        if not text.strip():
+            raise ProbeError(probe, "malformed", "netsh printed nothing")
+        raise ProbeError(probe, "language",
+                         "netsh answered in a language precheck does not read yet")
+    states = [i.get("state", "").strip().lower() for i in interfaces]
+    unknown = [s for s in states if s not in CONNECTED and s not in NOT_CONNECTED]
+    connected = [i for i, s in zip(interfaces, states, strict=True) if s in CONNECTED]
     if not connected:
+        if unknown:
+            raise ProbeError(probe, "language",
+                             "netsh gave an interface state precheck does not read yet")
         return Wifi(connected=False, interface=interfaces[0].get("name"))
     found = connected[0]
     return Wifi(connected=True,

@@ -6,7 +6,8 @@
   (``Debian-Security:12/oldstable-security``, ``Ubuntu:24.04/noble-security``,
   ``UbuntuESM:jammy-infra-security``). The simulation uses the package lists of the last
   ``apt update`` (which needs root), so their age is read too (the newest file in
-  ``/var/lib/apt/lists``): old lists understate what is pending.
+  ``/var/lib/apt/lists``): old lists understate what is pending. The answer counts only when
+  its ``N upgraded, M newly installed`` line is there and matches the ``Inst`` and ``Conf`` lines.
 * dnf (Fedora, RHEL, Rocky, AlmaLinux): ``LC_ALL=C dnf -q updateinfo list --security``; each
   advisory line (``FEDORA-2021-83fdddca0f Moderate/Sec.  curl-7.76.1-7.fc34.x86_64``, dnf5:
   a ``security`` type column) names a package with a pending security fix.
@@ -79,7 +80,26 @@ def _lists_mtime() -> JSON:
     return datetime.fromtimestamp(max(stamps), UTC).isoformat()
 
 
+_APT_SUMMARY = re.compile(r"^(\d+) upgraded, (\d+) newly installed", re.MULTILINE)
+
+
+def apt_complete(text: str) -> bool:
+    """Whether ``apt-get -s`` answered in full: its ``N upgraded, M newly installed, ...`` line
+    is there, and as many ``Inst`` lines and ``Conf`` lines follow it as it counts. A cut-off or
+    partly read answer would understate what is pending, so it is "could not tell"."""
+    summary = _APT_SUMMARY.search(text)
+    if summary is None:
+        return False
+    expected = int(summary.group(1)) + int(summary.group(2))
+    lines = text[summary.end():].splitlines()
+    installs = sum(1 for line in lines if _INST.match(line))
+    configured = sum(1 for line in lines if line.startswith("Conf "))
+    return installs == expected and configured == expected
+
+
 def _apt(system: System, stdout: str) -> PatchState:
+    if not apt_complete(stdout):
+        return PatchState(source="apt", unreadable=(("apt", "error"),))
     security, other = parse_apt_simulation(stdout)
     try:
         stamp = datetime.fromisoformat(str(system.probe(LISTS_PROBE, _lists_mtime)))
@@ -91,7 +111,22 @@ def _apt(system: System, stdout: str) -> PatchState:
                       reboot_required=reboot, lists_age_days=age)
 
 
+#: Lines of a dnf answer that are neither an advisory nor a sign of one: metadata notes, headers.
+_DNF_NOISE = re.compile(r"^(Last metadata expiration check|Updating and loading repositories|"
+                        r"Repositories loaded|Name\s+Type\s+Severity)", re.IGNORECASE)
+
+
+def dnf_understood(text: str) -> bool:
+    """Whether every line of a dnf answer is an advisory, a known note or blank: an answer that
+    lists nothing precheck recognises is "could not tell", never "no security update"."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return all(_ADVISORY.match(line) or _ADVISORY5.match(line) or _DNF_NOISE.match(line)
+               for line in lines)
+
+
 def _dnf(system: System, stdout: str) -> PatchState:
+    if not parse_dnf_security(stdout) and not dnf_understood(stdout):
+        return PatchState(source="dnf", unreadable=(("dnf", "error"),))
     reboot: bool | None
     try:
         restart = system.command(NEEDS_RESTARTING, env=C_LOCALE)

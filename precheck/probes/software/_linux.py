@@ -89,6 +89,13 @@ def installed(system: System) -> Inventory:
         if not done.ok:
             unreadable.append(name)
             continue
+        found = parse(done.stdout)
+        if not found and (parse in (parse_dpkg, parse_rpm) or done.stdout.strip()):
+            # dpkg and rpm always list the system's own packages, and flatpak or snap printing
+            # something no line of which reads as an application was not understood: never
+            # "nothing installed".
+            unreadable.append(name)
+            continue
         read.append(name)
-        programs.extend(parse(done.stdout))
+        programs.extend(found)
     return Inventory(tuple(programs), tuple(read), tuple(unreadable))

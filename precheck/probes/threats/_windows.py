@@ -105,6 +105,8 @@ def parse_threats(threats: list[dict[str, JSON]],
             state = "detected"
         elif actions:
             state = "action needed"
+        elif active is None and not (codes - {None}):
+            state = "unknown"  # neither IsActive nor a detection status: never "resolved"
         else:
             state = "resolved"
         found.append(Threat(ident, name, state, severity, actions))
