@@ -130,6 +130,12 @@ UNSLOTTED = {
     "antivirus-windows-server2022 and the threats bundles",
     "windows/threats/": "text forms of the WMI instances mutated in the threats-windows bundles",
     "windows/recording/": "process lists: dropping a process makes a real answer",
+    "windows/running/": "process lists (HiJackThis logs) read into names by a test helper: "
+    "dropping a process makes a real answer; their bundle forms are mutated",
+    "linux/running/": "a process list (volatility pslist) read into names by a test helper",
+    "macos/running/": "a process list (ps) read into names by a test helper",
+    "windows/antivirus/hijackthis-": "process lists showing which product runs, read into "
+    "names by a test helper (the Security Center answers are slotted)",
     "linux/firewall/ufw-": "ufw status needs root: the probe reads /etc/ufw/ufw.conf instead "
     "(unit tests cover the localised texts)",
     "linux/firewall/iptables-nonroot": "a refusal (stderr) already in the bundle",
