@@ -151,9 +151,14 @@ async def _workers(app: FastAPI, state: AppState) -> AsyncIterator[None]:
 
 
 def sweep_once(state: AppState) -> None:
-    """One round of the sweeper (also ``precheck gateway sweep``)."""
+    """One round of the sweeper (also ``precheck gateway sweep``): tidy up, then queue the
+    reminders that are due."""
+    from precheck.gateway import reminders
+
     with state.sessions() as session:
-        state.gateway.sweep(session, state.clock())
+        now = state.clock()
+        state.gateway.sweep(session, now)
+        reminders.send_reminders(state.gateway, session, now)
 
 
 async def _sweeper(state: AppState, stop: asyncio.Event) -> None:

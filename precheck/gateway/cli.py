@@ -306,11 +306,14 @@ def _lift_block(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 def _sweep(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from precheck.cli import ExitStatus
+    from precheck.gateway import reminders
 
     with _gateway(args, env) as (gateway, session):
-        counts = gateway.sweep(session, _now())
+        now = _now()
+        counts = gateway.sweep(session, now)
+        reminded = reminders.send_reminders(gateway, session, now)
     env.stdout.write(f"{counts.expired} hold(s) lapsed, {counts.no_shows} no-show(s) marked, "
-                     f"{counts.purged} old row(s) deleted\n")
+                     f"{counts.purged} old row(s) deleted, {reminded} reminder(s) queued\n")
     return ExitStatus.OK
 
 
