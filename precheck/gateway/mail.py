@@ -84,7 +84,7 @@ _SUBJECTS = {
     "cancelled": N_("Your online consultation was cancelled ({reference})"),
     "office_cancelled": N_("The office cancelled your online consultation ({reference})"),
     "moved": N_("Your online consultation has a new time ({reference})"),
-    "reminder": N_("Reminder: your online consultation tomorrow ({reference})"),
+    "reminder": N_("Reminder of your online consultation ({reference})"),
     "meeting": N_("The address of your online consultation ({reference})"),
 }
 _LEADS = {
