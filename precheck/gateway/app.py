@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import precheck
-from precheck.gateway import api, console, mail, measure, pages, reschedule, staff
+from precheck.gateway import api, console, mail, measure, ops, pages, reschedule, staff
 from precheck.gateway.db import make_engine, migrate, session_factory
 from precheck.gateway.deps import STATE, AppState
 from precheck.gateway.offices import OfficeProfile
@@ -74,6 +74,7 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.include_router(staff.router)
     app.include_router(console.router)
     app.include_router(reschedule.router)
+    app.include_router(ops.router)
     app.include_router(measure.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

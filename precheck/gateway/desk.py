@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from precheck.gateway import closures, mail, rules
+from precheck.gateway import closures, mail, metrics, rules
 from precheck.gateway.models import (
     Booking,
     BookingEvent,
@@ -159,6 +159,7 @@ def book_for_caller(gw: Gateway, session: Session, office_id: str, form: Booking
                                  detail="booked for a caller; no report"))
         token = manage_token(session, booking, now)
         queue_mail(gw, session, office, booking, "booked", token=token, now=now)
+    metrics.staff_booking()
     return BookingCreated(_view(booking), None, token)
 
 

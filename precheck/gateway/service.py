@@ -43,7 +43,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from precheck.errors import PrecheckError
-from precheck.gateway import closures, gate, rules
+from precheck.gateway import closures, gate, metrics, rules
 from precheck.gateway.gate import GatePolicy, GateRejected, Reason
 from precheck.gateway.models import (
     LIVE,
@@ -407,6 +407,7 @@ class Gateway:
 
     # -- booking --------------------------------------------------------------------------------
 
+    @metrics.observe_booking
     def create_booking(self, session: Session, office_id: str, form: BookingForm,
                        report: object, now: datetime) -> BookingCreated:
         """Book ``form.start`` at the office if its rules, the form and the report allow it.
@@ -908,6 +909,7 @@ class Gateway:
         with _transaction(session):
             hits = _upsert_hits(session, scope, self.keyed("client:" + (client or "?")), window)
         if hits > limit.hits:
+            metrics.rate_limited(scope)
             raise RateLimited(max(1, per - epoch % per))
 
     def record_access(self, session: Session, action: str, outcome: str, now: datetime, *,
