@@ -110,6 +110,7 @@ TEXT = {
     "done_moved": N_("{reference} moved to {time}; the job seeker was emailed."),
     "done_meeting": N_("Meeting address saved."),
     "bad_time": N_("Choose a day and a time."),
+    "unknown_office": N_("Choose an office from the list."),
 }
 
 
@@ -139,6 +140,16 @@ def _guard(request: Request, at: datetime, csrf_token: str | None
 
 def _office(gw: Gateway, office_id: str) -> OfficeProfile:
     return gw.offices.get(office_id) or next(iter(gw.offices.values()))
+
+
+def _unknown_office(request: Request, gw: Gateway, member: StaffMember, at: datetime, *,
+                    office_id: str, day: str) -> HTMLResponse | None:
+    """A form that names no office of this gateway changes nothing (never another office)."""
+    if office_id in gw.offices:
+        return None
+    words = _words(request)
+    return _page(request, gw, member, at, office_id="", day_text=day,
+                 problem=words("unknown_office"), status_code=422)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -250,6 +261,9 @@ def close(request: Request, *, gw: GatewayDep, at: NowDep,
     member = _guard(request, at, csrf_token)
     if not isinstance(member, StaffMember):
         return member
+    unknown = _unknown_office(request, gw, member, at, office_id=office, day=day)
+    if unknown is not None:
+        return unknown
     words = _words(request)
     profile = _office(gw, office)
     chosen = _parse_day(day)

@@ -96,7 +96,7 @@ def queue_mail(gw: Gateway, session: Session, office: OfficeProfile, booking: Bo
     """Queue a booking mail of ``kind`` (the caller's transaction), with the meeting address
     and, for the kinds that carry it, the calendar file."""
     created = booking.created_at
-    sequence = max(0, int((now - created).total_seconds() // 60))  # grows with every change
+    sequence = max(0, int((now - created).total_seconds()))  # grows with every change
     mail.queue(session, kind, gw.settings, office, _view(booking), now=now, token=token,
                meeting_url=meeting_url(session, booking), sequence=sequence)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,8 +55,22 @@ class _Metrics:
     rate_limited: Counter
 
 
-@functools.cache
+_made: list[_Metrics] = []
+_making = threading.Lock()
+
+
 def _metrics() -> _Metrics:
+    """The process's metrics, made once (under a lock: the first requests come in together, and
+    a metric registered twice is an error)."""
+    if _made:
+        return _made[0]
+    with _making:
+        if not _made:
+            _made.append(_new_metrics())
+    return _made[0]
+
+
+def _new_metrics() -> _Metrics:
     from prometheus_client import Counter, Histogram
 
     return _Metrics(

@@ -136,10 +136,13 @@ def move(request: Request, token: str, *, gw: GatewayDep, at: NowDep,
         return found
     office, _ = found
     try:
-        moment = datetime.fromisoformat(start).astimezone(TOKYO)
+        parsed = datetime.fromisoformat(start.strip())
+        # A time without an offset is office time (Asia/Tokyo), never the server's own.
+        moment: datetime | None = (parsed.replace(tzinfo=TOKYO) if parsed.tzinfo is None
+                                   else parsed.astimezone(TOKYO))
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         return _page(request, gw, token, office, booking=found[1], at=at, day_text="",
                      status_code=422)
     with session(request) as db:
@@ -171,7 +174,7 @@ def calendar(request: Request, token: str, gw: GatewayDep, at: NowDep) -> Respon
     text = ics.booking_event(
         office, booking, domain=mail.mail_domain(gw.settings.mail_from), now=at,
         kind="booked" if booking.status in desk.MOVABLE else "cancelled", meeting_url=meeting,
-        sequence=max(0, int((at - booking.created_at).total_seconds() // 60)))
+        sequence=max(0, int((at - booking.created_at).total_seconds())))
     return Response(text, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="consultation.ics"',
                              "Cache-Control": "no-store"})

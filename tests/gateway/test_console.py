@@ -155,3 +155,27 @@ def test_the_job_seeker_changes_the_time_through_the_mailed_link(site: Site) -> 
     too_late = site.client.post(link + "/move", data={"csrf_token": csrf_of(page.text),
                                                       "start": "2026-06-02T10:00:00+09:00"})
     assert too_late.status_code == 422
+
+
+def test_a_form_naming_no_office_changes_nothing(site: Site) -> None:
+    log_in(site)
+    answer = site.client.post("/staff/desk/close", data={
+        "office": "nowhere\x00", "day": "2026-06-03", "csrf_token": desk_form(site),
+        "scope": "day", "reason": "点検"})
+    assert answer.status_code == 422
+    with session_factory(site.engine)() as db:
+        assert db.execute(select(Closure)).first() is None
+
+
+def test_a_time_without_offset_on_the_booking_page_is_office_time(site: Site) -> None:
+    assert book(site, SLOT).status_code == 201
+    link = site.link("manage")
+    page = site.client.get(link)
+    moved = site.client.post(link + "/move", data={"csrf_token": csrf_of(page.text),
+                                                   "start": "2026-06-05T11:00"})
+    assert moved.status_code == 200
+    [row] = rows(site)
+    assert row.slot_start == datetime(2026, 6, 5, 11, 0, tzinfo=TOKYO)
+    garbage = site.client.post(link + "/move", data={"csrf_token": csrf_of(page.text),
+                                                     "start": "next friday"})
+    assert garbage.status_code == 422
