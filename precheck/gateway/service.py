@@ -233,7 +233,8 @@ class BookingView:
     @property
     def key_changed(self) -> bool:
         """True when the check-in report was signed by another device key than the booking's."""
-        return self.checkin_key_id is not None and self.checkin_key_id != self.key_id
+        return (self.checkin_key_id is not None and self.key_id != ""  # "": booked by staff
+                and self.checkin_key_id != self.key_id)
 
 
 @dataclass(frozen=True, slots=True)
