@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -45,7 +46,8 @@ from precheck.gateway.models import OutboxMail
 from precheck.result import N_, Message
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
 
     from sqlalchemy.orm import Session, sessionmaker
 
@@ -212,10 +214,10 @@ def queue(session: Session, kind: str, settings: GatewaySettings, office: Office
 
     subject, body = compose(kind, settings, office, booking, token, meeting_url=meeting_url)
     attachment = None
-    if kind in WITH_CALENDAR:
-        attachment = ics.booking_event(office, booking, domain=mail_domain(settings.mail_from),
-                                       now=now, kind=kind, meeting_url=meeting_url,
-                                       sequence=sequence)
+    if kind in WITH_CALENDAR:  # the file itself is made when the mail is sent (ics.py)
+        attachment = ics.EventFacts.of(booking, kind=kind, meeting_url=meeting_url,
+                                       sequence=sequence, domain=mail_domain(settings.mail_from),
+                                       now=now).to_json()
     return enqueue(session, booking.email, subject, body, now, kind=kind,
                    booking_id=booking.id, domain=settings.mail_from, token=token,
                    attachment=attachment)
@@ -449,10 +451,31 @@ def _message(mail: _Claimed, settings: GatewaySettings, now: datetime,
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
     if mail.attachment:
-        message.add_attachment(mail.attachment.encode("utf-8"), maintype="text",
-                               subtype="calendar", filename="consultation.ics",
-                               params={"method": _ics_method(mail.attachment)})
+        calendar = _calendar_file(mail.attachment, settings)
+        if calendar is not None:
+            message.add_attachment(calendar.encode("utf-8"), maintype="text",
+                                   subtype="calendar", filename="consultation.ics",
+                                   params={"method": _ics_method(calendar)})
     return message
+
+
+def _calendar_file(facts_json: str, settings: GatewaySettings) -> str | None:
+    from precheck.gateway import ics
+
+    facts = ics.EventFacts.from_json(facts_json)
+    office = _profiles(settings.offices_path).get(facts.office_id)
+    if office is None:  # the office left the profile file since the mail was queued
+        log.warning("mail for office %s goes without its calendar file: no such office",
+                    facts.office_id[:40])
+        return None
+    return ics.booking_event(office, facts)
+
+
+@functools.cache
+def _profiles(path: Path | None) -> Mapping[str, OfficeProfile]:
+    from precheck.gateway.offices import load_offices
+
+    return load_offices(path)
 
 
 def _ics_method(text: str) -> str:

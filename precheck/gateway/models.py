@@ -215,7 +215,8 @@ class OutboxMail(Base):
     #: The link token the body's ``mail.TOKEN_SLOT`` stands for, sealed (AES-GCM with the
     #: gateway's "outbox" key); erased once the mail is sent. Never in the body in clear.
     sealed_token: Mapped[bytes | None] = mapped_column(LargeBinary)
-    #: An iCalendar file (RFC 5545) sent with the mail, or None.
+    #: The facts of the calendar file (RFC 5545) sent with the mail, as JSON (ics.EventFacts;
+    #: the file is made when the mail is sent), or None.
     attachment: Mapped[str | None] = mapped_column(Text)
 
 

@@ -171,10 +171,11 @@ def calendar(request: Request, token: str, gw: GatewayDep, at: NowDep) -> Respon
     office, booking = found
     with session(request) as db:
         meeting = desk.effective_meeting(db, booking)
-    text = ics.booking_event(
-        office, booking, domain=mail.mail_domain(gw.settings.mail_from), now=at,
-        kind="booked" if booking.status in desk.MOVABLE else "cancelled", meeting_url=meeting,
-        sequence=max(0, int((at - booking.created_at).total_seconds())))
+    facts = ics.EventFacts.of(
+        booking, kind="booked" if booking.status in desk.MOVABLE else "cancelled",
+        meeting_url=meeting, sequence=max(0, int((at - booking.created_at).total_seconds())),
+        domain=mail.mail_domain(gw.settings.mail_from), now=at)
+    text = ics.booking_event(office, facts)
     return Response(text, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="consultation.ics"',
                              "Cache-Control": "no-store"})

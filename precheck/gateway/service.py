@@ -233,8 +233,9 @@ class BookingView:
     @property
     def key_changed(self) -> bool:
         """True when the check-in report was signed by another device key than the booking's."""
-        return (self.checkin_key_id is not None and self.key_id != ""  # "": booked by staff
-                and self.checkin_key_id != self.key_id)
+        if self.checkin_key_id is None or not self.key_id:  # no key: booked by staff
+            return False
+        return self.checkin_key_id != self.key_id
 
 
 @dataclass(frozen=True, slots=True)

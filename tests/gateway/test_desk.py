@@ -4,6 +4,7 @@ range, and reminders the day before by the office's business days."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,7 +47,7 @@ def test_staff_book_for_a_caller_with_the_office_rules_and_no_report(
     [mail] = mails(session)
     assert mail.kind == "booked"
     assert mail.attachment is not None
-    assert "BEGIN:VCALENDAR" in mail.attachment
+    assert json.loads(mail.attachment)["reference"] == booking.reference  # the file's facts
     [event] = session.execute(select(BookingEvent)).scalars().all()
     assert event.actor == f"staff:{STAFF}"
     assert event.detail == "booked for a caller; no report"
