@@ -250,11 +250,14 @@ def outbox_key(session: Session) -> bytes:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(GatewayKey).values(name=OUTBOX_KEY, value=os.urandom(32))
-                    .on_conflict_do_nothing(index_elements=[GatewayKey.name]))
+    made = session.execute(insert(GatewayKey).values(name=OUTBOX_KEY, value=os.urandom(32))
+                           .on_conflict_do_nothing(index_elements=[GatewayKey.name]))
     value = bytes(session.execute(select(GatewayKey.value).where(
         GatewayKey.name == OUTBOX_KEY)).scalar_one())
-    _keys[cache_key] = value
+    if int(getattr(made, "rowcount", 1)) == 0:
+        # Kept only once another transaction has committed it: a key made in this one is
+        # lost with it if it rolls back, and must not seal anything after that.
+        _keys[cache_key] = value
     return value
 
 

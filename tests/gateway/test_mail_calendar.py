@@ -130,3 +130,20 @@ def test_the_outbox_holds_no_link_token_in_clear_before_or_after_sending(
         assert row["sealed_token"] is None  # nothing left to recover the link from
         assert not any(contains(row, token) for token in tokens)
         assert mail.TOKEN_SLOT in row["body"]
+
+
+def test_a_sealing_key_made_in_a_rolled_back_transaction_is_not_kept(engine: Any) -> None:
+    from precheck.gateway.models import GatewayKey
+
+    with session_factory(engine)() as first:
+        made = mail.outbox_key(first)
+        first.rollback()  # e.g. the booking's commit failed: the key is gone with it
+    with session_factory(engine)() as second:
+        kept = mail.outbox_key(second)
+        second.commit()
+    with session_factory(engine)() as third:
+        stored = third.get(GatewayKey, mail.OUTBOX_KEY)
+        assert stored is not None
+        assert bytes(stored.value) == kept
+        assert mail.outbox_key(third) == kept
+    assert made != kept
