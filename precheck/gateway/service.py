@@ -873,6 +873,8 @@ class Gateway:
                     update(Booking)
                     .where(Booking.office_id == office.id, Booking.status == Status.CONFIRMED,
                            Booking.checked_in_at.is_(None),
+                           # A caller staff booked may have no app to check in with: staff mark
+                           Booking.booked_by.is_(None),
                            Booking.slot_start <= now - office.no_show_after)
                     .values(status=Status.NO_SHOW, status_changed_at=now)
                     .returning(Booking.id, Booking.email, Booking.jobseeker_number,

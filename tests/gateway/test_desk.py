@@ -232,3 +232,11 @@ def test_no_reminder_for_a_booking_made_after_its_reminder_time(
     booking = session.execute(select(Booking)).scalar_one()
     assert booking.reminder_sent_at is not None  # handled: its booked mail has just gone out
     assert [m.kind for m in mails(session)] == ["booked"]
+
+
+def test_the_sweeper_leaves_a_phone_booking_to_staff(gateway: Any, session: Any) -> None:
+    created = desk.book_for_caller(gateway, session, "kagoshima", caller(WEDNESDAY_1030),
+                                   staff_id=STAFF, now=MONDAY)
+    counts = gateway.sweep(session, WEDNESDAY_1030 + timedelta(minutes=30))
+    assert counts.no_shows == 0  # no app to check in with: staff mark attended or no-show
+    assert gateway.get_booking(session, created.booking.id).status == Status.CONFIRMED
