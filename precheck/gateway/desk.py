@@ -218,9 +218,8 @@ def move(gw: Gateway, session: Session, booking_id: int, new_start: datetime, *,
         session.add(BookingEvent(
             booking_id=booking.id, at=now, from_status=before, to_status=before, actor=actor,
             detail=f"moved from {old_start.astimezone(TOKYO).isoformat(timespec='minutes')}"))
-        if before == Status.CONFIRMED:
-            token = manage_token(session, booking, now)
-            queue_mail(gw, session, office, booking, "moved", token=token, now=now)
+        token = manage_token(session, booking, now)  # also for one still to be confirmed
+        queue_mail(gw, session, office, booking, "moved", token=token, now=now)
     return Moved(_view(booking), old_start.astimezone(TOKYO))
 
 

@@ -240,3 +240,16 @@ def test_the_sweeper_leaves_a_phone_booking_to_staff(gateway: Any, session: Any)
     counts = gateway.sweep(session, WEDNESDAY_1030 + timedelta(minutes=30))
     assert counts.no_shows == 0  # no app to check in with: staff mark attended or no-show
     assert gateway.get_booking(session, created.booking.id).status == Status.CONFIRMED
+
+
+def test_a_booking_waiting_for_confirmation_is_moved_and_mailed(
+        gateway: Any, session: Any, book: Any) -> None:
+    created = book("tenmonkan", WEDNESDAY_1030, MONDAY)
+    moved = desk.move(gateway, session, created.booking.id, THURSDAY_1000, actor="staff:7",
+                      now=MONDAY + timedelta(minutes=5), by_job_seeker=False)
+    assert moved.booking.status == Status.PENDING
+    assert [m.kind for m in mails(session)] == ["confirm", "moved"]
+    # Its confirm link still confirms it, at the new time.
+    confirmed = gateway.confirm_booking(session, created.confirm_token,
+                                        MONDAY + timedelta(minutes=10))
+    assert confirmed.booking.start == THURSDAY_1000
