@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import precheck
-from precheck.gateway import api, mail, measure, pages, staff
+from precheck.gateway import api, console, mail, measure, ops, pages, reschedule, staff
 from precheck.gateway.db import make_engine, migrate, session_factory
 from precheck.gateway.deps import STATE, AppState
 from precheck.gateway.offices import OfficeProfile
@@ -72,6 +72,9 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(staff.router)
+    app.include_router(console.router)
+    app.include_router(reschedule.router)
+    app.include_router(ops.router)
     app.include_router(measure.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
@@ -151,9 +154,14 @@ async def _workers(app: FastAPI, state: AppState) -> AsyncIterator[None]:
 
 
 def sweep_once(state: AppState) -> None:
-    """One round of the sweeper (also ``precheck gateway sweep``)."""
+    """One round of the sweeper (also ``precheck gateway sweep``): tidy up, then queue the
+    reminders that are due."""
+    from precheck.gateway import reminders
+
     with state.sessions() as session:
-        state.gateway.sweep(session, state.clock())
+        now = state.clock()
+        state.gateway.sweep(session, now)
+        reminders.send_reminders(state.gateway, session, now)
 
 
 async def _sweeper(state: AppState, stop: asyncio.Event) -> None:

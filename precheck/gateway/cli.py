@@ -5,6 +5,7 @@ gateway's heavy modules (FastAPI, SQLAlchemy, uvicorn) are imported only here an
 The operator's messages are in English (the job seeker never sees them).
 
     precheck gateway serve [--host H] [--port P] [--database-url URL] [--workers N]
+    precheck gateway check [--no-smtp]          (the configuration, before starting)
     precheck gateway migrate
     precheck gateway create-staff USER          (password asked twice, or --password-stdin)
     precheck gateway set-password USER
@@ -68,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", metavar="URL",
                        help="the address job seekers use, for links in emails")
     serve.add_argument("--offices", metavar="FILE", help="office profiles (TOML)")
+    serve.add_argument("--log-format", choices=("text", "json"),
+                       help="the log's format (default text; $PRECHECK_GATEWAY_LOG_FORMAT)")
+    check = command("check", "check the configuration before starting (changes nothing)")
+    check.add_argument("--offices", metavar="FILE", help="office profiles (TOML)")
+    check.add_argument("--public-url", metavar="URL",
+                       help="the address job seekers use, for links in emails")
+    check.add_argument("--no-smtp", action="store_true",
+                       help="do not connect to the mail server")
     command("migrate", "apply database migrations and exit")
     for name, text in (("create-staff", "create a staff user for the console"),
                        ("set-password", "give a staff user a new password"),
@@ -156,28 +165,37 @@ def _redacted(url: str) -> str:
 
 
 def _serve(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    import logging.config
+
     import uvicorn
 
     from precheck.cli import ExitStatus
+    from precheck.gateway import logs
     from precheck.gateway.settings import ENV_PREFIX
 
-    settings = _settings(args, env, host=args.host, port=args.port, public_url=args.public_url)
-    _log_to(env)
+    settings = _settings(args, env, host=args.host, port=args.port, public_url=args.public_url,
+                         log_format=args.log_format)
+    log_config = logs.dict_config(settings.log_format)
+    logging.config.dictConfig(log_config)
     log.info("precheck gateway on http://%s:%s, database %s", settings.host, settings.port,
              _redacted(settings.database_url))
     options: dict[str, Any] = {
         "host": settings.host, "port": settings.port, "access_log": False,
         "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips,
-        "log_level": "info", "server_header": False,
+        "log_level": "info", "server_header": False, "log_config": log_config,
     }
     if args.workers > 1:
-        # Worker processes build their app from the environment: hand them these settings.
+        # Worker processes build their app from the environment: hand them these settings
+        # (not those read from a *_FILE variable: the workers read the same file).
         given = {"database_url": settings.database_url, "host": settings.host,
                  "port": str(settings.port), "public_url": settings.public_url,
-                 "offices_path": str(settings.offices_path or "")}
+                 "offices_path": str(settings.offices_path or ""),
+                 "log_format": settings.log_format}
         for name, value in given.items():
-            if value:
-                os.environ[ENV_PREFIX + name.upper()] = str(value)
+            variable = ENV_PREFIX + name.upper()
+            if value and not os.environ.get(variable + "_FILE"):
+                os.environ[variable] = str(value)
+        _multiprocess_metrics()
         from precheck.gateway.db import make_engine, migrate
 
         engine = make_engine(settings.database_url)  # once, before the workers start
@@ -192,12 +210,34 @@ def _serve(args: argparse.Namespace, env: Environment) -> ExitStatus:
     return ExitStatus.OK
 
 
-def _log_to(env: Environment) -> None:
-    handler = logging.StreamHandler(env.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("precheck")
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+def _multiprocess_metrics() -> None:
+    """Counters of several worker processes go to files in one folder (prometheus-client's
+    multiprocess mode); an empty one is made unless the operator named one."""
+    import tempfile
+    from pathlib import Path
+
+    from precheck.gateway.metrics import MULTIPROC_ENV
+
+    folder = os.environ.get(MULTIPROC_ENV)
+    if folder:
+        for old in Path(folder).glob("*.db"):  # counts of an earlier run
+            old.unlink()
+        return
+    os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="precheck-gateway-metrics-")
+
+
+def _check(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    from precheck.cli import ExitStatus
+    from precheck.gateway.preflight import run_checks
+
+    settings = _settings(args, env, public_url=args.public_url)
+    findings = run_checks(settings, smtp=not args.no_smtp)
+    for finding in findings:
+        env.stdout.write(f"{finding.level}: {finding.text}\n")
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = sum(1 for f in findings if f.level == "warning")
+    env.stdout.write(f"{errors} error(s), {warnings} warning(s)\n")
+    return ExitStatus.USAGE if errors else ExitStatus.OK
 
 
 @contextlib.contextmanager
@@ -306,11 +346,14 @@ def _lift_block(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 def _sweep(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from precheck.cli import ExitStatus
+    from precheck.gateway import reminders
 
     with _gateway(args, env) as (gateway, session):
-        counts = gateway.sweep(session, _now())
+        now = _now()
+        counts = gateway.sweep(session, now)
+        reminded = reminders.send_reminders(gateway, session, now)
     env.stdout.write(f"{counts.expired} hold(s) lapsed, {counts.no_shows} no-show(s) marked, "
-                     f"{counts.purged} old row(s) deleted\n")
+                     f"{counts.purged} old row(s) deleted, {reminded} reminder(s) queued\n")
     return ExitStatus.OK
 
 
@@ -338,7 +381,7 @@ def _outbox(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Environment], ExitStatus]] = {
-    "serve": _serve, "migrate": _migrate, "create-staff": _create_staff,
+    "serve": _serve, "check": _check, "migrate": _migrate, "create-staff": _create_staff,
     "set-password": _set_password, "disable-staff": _disable, "enable-staff": _disable,
     "lift-block": _lift_block, "sweep": _sweep, "outbox": _outbox,
 }

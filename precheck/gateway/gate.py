@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from precheck.errors import PrecheckError
+from precheck.gateway import metrics
 from precheck.result import N_, Message
 
 if TYPE_CHECKING:
@@ -160,6 +161,7 @@ def digest_of(document: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
+@metrics.timed_gate
 def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
     """Check everything about ``report`` that needs no database; never raises for bad input.
 

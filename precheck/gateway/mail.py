@@ -10,15 +10,24 @@ the server refuses for good (a 5xx answer), or one still unsent after ``mail_max
 kept and marked failed, for ``precheck gateway outbox --retry``. A crash between sending and
 marking sends that mail again with the same Message-ID (at least once, never zero times).
 
-Links in a mail open a page and change nothing (``CONFIRM_PATH``, ``CANCEL_PATH``: the pages'
+Links in a mail open a page and change nothing (``CONFIRM_PATH``, ``MANAGE_PATH``: the pages'
 buttons POST), because mail scanners follow every link they see.
+
+**No token at rest in clear.** A body is stored with ``TOKEN_SLOT`` where its link's token goes;
+the token itself is kept beside it sealed (AES-GCM under the gateway's own "outbox" key in
+``gateway_keys``, the Message-ID as associated data) and put into the body only as the mail is
+sent (:func:`as_sent`). Once the server took the mail the sealed token is erased, so a sent
+mail's row holds no way back to a working link. Booked, confirmed, moved and reminder mails carry
+the booking's calendar file (ics.py) as an attachment, made when the mail is queued.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import os
 import random
 import smtplib
 import socket
@@ -28,15 +37,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import Engine, or_, select, update
 
 from precheck.gateway.models import OutboxMail
 from precheck.result import N_, Message
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
 
     from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,6 +60,13 @@ log = logging.getLogger(__name__)
 #: The pages links open (precheck/gateway/pages.py serves them); ``{token}`` is the link token.
 CONFIRM_PATH = "/bookings/confirm/{token}"
 CANCEL_PATH = "/bookings/cancel/{token}"
+#: The booking's own page (reschedule.py): its time, the meeting's address, change or cancel.
+MANAGE_PATH = "/bookings/manage/{token}"
+#: Where a body's link token goes; filled in only when the mail is sent.
+TOKEN_SLOT = "[[link-token]]"  # noqa: S105 - a placeholder, not a secret
+#: The gateway_keys row of the key that seals link tokens in the outbox.
+OUTBOX_KEY = "outbox"
+_NONCE_BYTES = 12
 #: How long a sender owns the mails it claimed; a crashed sender's mails are retried after.
 LEASE = timedelta(minutes=5)
 BATCH = 20
@@ -67,6 +85,9 @@ _SUBJECTS = {
     "confirmed": N_("Your online consultation is confirmed ({reference})"),
     "cancelled": N_("Your online consultation was cancelled ({reference})"),
     "office_cancelled": N_("The office cancelled your online consultation ({reference})"),
+    "moved": N_("Your online consultation has a new time ({reference})"),
+    "reminder": N_("Reminder of your online consultation ({reference})"),
+    "meeting": N_("The address of your online consultation ({reference})"),
 }
 _LEADS = {
     "confirm": N_("Thank you for booking an online job consultation with {office}. It is not "
@@ -77,26 +98,36 @@ _LEADS = {
     "cancelled": N_("Your online job consultation with {office} was cancelled as you asked."),
     "office_cancelled": N_("{office} has cancelled your online job consultation. Please "
                            "contact the office if you have questions."),
+    "moved": N_("Your online job consultation with {office} has been moved to the time below."),
+    "reminder": N_("This is a reminder of your online job consultation with {office}."),
+    "meeting": N_("Here is the address of your online job consultation with {office}."),
 }
-_CANCEL_NOTE = N_("To cancel, open this link and press the button on the page (until the day "
-                  "before the session; on the day itself please phone the office):")
+#: Mails that carry the booking's calendar file.
+WITH_CALENDAR = frozenset({"booked", "confirmed", "moved", "reminder", "cancelled",
+                           "office_cancelled"})
+#: Mails whose link is the booking's own page (change or cancel), not the confirm page.
+_MANAGED = frozenset({"booked", "confirmed", "moved", "reminder", "meeting"})
+_CANCEL_NOTE = N_("To change the time or cancel, open this link (until the day before the "
+                  "session; on the day itself please phone the office):")
 
 
 def compose(kind: str, settings: GatewaySettings, office: OfficeProfile, booking: BookingView,
-            token: str | None) -> tuple[str, str]:
+            token: str | None, *, meeting_url: str | None = None) -> tuple[str, str]:
     """The subject and plain-text body of a booking mail: the job seeker's language first,
-    then the other."""
+    then the other. Where a link's token goes the body holds ``TOKEN_SLOT`` (queue seals the
+    token; as_sent fills it in)."""
     from precheck.gateway.gate import LANGUAGES, render
 
     order = [booking.language] + [lang for lang in LANGUAGES if lang != booking.language]
-    parts = [_body(kind, settings, office, booking, token=token, language=lang) for lang in order]
+    parts = [_body(kind, settings, office, booking, link=token is not None, language=lang,
+                   meeting_url=meeting_url) for lang in order]
     subject = " / ".join(render(Message.of(_SUBJECTS[kind], reference=booking.reference), lang)
                          for lang in order)
     return subject, ("\n\n" + "-" * 40 + "\n\n").join(parts)
 
 
 def _body(kind: str, settings: GatewaySettings, office: OfficeProfile, booking: BookingView, *,
-          token: str | None, language: str) -> str:
+          link: bool, language: str, meeting_url: str | None) -> str:
     from precheck.gateway.gate import render
 
     def say(msgid: str, **args: object) -> str:
@@ -110,17 +141,22 @@ def _body(kind: str, settings: GatewaySettings, office: OfficeProfile, booking: 
     lines.append(say(N_("Booking reference: {reference}"), reference=booking.reference))
     lines.append(say(N_("Date and time: {when}"), when=_span(booking.start, booking.end)))
     lines.append(say(N_("Office: {office}"), office=office_name))
-    if kind in ("booked", "confirmed"):
-        lines.append(say(N_("The office will email you the address of the {app} meeting."),
-                         app=office.video_app))
+    if kind in ("booked", "confirmed", "moved", "reminder", "meeting"):
+        if meeting_url:
+            lines.append(say(N_("Meeting address ({app}): {url}"), app=office.video_app,
+                             url=meeting_url))
+        else:
+            lines.append(say(N_("The office will email you the address of the {app} meeting."),
+                             app=office.video_app))
+    if kind in ("booked", "confirmed", "moved", "reminder"):
         lines.append(say(N_("On the day, check in with a fresh pre-check (precheck) before the "
                             "start; {minutes} minutes after the start without check-in or a "
                             "call, the session counts as missed."),
                          minutes=int(office.no_show_after.total_seconds() // 60)))
-    if kind == "confirm" and token:
-        lines += ["", settings.base_url + CONFIRM_PATH.format(token=token)]
-    if kind in ("booked", "confirmed") and token:
-        lines += ["", say(_CANCEL_NOTE), settings.base_url + CANCEL_PATH.format(token=token)]
+    if kind == "confirm" and link:
+        lines += ["", settings.base_url + CONFIRM_PATH.format(token=TOKEN_SLOT)]
+    if kind in _MANAGED and link:
+        lines += ["", say(_CANCEL_NOTE), settings.base_url + MANAGE_PATH.format(token=TOKEN_SLOT)]
     if office.phone:
         lines += ["", say(N_("Phone: {phone}"), phone=office.phone)]
     lines += ["", say(N_("This email was sent automatically. If you did not make this booking, "
@@ -150,14 +186,102 @@ def _when(moment: datetime) -> dict[str, str]:
 
 
 def enqueue(session: Session, recipient: str, subject: str, body: str, now: datetime, *,
-            kind: str, booking_id: int | None = None, domain: str = "localhost") -> OutboxMail:
-    """Add a mail to the outbox in the caller's transaction (sent once that commits)."""
-    host = domain.rpartition("@")[2] or "localhost"
+            kind: str, booking_id: int | None = None, domain: str = "localhost",
+            token: str | None = None, attachment: str | None = None) -> OutboxMail:
+    """Add a mail to the outbox in the caller's transaction (sent once that commits).
+
+    ``token`` is the link token ``TOKEN_SLOT`` in ``body`` stands for: it is stored sealed.
+    """
+    if TOKEN_SLOT in body and token is None:
+        msg = "a body with a link needs its token"
+        raise ValueError(msg)
+    message_id = f"<{uuid.uuid4()}@{mail_domain(domain)}>"
+    sealed = _seal(outbox_key(session), token, message_id) if token is not None else None
     row = OutboxMail(booking_id=booking_id, kind=kind, recipient=recipient,
-                     subject=subject[:200], body=body, message_id=f"<{uuid.uuid4()}@{host}>",
-                     created_at=now, attempts=0, next_attempt_at=now)
+                     subject=subject[:200], body=body, message_id=message_id,
+                     created_at=now, attempts=0, next_attempt_at=now, sealed_token=sealed,
+                     attachment=attachment)
     session.add(row)
     return row
+
+
+def queue(session: Session, kind: str, settings: GatewaySettings, office: OfficeProfile,
+          booking: BookingView, *, now: datetime, token: str | None = None,
+          meeting_url: str | None = None, sequence: int = 0) -> OutboxMail:
+    """Compose a booking mail of ``kind`` and add it to the outbox (the caller's transaction),
+    with the booking's calendar file when the kind carries one."""
+    from precheck.gateway import ics
+
+    subject, body = compose(kind, settings, office, booking, token, meeting_url=meeting_url)
+    attachment = None
+    if kind in WITH_CALENDAR:  # the file itself is made when the mail is sent (ics.py)
+        attachment = ics.EventFacts.of(booking, kind=kind, meeting_url=meeting_url,
+                                       sequence=sequence, domain=mail_domain(settings.mail_from),
+                                       now=now).to_json()
+    return enqueue(session, booking.email, subject, body, now, kind=kind,
+                   booking_id=booking.id, domain=settings.mail_from, token=token,
+                   attachment=attachment)
+
+
+def mail_domain(address: str) -> str:
+    """The domain of the sender address (it ends every Message-ID and calendar UID)."""
+    return address.rpartition("@")[2] or "localhost"
+
+
+# -- sealed tokens --------------------------------------------------------------------------------
+
+_keys: dict[str, bytes] = {}
+
+
+def outbox_key(session: Session) -> bytes:
+    """The key that seals link tokens: made once, in whichever transaction needs it first
+    (INSERT ... ON CONFLICT DO NOTHING, so processes racing to make it agree on one)."""
+    from sqlalchemy import select
+
+    from precheck.gateway.models import GatewayKey
+
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    cache_key = engine.url.render_as_string(hide_password=True)
+    if cache_key in _keys:
+        return _keys[cache_key]
+    insert: Any
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    made = session.execute(insert(GatewayKey).values(name=OUTBOX_KEY, value=os.urandom(32))
+                           .on_conflict_do_nothing(index_elements=[GatewayKey.name]))
+    value = bytes(session.execute(select(GatewayKey.value).where(
+        GatewayKey.name == OUTBOX_KEY)).scalar_one())
+    if int(getattr(made, "rowcount", 1)) == 0:
+        # Kept only once another transaction has committed it: a key made in this one is
+        # lost with it if it rolls back, and must not seal anything after that.
+        _keys[cache_key] = value
+    return value
+
+
+def _seal(key: bytes, token: str, message_id: str) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(_NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, token.encode("ascii"), message_id.encode())
+
+
+def _unseal(key: bytes, sealed: bytes, message_id: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce, data = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+    return AESGCM(key).decrypt(nonce, data, message_id.encode()).decode("ascii")
+
+
+def as_sent(session: Session, row: OutboxMail, settings: GatewaySettings,
+            now: datetime) -> EmailMessage:
+    """The message a row becomes when it is sent: its link filled in, its calendar attached.
+    (The sender uses it; so do tests that follow a mailed link.)"""
+    claimed = _Claimed(row.id, row.attempts, row.recipient, row.subject, row.body,
+                       row.message_id, row.sealed_token, row.attachment)
+    return _message(claimed, settings, now, outbox_key(session))
 
 
 # -- sending --------------------------------------------------------------------------------------
@@ -179,6 +303,8 @@ class _Claimed:
     subject: str
     body: str
     message_id: str
+    sealed_token: bytes | None
+    attachment: str | None
 
 
 def send_due(factory: sessionmaker[Session], settings: GatewaySettings,
@@ -192,6 +318,8 @@ def send_due(factory: sessionmaker[Session], settings: GatewaySettings,
     moment = now or datetime.now(UTC)
     with factory() as session:
         claimed = _claim(session, moment)
+        key = outbox_key(session) if claimed else b""
+        session.commit()
     if not claimed:
         return SendCounts(0, 0, 0)
     outcomes: list[tuple[_Claimed, str | None, bool]] = []  # mail, error (None: sent), permanent
@@ -205,7 +333,12 @@ def send_due(factory: sessionmaker[Session], settings: GatewaySettings,
         try:
             for index, mail in enumerate(claimed):
                 try:
-                    connection.send_message(_message(mail, settings, moment))
+                    message = _message(mail, settings, moment, key)
+                except (ValueError, InvalidTag) as exc:  # a row no sender can complete
+                    outcomes.append((mail, f"unsendable: {type(exc).__name__}", True))
+                    continue
+                try:
+                    connection.send_message(message)
                 except (OSError, smtplib.SMTPException) as exc:
                     outcomes.append((mail, _describe(exc), _is_permanent(exc)))
                     if isinstance(exc, OSError | smtplib.SMTPServerDisconnected):
@@ -242,9 +375,11 @@ def _claim(session: Session, now: datetime) -> list[_Claimed]:
                    or_(OutboxMail.locked_until.is_(None), OutboxMail.locked_until <= now))
             .values(locked_until=now + LEASE)
             .returning(OutboxMail.id, OutboxMail.attempts, OutboxMail.recipient,
-                       OutboxMail.subject, OutboxMail.body, OutboxMail.message_id)).first()
+                       OutboxMail.subject, OutboxMail.body, OutboxMail.message_id,
+                       OutboxMail.sealed_token, OutboxMail.attachment)).first()
         if won is not None:
-            claimed.append(_Claimed(*won))
+            columns: tuple[Any, ...] = tuple(won)
+            claimed.append(_Claimed(*columns))
     session.commit()
     return claimed
 
@@ -258,6 +393,7 @@ def _record(session: Session, outcomes: list[tuple[_Claimed, str | None, bool]],
                                      "last_error": error}
         if error is None:
             values["sent_at"] = now
+            values["sealed_token"] = None  # the link is the job seeker's now; keep no copy
             sent += 1
         elif permanent or attempts >= settings.mail_max_attempts:
             values["failed_at"] = now
@@ -301,7 +437,14 @@ def _close(connection: smtplib.SMTP) -> None:
         connection.close()
 
 
-def _message(mail: _Claimed, settings: GatewaySettings, now: datetime) -> EmailMessage:
+def _message(mail: _Claimed, settings: GatewaySettings, now: datetime,
+             key: bytes) -> EmailMessage:
+    body = mail.body
+    if TOKEN_SLOT in body:
+        if mail.sealed_token is None:
+            msg = f"mail {mail.id} has a link but no sealed token (sent already?)"
+            raise ValueError(msg)
+        body = body.replace(TOKEN_SLOT, _unseal(key, mail.sealed_token, mail.message_id))
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = mail.recipient
@@ -309,8 +452,37 @@ def _message(mail: _Claimed, settings: GatewaySettings, now: datetime) -> EmailM
     message["Date"] = format_datetime(now)
     message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.body)
+    message.set_content(body)
+    if mail.attachment:
+        calendar = _calendar_file(mail.attachment, settings)
+        if calendar is not None:
+            message.add_attachment(calendar.encode("utf-8"), maintype="text",
+                                   subtype="calendar", filename="consultation.ics",
+                                   params={"method": _ics_method(calendar)})
     return message
+
+
+def _calendar_file(facts_json: str, settings: GatewaySettings) -> str | None:
+    from precheck.gateway import ics
+
+    facts = ics.EventFacts.from_json(facts_json)
+    office = _profiles(settings.offices_path).get(facts.office_id)
+    if office is None:  # the office left the profile file since the mail was queued
+        log.warning("mail for office %s goes without its calendar file: no such office",
+                    facts.office_id[:40])
+        return None
+    return ics.booking_event(office, facts)
+
+
+@functools.cache
+def _profiles(path: Path | None) -> Mapping[str, OfficeProfile]:
+    from precheck.gateway.offices import load_offices
+
+    return load_offices(path)
+
+
+def _ics_method(text: str) -> str:
+    return "CANCEL" if "\r\nMETHOD:CANCEL\r\n" in text else "PUBLISH"
 
 
 def _is_permanent(exc: BaseException) -> bool:

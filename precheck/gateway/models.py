@@ -90,6 +90,13 @@ class Booking(Base):
     checkin_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     checkin_report_digest: Mapped[str | None] = mapped_column(String(71))
     checkin_key_id: Mapped[str | None] = mapped_column(String(40))
+    #: "staff:<id>" for a booking staff made for a caller (its report is absent: ``{}``, with
+    #: a challenge spent at once); None for a job seeker's own booking.
+    booked_by: Mapped[str | None] = mapped_column(String(40))
+    #: The video meeting's address for this booking (else the office's, OfficeSetting).
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    #: When the day-before reminder was queued (reminders.py).
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(TS)
 
     __table_args__ = (
         Index("uq_bookings_live_slot", "office_id", "slot_start", unique=True,
@@ -111,6 +118,8 @@ class BookingEvent(Base):
     to_status: Mapped[str] = mapped_column(String(24))
     #: "job seeker", "system" or "staff:<id>".
     actor: Mapped[str] = mapped_column(String(40))
+    #: What else changed, e.g. "moved from 2026-12-07T10:00+09:00".
+    detail: Mapped[str | None] = mapped_column(String(200))
 
 
 class TokenPurpose(StrEnum):
@@ -203,6 +212,12 @@ class OutboxMail(Base):
     failed_at: Mapped[datetime | None] = mapped_column(TS)
     #: What went wrong last: the SMTP code and the error's kind, never an address.
     last_error: Mapped[str | None] = mapped_column(String(200))
+    #: The link token the body's ``mail.TOKEN_SLOT`` stands for, sealed (AES-GCM with the
+    #: gateway's "outbox" key); erased once the mail is sent. Never in the body in clear.
+    sealed_token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The facts of the calendar file (RFC 5545) sent with the mail, as JSON (ics.EventFacts;
+    #: the file is made when the mail is sent), or None.
+    attachment: Mapped[str | None] = mapped_column(Text)
 
 
 class StaffUser(Base):
@@ -249,3 +264,35 @@ class GatewayKey(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Closure(Base):
+    """Time an office takes no consultations besides its profile's closed days: a day, a
+    morning or single slots, with the reason, set by staff without a restart (closures.py).
+    Lifting keeps the row (who closed, who reopened, when)."""
+
+    __tablename__ = "closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime] = mapped_column(TS)
+    ends_at: Mapped[datetime] = mapped_column(TS)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    lifted_at: Mapped[datetime | None] = mapped_column(TS)
+    lifted_by: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_closures_office_id_starts_at", "office_id", "starts_at"),)
+
+
+class OfficeSetting(Base):
+    """What staff set for an office at run time: the meeting address every booking gets unless
+    it has its own."""
+
+    __tablename__ = "office_settings"
+
+    office_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(TS)
+    updated_by: Mapped[str] = mapped_column(String(40))

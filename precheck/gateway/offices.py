@@ -83,6 +83,8 @@ class OfficeProfile:
     year_end_break: tuple[tuple[int, int], tuple[int, int]]  # (month, day) first and last
     closed_dates: frozenset[date]
     horizon_days: int
+    #: The office's postal address (for the calendar file); optional in the profile file.
+    address: str | None = None
 
     @property
     def opens(self) -> time:
@@ -253,6 +255,7 @@ def _profile(r: _Reader) -> OfficeProfile:
         year_end_break=_year_end(r),
         closed_dates=_closed_dates(r),
         horizon_days=r.positive("horizon_days"),
+        address=(r.text("address") if "address" in r.table else "") or None,
     )
     if not profile.name_ja or not profile.name_en:
         raise r.fail("name_ja", "both names (name_ja, name_en) must be given")

@@ -43,7 +43,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from precheck.errors import PrecheckError
-from precheck.gateway import gate, mail, rules
+from precheck.gateway import closures, gate, metrics, rules
 from precheck.gateway.gate import GatePolicy, GateRejected, Reason
 from precheck.gateway.models import (
     LIVE,
@@ -225,11 +225,17 @@ class BookingView:
     warned_checks: tuple[str, ...]
     checkin_report_digest: str | None
     checkin_key_id: str | None
+    #: "staff:<id>" when staff booked it for a caller (no report); None: the job seeker did.
+    booked_by: str | None = None
+    #: The meeting's address given for this booking (desk.meeting_url adds the office's).
+    meeting_url: str | None = None
 
     @property
     def key_changed(self) -> bool:
         """True when the check-in report was signed by another device key than the booking's."""
-        return self.checkin_key_id is not None and self.checkin_key_id != self.key_id
+        if self.checkin_key_id is None or not self.key_id:  # no key: booked by staff
+            return False
+        return self.checkin_key_id != self.key_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +346,7 @@ class Gateway:
             day += timedelta(days=1)
         try:
             taken = self._taken(session, office.id, first, last, now)
+            taken |= {s.astimezone(UTC) for s in closures.closed_starts(session, office, starts)}
         finally:
             session.rollback()
         return [SlotView(s, s + office.slot,
@@ -402,6 +409,7 @@ class Gateway:
 
     # -- booking --------------------------------------------------------------------------------
 
+    @metrics.observe_booking
     def create_booking(self, session: Session, office_id: str, form: BookingForm,
                        report: object, now: datetime) -> BookingCreated:
         """Book ``form.start`` at the office if its rules, the form and the report allow it.
@@ -430,6 +438,9 @@ class Gateway:
             subjects = self._subjects(clean.get("email"), clean.get("jobseeker_number"), key_id)
             if self._standing(session, office, subjects).blocked:
                 raise RuleBroken([rules.blocked_violation(office)])
+            closed = closures.violation(session, office, start)
+            if closed is not None:
+                raise RuleBroken([closed])
             reasons = list(inspection.reasons)
             if inspection.challenge:
                 taken = self._take_challenge(session, inspection.challenge, office.id, now,
@@ -585,9 +596,9 @@ class Gateway:
 
     def _mail(self, session: Session, office: OfficeProfile, booking: Booking, kind: str, *,
               token: str | None, now: datetime) -> None:
-        subject, body = mail.compose(kind, self.settings, office, _view(booking), token)
-        mail.enqueue(session, booking.email, subject, body, now, kind=kind,
-                     booking_id=booking.id, domain=self.settings.mail_from)
+        from precheck.gateway import desk
+
+        desk.queue_mail(self, session, office, booking, kind, token=token, now=now)
 
     # -- check-in -------------------------------------------------------------------------------
 
@@ -862,6 +873,8 @@ class Gateway:
                     update(Booking)
                     .where(Booking.office_id == office.id, Booking.status == Status.CONFIRMED,
                            Booking.checked_in_at.is_(None),
+                           # A caller staff booked may have no app to check in with: staff mark
+                           Booking.booked_by.is_(None),
                            Booking.slot_start <= now - office.no_show_after)
                     .values(status=Status.NO_SHOW, status_changed_at=now)
                     .returning(Booking.id, Booking.email, Booking.jobseeker_number,
@@ -900,6 +913,7 @@ class Gateway:
         with _transaction(session):
             hits = _upsert_hits(session, scope, self.keyed("client:" + (client or "?")), window)
         if hits > limit.hits:
+            metrics.rate_limited(scope)
             raise RateLimited(max(1, per - epoch % per))
 
     def record_access(self, session: Session, action: str, outcome: str, now: datetime, *,
@@ -958,7 +972,8 @@ def _view(row: Booking) -> BookingView:
         report_digest=row.report_digest, key_id=row.key_id,
         verdict=str(row.report.get("verdict", "")) if isinstance(row.report, Mapping) else "",
         failed_checks=failed, warned_checks=warned,
-        checkin_report_digest=row.checkin_report_digest, checkin_key_id=row.checkin_key_id)
+        checkin_report_digest=row.checkin_report_digest, checkin_key_id=row.checkin_key_id,
+        booked_by=row.booked_by, meeting_url=row.meeting_url)
 
 
 def _aware(moment: datetime) -> datetime:

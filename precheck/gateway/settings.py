@@ -86,6 +86,10 @@ class GatewaySettings:
     #: Load balancers whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips).
     forwarded_allow_ips: str = "127.0.0.1"
     staff_session_ttl: timedelta = timedelta(hours=8)
+    #: /readyz reports the mail sender stuck when a mail has waited longer than this.
+    mail_stuck_after: timedelta = timedelta(minutes=15)
+    #: The log's format: "text" (one line per event) or "json" (one JSON object per line).
+    log_format: str = "text"
 
     @property
     def base_url(self) -> str:
@@ -115,12 +119,38 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Gate
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for item in dataclasses.fields(GatewaySettings):
-        raw = env.get(ENV_PREFIX + item.name.upper())
+        raw = _raw(env, item.name)
         if raw is not None and raw.strip() != "":
             values[item.name] = _parse(item.name, raw.strip())
     values.update({k: v for k, v in overrides.items() if v is not None})
     values.setdefault("database_url", default_database_url())
     return GatewaySettings(**values)
+
+
+#: Secrets may come from files (``PRECHECK_GATEWAY_SMTP_PASSWORD_FILE=/run/secrets/smtp``):
+#: any setting does, so a service manager's credentials (systemd's LoadCredential=, Docker and
+#: Kubernetes secrets) never sit in the environment.
+FILE_SUFFIX = "_FILE"
+LOG_FORMATS = ("text", "json")
+
+
+def _raw(env: Mapping[str, str], name: str) -> str | None:
+    """A setting's text from its variable, or from the file its ``_FILE`` variable names (its
+    content without the final line break)."""
+    variable = ENV_PREFIX + name.upper()
+    direct, path = env.get(variable), env.get(variable + FILE_SUFFIX)
+    if path is None or path.strip() == "":
+        return direct
+    if direct is not None and direct.strip() != "":
+        msg = f"{variable} and {variable}{FILE_SUFFIX} are both set: keep one"
+        raise SettingsError(msg)
+    try:
+        with open(path.strip(), encoding="utf-8") as handle:  # noqa: PTH123 - one small file
+            return handle.read().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        msg = f"{variable}{FILE_SUFFIX}={path.strip()!r} cannot be read: {reason}"
+        raise SettingsError(msg) from exc
 
 
 def _parse(name: str, raw: str) -> Any:
@@ -129,6 +159,11 @@ def _parse(name: str, raw: str) -> Any:
     try:
         if name == "offices_path":
             return Path(raw)
+        if name == "log_format":
+            if raw.lower() not in LOG_FORMATS:
+                msg = f"{variable}={raw!r} is not valid: text or json"
+                raise SettingsError(msg)
+            return raw.lower()
         if name == "accepted_policies":
             return MappingProxyType(_pairs(raw))
         if name == "required_checks":

@@ -124,6 +124,8 @@ TEXT = {
     "no_report": N_("There is no such report."),
     "login_needed": N_("Please log in."),
     "too_many": N_("Too many login attempts. Please wait {seconds} seconds."),
+    "to_desk": N_("Desk: phone bookings, closures, moves, meeting addresses"),
+    "booked_by_staff": N_("Booked by staff by phone: no pre-check report"),
 }
 
 #: The buttons a status change has, and whether it is a destructive one.
@@ -295,7 +297,7 @@ def _row(gw: Gateway, db: Any, words: Words, office: OfficeProfile,
     key_note = ""
     if booking.key_changed:
         key_note = words("key_changed")
-    else:
+    elif booking.key_id:  # a booking staff made for a caller has no device key
         visits = gw.key_visits(db, office.id, booking.key_id)
         if visits > 1:
             key_note = words("key_visits", n=visits)

@@ -59,13 +59,30 @@ class Site:
             return list(db.execute(select(OutboxMail).order_by(OutboxMail.id)).scalars())
 
     def link(self, kind: str) -> str:
-        """The path of the newest mailed link of ``kind`` ("confirm" or "cancel")."""
-        for mail in reversed(self.outbox()):
-            found = re.search(rf"https?://[^/\s]+(/bookings/{kind}/[A-Za-z0-9_-]+)", mail.body)
+        """The path of the newest mailed link of ``kind`` ("confirm", "manage" or "cancel"), as
+        the mail is sent (the outbox keeps the token sealed). The cancel page is the manage
+        link's own token under /bookings/cancel/ (the manage page links there)."""
+        return mailed_link(self.engine, self.app, kind)
+
+
+def mailed_link(engine: Engine, app: FastAPI, kind: str) -> str:
+    """The newest link of ``kind`` in the outbox's mails, rendered as the sender renders them."""
+    from precheck.gateway import mail
+
+    wanted = "manage" if kind == "cancel" else kind
+    settings = getattr(app.state, STATE).settings
+    with session_factory(engine)() as db:
+        rows = list(db.execute(select(OutboxMail).order_by(OutboxMail.id.desc())).scalars())
+        for row in rows:
+            if row.sealed_token is None:
+                continue
+            body = mail.as_sent(db, row, settings, row.created_at).get_body(("plain",))
+            text = body.get_content() if body is not None else ""
+            found = re.search(rf"https?://[^/\s]+/bookings/{wanted}/([A-Za-z0-9_-]+)", text)
             if found:
-                return found[1]
-        msg = f"no {kind} link in the outbox"
-        raise AssertionError(msg)
+                return f"/bookings/{kind}/{found[1]}"
+    msg = f"no {kind} link in the outbox"
+    raise AssertionError(msg)
 
 
 def settings_for(database: Path, **changes: Any) -> GatewaySettings:

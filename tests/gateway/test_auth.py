@@ -78,12 +78,14 @@ def test_a_new_password_ends_the_old_sessions(session: Any) -> None:
     assert auth.authenticate(session, "sato", PASSWORD, MONDAY) is None
 
 
-def gateway_cli(argv: list[str], stdin: str = "") -> tuple[ExitStatus, str, str]:
+def gateway_cli(argv: list[str], stdin: str = "", environ: dict[str, str] | None = None
+                ) -> tuple[ExitStatus, str, str]:
     out, err = io.StringIO(), io.StringIO()
     saved = sys.stdin
     sys.stdin = io.StringIO(stdin)
     try:
-        status = run_cli(["gateway", *argv], Environment(stdout=out, stderr=err, environ={}))
+        status = run_cli(["gateway", *argv],
+                         Environment(stdout=out, stderr=err, environ=environ or {}))
     finally:
         sys.stdin = saved
     return status, out.getvalue(), err.getvalue()

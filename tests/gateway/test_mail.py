@@ -85,8 +85,10 @@ def test_a_booking_mail_is_delivered_once_with_its_headers(
     assert message["From"] == "gateway@hw.test"
     assert str(message["Subject"]).startswith("オンライン職業相談の予約を受け付けました")
     assert message["Auto-Submitted"] == "auto-generated"
-    body = message.get_content()
-    assert f"https://gateway.test/bookings/cancel/{created.cancel_token}" in body
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content()
+    assert f"https://gateway.test/bookings/manage/{created.cancel_token}" in body
     [row] = outbox(engine)
     assert row.sent_at == MONDAY
     assert row.attempts == 1
@@ -145,6 +147,7 @@ def test_a_temporary_refusal_is_retried_and_a_permanent_one_is_kept_as_failed(
     assert row.failed_at is not None
     assert row.sent_at is None
     assert row.body  # kept, for `precheck gateway outbox --retry-failed`
+    assert row.sealed_token is not None  # its link still works once it is sent
     assert mail.send_due(sessions, configured, MONDAY + timedelta(days=1)).failed == 0
 
 

@@ -23,10 +23,10 @@ from sqlalchemy import select
 from precheck.gateway import auth
 from precheck.gateway.db import session_factory
 from precheck.gateway.deps import STATE
-from precheck.gateway.models import Booking, OutboxMail, Status
+from precheck.gateway.models import Booking, Status
 from precheck.gateway.offices import TOKYO
 from tests.gateway.conftest import make_report, memory_identity
-from tests.gateway.pages_support import Clock, settings_for
+from tests.gateway.pages_support import Clock, mailed_link, settings_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -47,21 +47,14 @@ class Server:
     url: str
     clock: Clock
     engine: Any
+    app: Any
 
     def bookings(self) -> list[Booking]:
         with session_factory(self.engine)() as db:
             return list(db.execute(select(Booking).order_by(Booking.id)).scalars())
 
     def link(self, kind: str) -> str:
-        with session_factory(self.engine)() as db:
-            bodies = [m.body for m in db.execute(
-                select(OutboxMail).order_by(OutboxMail.id.desc())).scalars()]
-        for body in bodies:
-            for line in body.splitlines():
-                if f"/bookings/{kind}/" in line:
-                    return line.strip()
-        msg = f"no {kind} link in the outbox"
-        raise AssertionError(msg)
+        return self.url + mailed_link(self.engine, self.app, kind)
 
 
 def free_port() -> int:
@@ -98,7 +91,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
     try:
-        yield Server(url, clock, state.engine)
+        yield Server(url, clock, state.engine, app)
     finally:
         running.should_exit = True
         thread.join(timeout=20)
