@@ -249,3 +249,23 @@ class GatewayKey(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BrowserCheck(Base):
+    """One run of the browser check (``/check``, browser_check.py) and the report it made.
+
+    The gateway measured the connection itself (``figures``) and signs the report with its own
+    key; the report waits here for the booking form, bound to the challenge it carries. Only the
+    token's SHA-256 is stored; no User-Agent, image or sound, only figures.
+    """
+
+    __tablename__ = "browser_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    office_id: Mapped[str] = mapped_column(String(40))
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    expires_at: Mapped[datetime] = mapped_column(TS, index=True)
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
