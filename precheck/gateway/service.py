@@ -225,6 +225,8 @@ class BookingView:
     warned_checks: tuple[str, ...]
     checkin_report_digest: str | None
     checkin_key_id: str | None
+    #: Where the booking's report came from: "live" (the app) or "browser" (/check).
+    source: str = "live"
 
     @property
     def key_changed(self) -> bool:
@@ -295,6 +297,8 @@ class Gateway:
         self.offices = MappingProxyType(dict(offices))
         self.gate = gate_policy
         self._key = key
+        #: Signs the reports of the browser check (browser_check.py); set by open().
+        self.browser_signer: Any = None
 
     @classmethod
     def open(cls, settings: GatewaySettings, engine: Engine,
@@ -303,9 +307,15 @@ class Gateway:
         from precheck.gateway.db import session_factory
 
         profiles = load_offices(settings.offices_path) if offices is None else offices
+        from precheck.gateway.browser_check import BROWSER_KEY, signer
+
         with session_factory(engine)() as session:
             key = _shared_key(session, _HMAC_KEY)
-        return cls(settings, profiles, gate.gate_policy(settings), key)
+            browser = signer(_shared_key(session, BROWSER_KEY))
+        gateway = cls(settings, profiles,
+                      gate.gate_policy(settings, frozenset({browser.key_id})), key)
+        gateway.browser_signer = browser
+        return gateway
 
     # -- offices and slots ----------------------------------------------------------------------
 
@@ -958,7 +968,13 @@ def _view(row: Booking) -> BookingView:
         report_digest=row.report_digest, key_id=row.key_id,
         verdict=str(row.report.get("verdict", "")) if isinstance(row.report, Mapping) else "",
         failed_checks=failed, warned_checks=warned,
-        checkin_report_digest=row.checkin_report_digest, checkin_key_id=row.checkin_key_id)
+        checkin_report_digest=row.checkin_report_digest, checkin_key_id=row.checkin_key_id,
+        source=_source(row.report))
+
+
+def _source(report: object) -> str:
+    source = report.get("source") if isinstance(report, Mapping) else None
+    return str(source.get("kind", "live")) if isinstance(source, Mapping) else "live"
 
 
 def _aware(moment: datetime) -> datetime:
