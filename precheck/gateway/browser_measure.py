@@ -11,8 +11,9 @@ are the gateway's, not the browser's word:
    has received every 200 ms and its final count after the last byte; the gateway stamps each
    report with its own clock and never counts more than it sent. The rate is the final count
    over the time from the first byte sent to that final report.
-3. **Upload**: the page sends bytes for ``SECONDS`` s; the gateway counts what arrives and when,
-   from the end of ``WARMUP_S`` (TCP's slow start) to the last byte within the test.
+3. **Upload**: the page sends bytes for ``SECONDS`` s; the gateway counts what arrives and when;
+   the rate is the slope of bytes over time from the end of ``WARMUP_S`` (TCP's slow start) to
+   the end of the test (least squares over every arrival).
 
 The answer is stored with the check (``browser_checks.figures``) in the form of the app's
 quality test (precheck.probes.network.quality), so the app's own check judges it.
@@ -201,4 +202,18 @@ async def _upload(websocket: WebSocket) -> dict[str, Any]:
             ended = True
             await websocket.send_text(json.dumps({"op": "upload_end"}))
     within = [(t, n) for t, n in samples if t - start <= SECONDS + 0.05]
-    return _rate(within, start)
+    return _slope(within, start)
+
+
+def _slope(samples: list[tuple[float, int]], start: float) -> dict[str, Any]:
+    """Mbit/s as the least-squares slope of the bytes received over time after the warm-up:
+    every arrival counts, so one read late (a busy server) barely moves the figure."""
+    steady = [(t, n) for t, n in samples if t - start > WARMUP_S]
+    if len(steady) < 3:
+        return _rate(samples, start)
+    mean_t = statistics.fmean(t for t, _ in steady)
+    mean_n = statistics.fmean(n for _, n in steady)
+    spread = sum((t - mean_t) ** 2 for t, _ in steady)
+    slope = sum((t - mean_t) * (n - mean_n) for t, n in steady) / spread if spread else 0.0
+    return {"mbit": round(slope * 8 / 1e6, 3), "bytes": steady[-1][1],
+            "seconds": round(steady[-1][0] - steady[0][0], 2), "steady": True, "streams": 1}

@@ -183,6 +183,7 @@
     }, function (error) {
       state.camera = { state: mediaState(error), measured: true };
       say("camera-state", "");
+      video.parentNode.hidden = true;
       if (state.camera.state === "denied") { showDenied("camera-denied", "camera"); }
       enableNext("camera");
     });
@@ -275,6 +276,12 @@
     say("microphone-state", t("microphone_measuring"));
     var constraints = { video: false, audio: { echoCancellation: false, noiseSuppression: false,
                                                autoGainControl: false } };
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      state.microphone = { state: "not_opened", measured: true };  /* e.g. not over https */
+      say("microphone-state", "");
+      enableNext("microphone");
+      return;
+    }
     navigator.mediaDevices.getUserMedia(constraints).then(function (stream) {
       return record(stream, 3500);
     }).then(function (figures) {
