@@ -26,7 +26,7 @@ from precheck.gateway.models import BrowserCheck
 from reports.signing import verify
 from tests.devices_media import need, run
 from tests.devices_media import sounds as sounds  # noqa: PLC0414 - a fixture used here
-from tests.gateway.test_pages_browser import ARGS, CHROMIUM, Server
+from tests.gateway.test_pages_browser import ARGS, CHROMIUM, PASSWORD, Server
 from tests.gateway.test_pages_browser import server as server  # noqa: PLC0414 - a fixture
 
 START = "2026-06-03T10:00"
@@ -81,18 +81,30 @@ class Phone:
     def open(self, query: str = f"office=tenmonkan&start={START}") -> None:
         self.page.goto(f"{self.server.url}/check?{query}")
 
-    def run_check(self, *, heard: bool = True, declare: bool = True) -> None:
-        """Press through every step as a person would."""
+    def run_check(self, *, heard: bool = True, declare: bool = True, shots: str = "") -> None:
+        """Press through every step as a person would (``shots``: name screenshots so)."""
         page = self.page
         page.get_by_role("button", name="始める").click()
         for step in ("camera", "microphone"):
-            page.locator(f"#step-{step} button.next:not([disabled])").click(timeout=30000)
+            ready = page.locator(f"#step-{step} button.next:not([disabled])")
+            ready.wait_for(timeout=30000)
+            if shots:
+                self.shot(f"{shots}-{step}")
+            ready.click()
         page.get_by_role("button", name="音を鳴らす").click()
+        if shots:
+            self.shot(f"{shots}-speaker")
         page.get_by_role("button", name="はい" if heard else "いいえ").click()
-        page.locator("#step-connection button.next:not([disabled])").click(timeout=60000)
+        ready = page.locator("#step-connection button.next:not([disabled])")
+        ready.wait_for(timeout=60000)
+        if shots:
+            self.shot(f"{shots}-connection")
+        ready.click()
         if declare:
             for box in page.locator("#declaration-list input[type=checkbox]").all():
                 box.check()
+        if shots:
+            self.shot(f"{shots}-declarations")
         page.get_by_role("button", name="結果を見る").click()
         page.locator("#verdict:not([hidden])").wait_for(timeout=30000)
 
@@ -150,13 +162,26 @@ def stored_reports(server: Server) -> list[dict[str, Any]]:
             select(BrowserCheck).order_by(BrowserCheck.id)).scalars() if row.report]
 
 
+def staff_day_row(page: Any, server: Server, booking_id: int) -> str:
+    """What staff see of a booking in the day view."""
+    page.goto(f"{server.url}/staff")
+    page.fill("#username", "tanaka")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.select_option("#office", "tenmonkan")
+    page.fill("#day", "2026-06-03")
+    page.get_by_role("button", name="表示").click()
+    text: str = page.locator(f"#booking-{booking_id}").inner_text()
+    return text
+
+
 def test_an_android_phone_checks_and_books_and_the_gate_refuses_a_second_use(
         browser_for: Any, server: Server) -> None:
     phone = browser_for("normal", "speech", "android")
     phone.open()
     assert phone.page.locator("h1").inner_text() == "スマートフォンの確認"
     phone.shot("check-start-390x844")
-    phone.run_check()
+    phone.run_check(shots="check-390x844")
     page = phone.page
     phone.shot("check-result-pass-390x844")
     assert page.locator(".verdict-word").inner_text() == "予約できます"
@@ -200,6 +225,7 @@ def test_an_android_phone_checks_and_books_and_the_gate_refuses_a_second_use(
     assert "予約できませんでした" in problems or "使われています" in problems, problems
     assert "使われています" in problems
     assert len(server.bookings()) == 1
+    assert "ブラウザでの確認のレポート" in staff_day_row(page, server, bookings[0].id)
 
 
 def test_a_covered_camera_and_a_silent_microphone_are_told_what_to_fix(

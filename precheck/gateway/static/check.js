@@ -23,6 +23,7 @@
   };
   var token = null;
   var audio = null;
+  var cameraStream = null;
 
   function t(key, args) {
     var text = W[key] || key;
@@ -47,6 +48,10 @@
     Array.prototype.forEach.call(root.querySelectorAll(".step"), function (section) {
       section.hidden = section.id !== "step-" + step;
     });
+    if (step !== "camera" && cameraStream) {
+      cameraStream.getTracks().forEach(function (track) { track.stop(); });
+      cameraStream = null;
+    }
     var index = STEPS.indexOf(step);
     $("progress").hidden = index < 0;
     if (index >= 0) { $("progress").textContent = t("step", { n: index + 1, total: STEPS.length }); }
@@ -232,7 +237,7 @@
           fps: round(rates.length ? Math.min.apply(null, rates) : 0, 1),
           frames: frames
         };
-        stream.getTracks().forEach(function (track) { track.stop(); });
+        cameraStream = stream;  /* the preview stays live until the next step */
         figures.measured = true;
         done(figures);
       }
