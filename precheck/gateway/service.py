@@ -51,6 +51,7 @@ from precheck.gateway.models import (
     Booking,
     BookingEvent,
     BookingToken,
+    BrowserCheck,
     Challenge,
     GatewayKey,
     NoShowStanding,
@@ -852,8 +853,8 @@ class Gateway:
 
         Lapsed holds become ``expired`` (for staff's view; they hold nothing already), confirmed
         bookings without check-in become ``no_show`` at start + no_show_after and count against
-        the job seeker, and unused challenges, old rate-limit windows and ended staff sessions
-        are deleted.
+        the job seeker, and unused challenges, old rate-limit windows, ended staff sessions and
+        lapsed browser checks are deleted.
         """
         _aware(now)
         with _transaction(session):
@@ -891,6 +892,9 @@ class Gateway:
                 RateBucket.window_start < now - 2 * longest)))
             purged += _rowcount(session.execute(delete(StaffSession).where(
                 StaffSession.expires_at < now - timedelta(days=1))))
+            # Browser checks: a booking keeps its own copy of the report.
+            purged += _rowcount(session.execute(delete(BrowserCheck).where(
+                BrowserCheck.expires_at < now - _CHALLENGE_RETENTION)))
         if lapsed or no_shows:
             log.info("sweep: %s hold(s) lapsed, %s no-show(s)", len(lapsed), no_shows)
         return SweepCounts(len(lapsed), no_shows, purged)

@@ -201,3 +201,19 @@ def test_bad_figures_are_refused_with_a_clear_error() -> None:
 
     with pytest.raises(ValidationError):
         browser_facts.Finished.model_validate({"camera": {"state": "ok", "width": -1}})
+
+
+def test_the_sweeper_deletes_lapsed_browser_checks(gateway: Any, session: Any) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from precheck.gateway.models import BrowserCheck
+
+    for name, expires in (("old", NOW - timedelta(days=2)), ("new", NOW + timedelta(minutes=5))):
+        session.add(BrowserCheck(token_hash=name * 16, office_id="tenmonkan", nonce=name,
+                                 created_at=NOW - timedelta(days=3), expires_at=expires))
+    session.commit()
+    gateway.sweep(session, NOW)
+    left = session.execute(select(BrowserCheck.nonce)).scalars().all()
+    assert left == ["new"]
