@@ -38,6 +38,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from precheck import declarations
+from precheck.errors import PrecheckError
 from precheck.gateway import browser_device, browser_facts
 from precheck.gateway.deps import GatewayDep, NowDep, client_address
 from precheck.gateway.models import BrowserCheck
@@ -53,6 +54,7 @@ from precheck.gateway.web import (
     session,
 )
 from precheck.result import N_
+from reports.signing import Identity
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -146,11 +148,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def signer(seed: bytes) -> Any:
+def signer(seed: bytes) -> Identity:
     """The gateway's signing identity for browser reports (an Ed25519 key from a stored seed)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from reports.signing import Identity
 
     key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"browser-report\0" + seed)
                                                .digest())
@@ -335,6 +335,9 @@ def _report(gw: Gateway, figures: browser_facts.Finished, row: BrowserCheck,
 
     builtin = policy.builtin()
     identity = gw.browser_signer
+    if identity is None:  # Gateway.open() sets it; a Gateway made by hand has none
+        msg = "this gateway has no key for browser reports"
+        raise PrecheckError(msg)
     found = browser_facts.outcomes(figures, row.figures, device, builtin)
     return browser_facts.build(found, device, policy=builtin, signer=identity,
                                salt=identity.salt,

@@ -17,7 +17,7 @@ import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,10 @@ from precheck.gateway import browser_device
 from precheck.result import N_, Message, Result, Status, freeze
 from precheck.runner import CheckMeta, Outcome
 from precheck.system import JSON, Platform, System
+
+if TYPE_CHECKING:
+    from precheck.policy import Policy
+    from reports.signing import Identity
 
 #: Check ids the browser check measures, in the order the report lists them.
 MEASURED = ("os.support", "device.camera", "device.microphone", "device.speaker",
@@ -207,7 +211,7 @@ def wants_wifi_declaration(kind: str | None) -> bool:
 # -- the whole report -----------------------------------------------------------------------------
 
 def outcomes(figures: Finished, connection: Mapping[str, Any] | None, device:
-             browser_device.Device, policy: Any) -> list[Outcome]:
+             browser_device.Device, policy: Policy) -> list[Outcome]:
     """Every entry of the browser report, measured first, then the declarations."""
     from precheck import plugins
 
@@ -245,8 +249,8 @@ def device_id(salt: bytes, browser_id: str) -> str:
                             ).hexdigest()[:32]
 
 
-def build(found: Sequence[Outcome], device: browser_device.Device, *, policy: Any,
-          signer: Any, salt: bytes, browser_id: str, created: datetime, challenge: str
+def build(found: Sequence[Outcome], device: browser_device.Device, *, policy: Policy,
+          signer: Identity, salt: bytes, browser_id: str, created: datetime, challenge: str
           ) -> dict[str, Any]:
     """The signed browser report (format version 1, ``source.kind = "browser"``)."""
     from precheck.probes import OsInfo

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from precheck.gateway.settings import GatewaySettings, RateLimit
+    from reports.signing import Identity
 
 __all__ = [
     "BookingConfirmed", "BookingCreated", "BookingForm", "BookingView", "GateRejected", "Gateway",
@@ -299,7 +300,7 @@ class Gateway:
         self.gate = gate_policy
         self._key = key
         #: Signs the reports of the browser check (browser_check.py); set by open().
-        self.browser_signer: Any = None
+        self.browser_signer: Identity | None = None
 
     @classmethod
     def open(cls, settings: GatewaySettings, engine: Engine,
