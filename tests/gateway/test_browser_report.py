@@ -217,3 +217,67 @@ def test_the_sweeper_deletes_lapsed_browser_checks(gateway: Any, session: Any) -
     gateway.sweep(session, NOW)
     left = session.execute(select(BrowserCheck.nonce)).scalars().all()
     assert left == ["new"]
+
+
+# -- the page and its endpoints (TestClient on a real SQLite gateway) -----------------------------
+
+def test_the_page_runs_only_its_own_script_under_a_strict_policy(tmp_path: Any) -> None:
+    import re
+
+    from tests.gateway.pages_support import build_site
+
+    for site in build_site(tmp_path):
+        answer = site.client.get("/check?office=tenmonkan&start=2026-06-03T10:00")
+        assert answer.status_code == 200
+        csp = answer.headers["content-security-policy"]
+        assert "script-src 'self';" in csp
+        assert "unsafe-inline" not in csp
+        assert "unsafe-eval" not in csp
+        assert answer.headers["permissions-policy"] == "camera=(self), microphone=(self)"
+        scripts = re.findall(r"<script([^>]*)>", answer.text)
+        assert scripts == [' src="/static/check.js" defer', ' type="application/json" '
+                           'id="check-config"']
+        assert not re.search(r"(src|href)=\"https?://", answer.text)  # nothing from elsewhere
+        assert "2026年6月3日（水） 10:00" in answer.text
+        script = site.client.get("/static/check.js")
+        assert script.status_code == 200
+        assert "http://" not in script.text
+        assert "https://" not in script.text
+        # Without an office the page lists them.
+        chooser = site.client.get("/check")
+        assert "ワークプラザ天文館" in chooser.text
+        assert 'id="check"' not in chooser.text
+        # The office and booking pages link to it.
+        assert "/check?office=tenmonkan" in site.client.get("/offices/tenmonkan").text
+        assert "/check?office=tenmonkan&amp;lang=ja&amp;start=2026-06-03T10:00" in \
+            site.client.get("/offices/tenmonkan/book?start=2026-06-03T10:00").text
+
+
+def test_the_endpoints_refuse_without_the_pages_token_and_bad_figures(tmp_path: Any) -> None:
+    import re
+
+    from tests.gateway.pages_support import build_site
+
+    for site in build_site(tmp_path):
+        page = site.client.get("/check?office=tenmonkan")
+        token = re.findall(r'data-csrf="([^"]+)"', page.text)[0]
+        assert site.client.post("/check/start", json={"office": "tenmonkan"}).status_code == 403
+        headers = {"X-CSRF-Token": token}
+        unknown = site.client.post("/check/start", json={"office": "nowhere"}, headers=headers)
+        assert unknown.status_code == 404
+        assert "ハローワーク" in unknown.json()["message"]
+        started = site.client.post("/check/start", json={"office": "tenmonkan"},
+                                   headers=headers).json()
+        bad = site.client.post(f"/check/{started['token']}/finish", json={"camera": "x"},
+                               headers=headers)
+        assert bad.status_code == 422
+        assert bad.json()["error"] == "invalid_request"
+        missing = site.client.post("/check/not-a-token/finish", json=figures().model_dump(),
+                                   headers=headers)
+        assert missing.status_code == 404
+        # Finishing without a connection test: "could not tell", never a pass.
+        done = site.client.post(f"/check/{started['token']}/finish",
+                                json=figures().model_dump(), headers=headers).json()
+        quality = next(e for e in done["entries"] if e["id"] == "network.quality")
+        assert quality["status"] == "error"
+        assert done["word"] == "予約できません"
