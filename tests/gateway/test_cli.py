@@ -118,7 +118,7 @@ def test_a_bad_setting_in_the_environment_names_the_variable() -> None:
 def test_migrate_reports_the_revision(database_url: str) -> None:
     status, out, _ = gateway_cli(["migrate", "--database-url", database_url])
     assert status == ExitStatus.OK
-    assert out == "database at revision 0001\n"
+    assert out == f"database at revision {HEAD}\n"
 
 
 def test_lift_block_sweep_and_outbox_from_the_command_line(
