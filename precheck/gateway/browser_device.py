@@ -8,10 +8,12 @@ What a browser cannot say is "could not tell", never a guess:
 
 - Chrome's reduced User-Agent says ``Android 10; K`` on every Android version since Chrome 110:
   without Client Hints the Android version is unknown.
-- Safari on iOS 26 and later keeps ``iPhone OS 18_6`` in the User-Agent string; its ``Version/``
-  token is the Safari version, which ships with the OS and carries its number. Other iOS
-  browsers (``CriOS``, ``FxiOS``, ``EdgiOS``) show the same frozen token with no ``Version/``:
-  the iOS version is unknown there unless the token is an older, unfrozen one.
+- Safari on iOS 26 and later no longer lists the OS version: the token stays ``iPhone OS 18_6``
+  (``18_7`` from iOS 26.2; WebKit's "WebKit features in Safari 26.0", September 2025, and
+  StatCounter's notice of January 2026). Its ``Version/`` token is the Safari version, which
+  ships with the OS and carries its number. Other iOS browsers (``CriOS``, ``FxiOS``,
+  ``EdgiOS``) show the same frozen token with no ``Version/``: from 18.6 on, the iOS version is
+  unknown there; an older token is a real, older iOS.
 - iPadOS Safari asks for desktop pages and says ``Macintosh``; the page tells it from a Mac by its
   touch screen (``navigator.maxTouchPoints``).
 - Windows 10 and 11 both say ``Windows NT 10.0``; the ``platformVersion`` hint tells them apart
@@ -30,7 +32,7 @@ from precheck.runner import CheckMeta, Outcome
 
 #: The gateway catalog: the browser check's own words.
 DOMAIN = "gateway"
-#: iOS and iPadOS Safari freeze the OS token of the User-Agent at this version (iOS 26 and later).
+#: From this OS token on, iOS and iPadOS may be 26 or later behind a frozen token (18_6, 18_7).
 FROZEN_IOS = (18, 6)
 
 _IOS = re.compile(r"\b(?:iPhone|CPU) OS (\d+)_(\d+)")
@@ -100,7 +102,7 @@ def _apple_version(ua: str, browser: str) -> tuple[tuple[int, int] | None, str]:
     token = _IOS.search(ua)
     if token:
         version = (int(token.group(1)), int(token.group(2)))
-        if version != FROZEN_IOS:
+        if version < FROZEN_IOS:
             return version, "user_agent"
         return None, "frozen"
     return None, "unknown"

@@ -1,9 +1,10 @@
 """The browser check's report: device and OS reading, the OS's support, and the gate's source rule.
 
-User-Agent strings are real browsers' published strings: Chrome's reduced Android string
+User-Agent strings follow real browsers' published strings: Chrome's reduced Android string
 ("Android 10; K", chromium.org "User-Agent Reduction"), Safari 26 on iPhone with its frozen
-"iPhone OS 18_6" token (webkit.org, Safari 26 release notes), Chrome on iOS (CriOS), iPadOS
-Safari in its default desktop mode ("Macintosh" with touch). Figures posted by the page are
+"iPhone OS 18_6" token (WebKit, "WebKit features in Safari 26.0", as quoted by pxlnv.com;
+"18_7" from iOS 26.2), Chrome on iOS (CriOS), iPadOS Safari in its default desktop mode
+("Macintosh" with touch). Figures posted by the page are
 INVENTED (a passing phone), judged by the real checks and signed by the real gateway key.
 """
 
@@ -48,6 +49,8 @@ HINTS_ANDROID_16 = {"platform": "Android", "platformVersion": "16.0.0", "mobile"
     (SAFARI_26, {}, 5, ("ios", (26, 1), "Safari 26.1", "phone")),
     (SAFARI_17, {}, 5, ("ios", (17, 7), "Safari 17.7", "phone")),
     (CHROME_IOS, {}, 5, ("ios", None, "Chrome 142", "phone")),  # the frozen token: unknown
+    (CHROME_IOS.replace("18_6", "18_7"), {}, 5, ("ios", None, "Chrome 142", "phone")),
+    (CHROME_IOS.replace("18_6", "17_7"), {}, 5, ("ios", (17, 7), "Chrome 142", "phone")),
     (IPAD_DESKTOP, {}, 5, ("ipados", (26, 0), "Safari 26.0", "tablet")),
     (IPAD_DESKTOP, {}, 0, ("macos", None, "Safari 26.0", "pc")),  # a Mac has no touch screen
     (WINDOWS_CHROME, {"platform": "Windows", "platformVersion": "19.0.0"}, 0,
