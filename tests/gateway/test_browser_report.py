@@ -284,3 +284,36 @@ def test_the_endpoints_refuse_without_the_pages_token_and_bad_figures(tmp_path: 
         quality = next(e for e in done["entries"] if e["id"] == "network.quality")
         assert quality["status"] == "error"
         assert done["word"] == "予約できません"
+
+
+def test_a_passing_check_attaches_its_report_to_any_booking_page_of_its_office(
+        tmp_path: Any) -> None:
+    """From the office page: check first, then choose a time; the form has the report."""
+    import re
+
+    from sqlalchemy import update
+
+    from precheck.gateway.db import session_factory
+    from precheck.gateway.models import BrowserCheck
+    from tests.gateway.pages_support import build_site
+
+    for site in build_site(tmp_path):
+        client = site.client
+        client.headers["User-Agent"] = SAFARI_26
+        page = client.get("/check?office=tenmonkan&lang=en")
+        assert "Start checking" in page.text
+        headers = {"X-CSRF-Token": re.findall(r'data-csrf="([^"]+)"', page.text)[0]}
+        started = client.post("/check/start", json={"office": "tenmonkan"}, headers=headers)
+        with session_factory(site.engine)() as db:  # as the WebSocket test stores its figures
+            db.execute(update(BrowserCheck).values(figures=CONNECTION))
+            db.commit()
+        done = client.post(f"/check/{started.json()['token']}/finish?lang=en",
+                           json=figures().model_dump(), headers=headers).json()
+        assert done["verdict"] == "pass", done["entries"]
+        assert done["word"] == "Ready to book"
+        form = client.get("/offices/tenmonkan/book?start=2026-06-03T10:00")
+        assert "Your browser check passed" in form.text  # the language chosen stays
+        assert 'id="f-report"' not in form.text
+        # Another office's booking page does not take it.
+        other = client.get("/offices/namerikawa/book?start=2026-06-03T10:00")
+        assert "Your browser check passed" not in other.text
