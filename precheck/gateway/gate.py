@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from precheck.errors import PrecheckError
-from precheck.gateway import sources
+from precheck.gateway import sources as report_sources
 from precheck.result import N_, Message
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class GatePolicy:
     max_age: timedelta
     clock_skew: timedelta
     #: Which report sources may book for which device (sources.py).
-    sources: sources.SourcePolicy = field(default_factory=sources.source_policy)
+    sources: report_sources.SourcePolicy = field(default_factory=report_sources.source_policy)
 
 
 def gate_policy(settings: GatewaySettings, browser_keys: frozenset[str] = frozenset()
@@ -121,7 +121,7 @@ def gate_policy(settings: GatewaySettings, browser_keys: frozenset[str] = frozen
     required = frozenset(settings.required_checks) or builtin_required_checks()
     return GatePolicy(MappingProxyType(accepted), required, settings.report_max_age,
                       settings.clock_skew,
-                      replace(sources.source_policy(), browser_keys=browser_keys))
+                      replace(report_sources.source_policy(), browser_keys=browser_keys))
 
 
 def builtin_required_checks() -> frozenset[str]:
@@ -221,8 +221,8 @@ def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
         reasons.append(Reason(CHALLENGE_MISSING, Message.of(N_(
             "The report does not carry this office's challenge. Get a challenge from the "
             "booking page and run precheck with it (precheck run --challenge ...)."))))
-    reasons += sources.reasons(model, verified.key_id, policy.sources)
-    reasons += _check_reasons(model.checks, sources.required_checks(
+    reasons += report_sources.reasons(model, verified.key_id, policy.sources)
+    reasons += _check_reasons(model.checks, report_sources.required_checks(
         model, policy.sources, policy.required_checks))
     if reasons:
         return Inspection(None, tuple(reasons), model.challenge, model.device_id)
