@@ -64,7 +64,12 @@ def _windows_ui_language() -> str:
 
 @cache
 def _catalog(domain: str, locale_dir: str, language: str) -> gettext.NullTranslations:
-    return gettext.translation(domain, locale_dir, languages=[language], fallback=True)
+    """A domain's catalog; every other domain falls back to the core's (shared words, such as the
+    declarations of :mod:`precheck.declarations`, shown by a front-end in its own words)."""
+    found = gettext.translation(domain, locale_dir, languages=[language], fallback=True)
+    if (domain, locale_dir) != (DOMAIN, str(LOCALE_DIR)):
+        found.add_fallback(_catalog(DOMAIN, str(LOCALE_DIR), language))
+    return found
 
 
 class Translator:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from precheck.probes import OsInfo
 
 REPORT_VERSION = 1
-SOURCE_KINDS = ("live", "bundle")
+SOURCE_KINDS = ("live", "bundle", "browser")
 
 
 def build_report(outcomes: Sequence[Outcome], *, policy: Policy, os_info: OsInfo,
@@ -53,6 +53,7 @@ def build_report(outcomes: Sequence[Outcome], *, policy: Policy, os_info: OsInfo
             "build": os_info.build,
             "edition": os_info.edition,
             "arch": os_info.arch,
+            "device": "pc",  # the app runs on computers; the browser check sets its own
         },
         "device_id": device_id,
         "source": {"kind": source_kind, "bundle_digest": bundle_digest},

@@ -93,21 +93,31 @@ class PlatformInfo(BaseModel):
 
     model_config = _CONFIG
 
-    os: Literal["windows", "macos", "linux"]
+    os: Literal["windows", "macos", "linux", "ios", "ipados", "android"]
     id: Annotated[str, Field(min_length=1)]
     name: str
     version: str
     build: str | None
     edition: str | None
     arch: str | None
+    #: pc, phone or tablet; None: the OS says it (a browser check sets it).
+    device: Literal["pc", "phone", "tablet"] | None = None
+
+    @property
+    def device_class(self) -> str:
+        """pc, phone or tablet: ``device`` when given, else what the OS implies."""
+        if self.device is not None:
+            return self.device
+        return {"ios": "phone", "ipados": "tablet", "android": "phone"}.get(self.os, "pc")
 
 
 class Source(BaseModel):
-    """Whether this machine was checked live or a diagnostic bundle was replayed."""
+    """Whether this machine was checked live, a diagnostic bundle was replayed, or the booking
+    gateway judged its browser check (a report the gateway signs with its own key)."""
 
     model_config = _CONFIG
 
-    kind: Literal["live", "bundle"]
+    kind: Literal["live", "bundle", "browser"]
     bundle_digest: str | None
 
 

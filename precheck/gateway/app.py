@@ -30,7 +30,18 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import precheck
-from precheck.gateway import api, console, mail, measure, ops, pages, reschedule, staff
+from precheck.gateway import (
+    api,
+    browser_check,
+    browser_measure,
+    console,
+    mail,
+    measure,
+    ops,
+    pages,
+    reschedule,
+    staff,
+)
 from precheck.gateway.db import make_engine, migrate, session_factory
 from precheck.gateway.deps import STATE, AppState
 from precheck.gateway.offices import OfficeProfile
@@ -76,6 +87,8 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.include_router(reschedule.router)
     app.include_router(ops.router)
     app.include_router(measure.router)
+    app.include_router(browser_check.router)
+    app.include_router(browser_measure.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_down)

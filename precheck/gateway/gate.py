@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from precheck.errors import PrecheckError
 from precheck.gateway import metrics
+from precheck.gateway import sources as report_sources
 from precheck.result import N_, Message
 
 if TYPE_CHECKING:
@@ -105,9 +106,12 @@ class GatePolicy:
     required_checks: frozenset[str]
     max_age: timedelta
     clock_skew: timedelta
+    #: Which report sources may book for which device (sources.py).
+    sources: report_sources.SourcePolicy = field(default_factory=report_sources.source_policy)
 
 
-def gate_policy(settings: GatewaySettings) -> GatePolicy:
+def gate_policy(settings: GatewaySettings, browser_keys: frozenset[str] = frozenset()
+                ) -> GatePolicy:
     """The settings' gate, the built-in policy and the built-in required checks filling gaps."""
     accepted = dict(settings.accepted_policies)
     if not accepted:
@@ -117,7 +121,8 @@ def gate_policy(settings: GatewaySettings) -> GatePolicy:
         accepted = {builtin.version: builtin.digest}
     required = frozenset(settings.required_checks) or builtin_required_checks()
     return GatePolicy(MappingProxyType(accepted), required, settings.report_max_age,
-                      settings.clock_skew)
+                      settings.clock_skew,
+                      replace(report_sources.source_policy(), browser_keys=browser_keys))
 
 
 def builtin_required_checks() -> frozenset[str]:
@@ -188,7 +193,7 @@ def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
         return _refused(_format_reason(f"the report cannot be read ({type(exc).__name__})"))
     model = verified.report
     reasons: list[Reason] = []
-    if model.source.kind != "live":
+    if model.source.kind == "bundle":
         reasons.append(Reason(NOT_LIVE, Message.of(N_(
             "The report was made from a diagnostic bundle, not on this computer now. "
             "Run precheck on the computer you will use for the consultation."))))
@@ -218,7 +223,9 @@ def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
         reasons.append(Reason(CHALLENGE_MISSING, Message.of(N_(
             "The report does not carry this office's challenge. Get a challenge from the "
             "booking page and run precheck with it (precheck run --challenge ...)."))))
-    reasons += _check_reasons(model.checks, policy.required_checks)
+    reasons += report_sources.reasons(model, verified.key_id, policy.sources)
+    reasons += _check_reasons(model.checks, report_sources.required_checks(
+        model, policy.sources, policy.required_checks))
     if reasons:
         return Inspection(None, tuple(reasons), model.challenge, model.device_id)
     assert model.challenge is not None  # noqa: S101 - CHALLENGE_MISSING above covers None

@@ -296,3 +296,21 @@ class OfficeSetting(Base):
     meeting_url: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(TS)
     updated_by: Mapped[str] = mapped_column(String(40))
+class BrowserCheck(Base):
+    """One run of the browser check (``/check``, browser_check.py) and the report it made.
+
+    The gateway measured the connection itself (``figures``) and signs the report with its own
+    key; the report waits here for the booking form, bound to the challenge it carries. Only the
+    token's SHA-256 is stored; no User-Agent, image or sound, only figures.
+    """
+
+    __tablename__ = "browser_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    office_id: Mapped[str] = mapped_column(String(40))
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    expires_at: Mapped[datetime] = mapped_column(TS, index=True)
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)

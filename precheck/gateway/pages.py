@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse
 
-from precheck.gateway import mail, rules
+from precheck.gateway import browser_check, mail, rules
 from precheck.gateway.deps import GatewayDep, NowDep, client_address
 from precheck.gateway.gate import GateRejected
 from precheck.gateway.gate import render as render_reason
@@ -124,6 +124,12 @@ TEXT = {
     "cancel_lead": N_("Press the button to cancel the booking. The time is then free for "
                       "others."),
     "cancel_button": N_("Cancel the booking"),
+    "phone_title": N_("On a smartphone or tablet"),
+    "phone_lead": N_("No app needed: check your smartphone in the browser, then book with its "
+                     "result."),
+    "phone_button": N_("Check in the browser"),
+    "browser_attached": N_("Your browser check passed. Its report is attached to this "
+                           "booking."),
 }
 
 #: Field hints: how to type each value.
@@ -285,6 +291,7 @@ def office_page(request: Request, office_id: str, gw: GatewayDep, at: NowDep,
     if last < today + timedelta(days=office.horizon_days):
         next_url = f"/offices/{office.id}?start={last + timedelta(days=1)}&lang={lang}"
     return render(request, "office.html", TEXT, office=office, days=days,
+                  check_url=browser_check.check_url(office, None, lang),
                   hours=_hours(office), lead=_lead_text(office, words),
                   cancel_rule=words("cancel_same_day_rule"), calendar_problem=problem,
                   previous_url=previous_url, next_url=next_url)
@@ -363,7 +370,14 @@ def start_page(request: Request, office_id: str, gw: GatewayDep, at: NowDep,
     office, moment = found
     words = _words(request)
     violation = rules.check_bookable(office, moment, at)
+    if violation is None:
+        with session(request) as db:
+            attached = browser_check.attached_report(request, db, office.id, at)
+        if attached is not None:
+            return _form(request, office, moment, nonce="", minutes=0, values={}, problems=[],
+                         errors={}, browser=True)
     return render(request, "start.html", TEXT, office=office, start=moment,
+                  check_url=browser_check.check_url(office, moment, words.lang),
                   problem=words.message(violation.message) if violation else "")
 
 
@@ -392,7 +406,7 @@ def challenge(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
 
 def _form(request: Request, office: OfficeProfile, start: datetime, *, nonce: str, minutes: int,
           values: dict[str, str], problems: list[str], errors: dict[str, str],
-          status_code: int = 200) -> HTMLResponse:
+          status_code: int = 200, browser: bool = False) -> HTMLResponse:
     words = _words(request)
     fields = [
         FieldView(
@@ -410,7 +424,7 @@ def _form(request: Request, office: OfficeProfile, start: datetime, *, nonce: st
     return render(request, "book.html", TEXT, status_code=status_code, office=office,
                   switch_to=f"/offices/{office.id}/book?start={_slot_param(start)}", start=start,
                   nonce=nonce, nonce_minutes=minutes, fields=fields,
-                  problems=problems)
+                  problems=problems, browser=browser)
 
 
 @router.post("/offices/{office_id}/book", response_class=HTMLResponse)
@@ -437,12 +451,20 @@ def book(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
               "phone": phone, "note": note}
     minutes = int(gw.settings.challenge_ttl.total_seconds() // 60)
     document, report_problem = _read_report(report)
+    attached = None
+    if report_problem == "report_missing":  # a report the browser check made and kept
+        with session(request) as db:
+            attached = browser_check.attached_report(request, db, office.id, at)
+        if attached is not None:
+            document, report_problem = attached.document, None
+    browser = attached is not None
     if report_problem is not None:
         # The form is checked too, so every correction is asked for at once.
         _, problems = rules.check_fields(office, values)
         errors = {p.field: words.message(p.message) for p in problems if p.field}
         return _form(request, office, moment, nonce=nonce, minutes=minutes, values=values,
-                     problems=[words(report_problem)], errors=errors, status_code=422)
+                     problems=[words(report_problem)], errors=errors, status_code=422,
+                     browser=browser)
     form = BookingForm(start=moment, language=words.lang, **values)
     with session(request) as db:
         try:
@@ -454,12 +476,12 @@ def book(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
             general = [words.message(v.message) for v in exc.violations
                        if not v.field or v.field == "start"]
             return _form(request, office, moment, nonce=nonce, minutes=minutes, values=values,
-                         problems=general, errors=errors, status_code=422)
+                         problems=general, errors=errors, status_code=422, browser=browser)
         except GateRejected as exc:
             texts = [render_reason(r.message, words.lang, r.localized) for r in exc.reasons]
             return _form(request, office, moment, nonce=nonce, minutes=minutes, values=values,
                          problems=texts or [words.message(exc.message)], errors={},
-                         status_code=422)
+                         status_code=422, browser=browser)
         except GatewayError as exc:
             return _failure(request, office, exc)
     booking = created.booking

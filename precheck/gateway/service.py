@@ -51,6 +51,7 @@ from precheck.gateway.models import (
     Booking,
     BookingEvent,
     BookingToken,
+    BrowserCheck,
     Challenge,
     GatewayKey,
     NoShowStanding,
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from precheck.gateway.settings import GatewaySettings, RateLimit
+    from reports.signing import Identity
 
 __all__ = [
     "BookingConfirmed", "BookingCreated", "BookingForm", "BookingView", "GateRejected", "Gateway",
@@ -229,6 +231,8 @@ class BookingView:
     booked_by: str | None = None
     #: The meeting's address given for this booking (desk.meeting_url adds the office's).
     meeting_url: str | None = None
+    #: Where the booking's report came from: "live" (the app) or "browser" (/check).
+    source: str = "live"
 
     @property
     def key_changed(self) -> bool:
@@ -301,6 +305,8 @@ class Gateway:
         self.offices = MappingProxyType(dict(offices))
         self.gate = gate_policy
         self._key = key
+        #: Signs the reports of the browser check (browser_check.py); set by open().
+        self.browser_signer: Identity | None = None
 
     @classmethod
     def open(cls, settings: GatewaySettings, engine: Engine,
@@ -309,9 +315,15 @@ class Gateway:
         from precheck.gateway.db import session_factory
 
         profiles = load_offices(settings.offices_path) if offices is None else offices
+        from precheck.gateway.browser_check import BROWSER_KEY, signer
+
         with session_factory(engine)() as session:
             key = _shared_key(session, _HMAC_KEY)
-        return cls(settings, profiles, gate.gate_policy(settings), key)
+            browser = signer(_shared_key(session, BROWSER_KEY))
+        gateway = cls(settings, profiles,
+                      gate.gate_policy(settings, frozenset({browser.key_id})), key)
+        gateway.browser_signer = browser
+        return gateway
 
     # -- offices and slots ----------------------------------------------------------------------
 
@@ -853,8 +865,8 @@ class Gateway:
 
         Lapsed holds become ``expired`` (for staff's view; they hold nothing already), confirmed
         bookings without check-in become ``no_show`` at start + no_show_after and count against
-        the job seeker, and unused challenges, old rate-limit windows and ended staff sessions
-        are deleted.
+        the job seeker, and unused challenges, old rate-limit windows, ended staff sessions and
+        lapsed browser checks are deleted.
         """
         _aware(now)
         with _transaction(session):
@@ -894,6 +906,9 @@ class Gateway:
                 RateBucket.window_start < now - 2 * longest)))
             purged += _rowcount(session.execute(delete(StaffSession).where(
                 StaffSession.expires_at < now - timedelta(days=1))))
+            # Browser checks: a booking keeps its own copy of the report.
+            purged += _rowcount(session.execute(delete(BrowserCheck).where(
+                BrowserCheck.expires_at < now - _CHALLENGE_RETENTION)))
         if lapsed or no_shows:
             log.info("sweep: %s hold(s) lapsed, %s no-show(s)", len(lapsed), no_shows)
         return SweepCounts(len(lapsed), no_shows, purged)
@@ -973,7 +988,12 @@ def _view(row: Booking) -> BookingView:
         verdict=str(row.report.get("verdict", "")) if isinstance(row.report, Mapping) else "",
         failed_checks=failed, warned_checks=warned,
         checkin_report_digest=row.checkin_report_digest, checkin_key_id=row.checkin_key_id,
-        booked_by=row.booked_by, meeting_url=row.meeting_url)
+        booked_by=row.booked_by, meeting_url=row.meeting_url, source=_source(row.report))
+
+
+def _source(report: object) -> str:
+    source = report.get("source") if isinstance(report, Mapping) else None
+    return str(source.get("kind", "live")) if isinstance(source, Mapping) else "live"
 
 
 def _aware(moment: datetime) -> datetime:

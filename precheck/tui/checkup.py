@@ -13,12 +13,12 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from precheck import declarations
 from precheck.api import Context
 from precheck.errors import PrecheckError
 from precheck.runner import Outcome, Runner
 from precheck.session import Evaluation, evaluate, signed_report
 from precheck.system import LiveBackend, Record
-from precheck.tui import declarations
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -46,7 +46,7 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "created-month": (lambda d: d.update(created="2026-13-23T01:02:03Z"), "created: "),
     "device-id": (lambda d: d.update(device_id="DESKTOP-1234"), "device_id: 'DESKTOP-1234'"),
     "digest": (lambda d: d["policy"].update(digest="md5:abc"), "policy/digest: 'md5:abc'"),
-    "os": (lambda d: d["platform"].update(os="android"), "platform/os: 'android'"),
+    "os": (lambda d: d["platform"].update(os="symbian"), "platform/os: 'symbian'"),
     "required-type": (lambda d: d["checks"][1].update(required="yes"),
                       "checks/1/required: 'yes' is not of type 'boolean'"),
     "duration": (lambda d: d["checks"][0].update(duration_ms=-1),

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from precheck import bundle as bundles
-from precheck import plugins
+from precheck import declarations, plugins
 from precheck import policy as policies
 from precheck.result import Status
-from precheck.tui import declarations
 from precheck.tui.checkup import Checkup, NotLive
 from tests.tui.conftest import LINUX_FINE, replayed
 

@@ -18,9 +18,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
+from precheck import declarations
 from precheck.errors import PrecheckError
 from precheck.result import N_
-from precheck.tui import declarations
 from precheck.tui.messages import Saved
 from precheck.tui.screens import AppScreen, relabel
 from precheck.tui.widgets.check_item import CheckItem
