@@ -74,7 +74,8 @@ async def through_device_steps(pilot, heard: bool = True) -> None:  # type: igno
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, SpeakerQuestion))
     await pilot.press("y" if heard else "n")
     await wait_for(pilot, lambda: getattr(pilot.app.screen, "step", None) == "recording")
-    await pilot.press("enter")  # record and check
+    await pilot.pause()
+    await pilot.click("#step-button")  # record and check
 
 
 async def wait_for(pilot, condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +84,9 @@ async def wait_for(pilot, condition, seconds: float = 10.0) -> None:  # type: ig
         if condition():
             return
         await pilot.pause(0.05)
-    raise AssertionError("the app never got there")
+    screen = pilot.app.screen
+    raise AssertionError(f"the app never got there: it shows {type(screen).__name__}"
+                         f" (step {getattr(screen, 'step', None)!r})")
 
 
 @pytest.mark.asyncio
@@ -470,7 +473,9 @@ async def run_to_results(pilot) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
     await pilot.press("enter")
     # a run of quick checks without devices may already be over
-    await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen | ResultsScreen))
+    # the running screen is the app's screen before its on_mount has listed the checks and steps
+    await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) or (
+        isinstance(app.screen, RunningScreen) and bool(app.screen.rows)))
     screen = app.screen
     if isinstance(screen, RunningScreen) and (screen.steps or screen.step):
         await through_device_steps(pilot)

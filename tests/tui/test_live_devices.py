@@ -113,5 +113,7 @@ async def test_the_tone_plays_and_the_answer_is_what_the_speaker_check_judges(
         await pilot.press("n")  # nobody listens to a null sink
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), seconds=30)
     (outcome,) = checkup.outcomes()
-    assert dict(outcome.result.evidence) == {"output": True, "played": True, "heard": False}
+    assert dict(outcome.result.evidence) == {
+        "output": True, "played": True, "heard": False,
+        "probes_read": ("sounddevice:play_tone", "user:speaker_heard"), "probes_unread": ()}
     assert outcome.result.status is Status.FAIL
