@@ -34,6 +34,8 @@ class OfficeChoice:
     required_fields: tuple[str, ...]
     optional_fields: tuple[str, ...]
     source: str
+    #: The gateway that serves the office, from its shipped profile (None: not given).
+    gateway_url: str | None = None
 
     def name(self, language: str) -> str:
         return Texts(self.name_ja, self.name_en).in_language(language)
@@ -94,4 +96,5 @@ def _choice(profile: Any) -> OfficeChoice:
     return OfficeChoice(
         str(profile.id), str(profile.name_ja), str(profile.name_en), int(profile.kind),
         str(phone) if phone else None, tuple(getattr(profile, "required_fields", ())),
-        tuple(getattr(profile, "optional_fields", ())), "local")
+        tuple(getattr(profile, "optional_fields", ())), "local",
+        getattr(profile, "gateway_url", None) or None)
