@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import precheck
-from precheck.gateway import api, mail, measure, pages, staff
+from precheck.gateway import api, downloads, mail, measure, pages, staff
 from precheck.gateway.db import make_engine, migrate, session_factory
 from precheck.gateway.deps import STATE, AppState
 from precheck.gateway.offices import OfficeProfile
@@ -73,6 +73,7 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.include_router(pages.router)
     app.include_router(staff.router)
     app.include_router(measure.router)
+    app.include_router(downloads.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_down)
