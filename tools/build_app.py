@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build_app: no such office profile file: {args.offices}", file=sys.stderr)
         return 2
     started = time.monotonic()
+    # A failed build must not leave the last good one looking like this one.
+    shutil.rmtree(DIST, ignore_errors=True)
     python = args.python or _build_venv()
     version = _version()
     folder = _freeze(python, target, version, args.offices)
