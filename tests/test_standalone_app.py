@@ -87,7 +87,7 @@ def test_the_app_folder_holds_the_program_its_data_and_portaudio(app_dir: Path) 
                  "precheck/locale/ja/LC_MESSAGES/tui.mo", "precheck/locale/en/LC_MESSAGES/tui.mo",
                  "precheck/policy/policy.schema.json", "precheck/gateway/data/offices.toml",
                  "precheck/tui/app.tcss", "reports/report.schema.json",
-                 "libportaudio.so.2"):
+                 "libportaudio.so.2", "tzdata/zoneinfo/Asia/Tokyo"):
         assert (internal / data).is_file(), data
     assert list((internal / "cv2").glob("cv2*.so")), "OpenCV is missing"
     assert not list(internal.glob("fastapi*")), "the gateway's server side is not for the app"
@@ -246,3 +246,41 @@ def test_the_app_runs_from_a_read_only_folder(
     assert "WRITABLE" not in done.stdout
     assert done.returncode == 0, (done.stdout, done.stderr)
     assert (home / "config.toml").read_text("utf-8").count('office = "namerikawa"') == 1
+
+
+def test_the_macos_launcher_keeps_the_window_until_enter(
+        app_dir: Path, tmp_path: Path) -> None:
+    """precheck.command (what Finder opens in Terminal) runs the program beside it, which then
+    says in Japanese how to close the window and waits for Enter. Run here with the Linux build
+    in a pseudo-terminal; the program is linked in beside a copy of the launcher."""
+    import pty
+    import select
+
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (folder / "precheck").symlink_to(app_dir / "precheck")
+    launcher = folder / "precheck.command"
+    shutil.copyfile(ROOT / "tools" / "app" / "precheck.command", launcher)
+    launcher.chmod(0o755)
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([str(launcher), "--version"], stdin=follower, stdout=follower,
+                               stderr=follower, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+                                                     "PRECHECK_HOME": str(tmp_path / "home")})
+    os.close(follower)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 60
+        while "閉じます".encode() not in shown and time.monotonic() < deadline:
+            if select.select([leader], [], [], 0.2)[0]:
+                shown += os.read(leader, 4096)
+        text = shown.decode("utf-8")
+        assert "precheck " in text
+        assert "Enter キーを押すと、このウィンドウを閉じます。" in text
+        time.sleep(0.5)
+        assert process.poll() is None, "the window closed without waiting for Enter"
+        os.write(leader, b"\r")
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(leader)

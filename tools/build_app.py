@@ -155,6 +155,8 @@ def _freeze(python: Path, target: Platform, version: str, offices: Path | None) 
         "--additional-hooks-dir", str(APP_TOOLS / "hooks"),
         # The built-in checks are plugins, found through the distribution's entry points.
         "--copy-metadata", "hellowork-precheck",
+        # Asia/Tokyo on Windows, which has no time-zone database of its own.
+        "--collect-data", "tzdata",
         "--hidden-import", "precheck", "--hidden-import", "checks",
         "--hidden-import", "reports",
     ]
