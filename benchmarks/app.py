@@ -45,7 +45,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as temporary:
         venv = Path(temporary) / "venv"
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)], check=True,
+                       stderr=subprocess.DEVNULL)
         archives = sorted(args.app.parent.glob("precheck-*.tar.gz"))
         print("size (MB = 10^6 bytes)")
         if archives:
@@ -58,8 +59,8 @@ def main() -> int:
         for label, command in (("app", program), ("venv", venv / "bin" / "precheck")):
             version = [_timed([str(command), "--version"], home) for _ in range(args.runs + 1)]
             welcome = [_to_welcome(command, home) for _ in range(args.runs + 1)]
-            print(f"  {label:<5} --version          {_figures(version)}")
-            print(f"  {label:<5} to the welcome screen {_figures(welcome)}")
+            print(f"  {label:<5} {'--version':<22} {_figures(version)}")
+            print(f"  {label:<5} {'to the welcome screen':<22} {_figures(welcome)}")
     return 0
 
 
