@@ -160,6 +160,18 @@ def test_a_japanese_user_folder_with_a_space_holds_the_key_settings_and_files(
     assert (home / ".local" / "share" / "precheck" / "signing-key.pem").is_file()
     assert 'office = "kagoshima"' in (home / ".config" / "precheck" / "config.toml").read_text(
         "utf-8")
+    # PRECHECK_HOME with the same kind of name: the key, the salt and the settings go there.
+    env["PRECHECK_HOME"] = str(home / "プレチェック データ")
+    done = subprocess.run([str(CONSOLE_SCRIPT), "config", "set", "office", "namerikawa"],
+                          env=env, capture_output=True, text=True, encoding="utf-8",
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "プレチェック データ" in done.stdout
+    done = subprocess.run([str(CONSOLE_SCRIPT), "run", "--json", "--only", "power.battery"],
+                          env=env, capture_output=True, text=True, encoding="utf-8",
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (home / "プレチェック データ" / "signing-key.pem").is_file()
 
 
 # -- a read-only install folder -----------------------------------------------------------------
