@@ -147,7 +147,7 @@ def _freeze(python: Path, target: Platform, version: str, offices: Path | None) 
         _write_version_resource(work / "version-info.txt", version)
     environ = dict(os.environ)
     if offices is not None:
-        environ["PRECHECK_BUILD_OFFICES"] = str(offices.resolve())  # read by hook-precheck.py
+        environ["PRECHECK_BUILD_OFFICES"] = str(_checked_offices(python, offices, work))
     command = [
         str(python), "-m", "PyInstaller", str(APP_TOOLS / "entry.py"),
         "--name", NAME, "--onedir", "--console", "--noconfirm", "--clean", "--log-level", "WARN",
@@ -171,6 +171,27 @@ def _freeze(python: Path, target: Platform, version: str, offices: Path | None) 
         msg = f"PyInstaller made no {folder / target.executable}"
         raise SystemExit(msg)
     return folder
+
+
+def _checked_offices(python: Path, offices: Path, work: Path) -> Path:
+    """The operator's office profiles, checked as the app will read them, as offices.toml (the
+    name the app looks for; hook-precheck.py ships it)."""
+    check = ("import sys; from pathlib import Path; "
+             "from precheck.gateway.offices import load_offices; "
+             "found = load_offices(Path(sys.argv[1])); "
+             "print(len(found), 'offices,', sum(bool(o.gateway_url) for o in found.values()), "
+             "'with a gateway_url')")
+    done = subprocess.run([str(python), "-c", check, str(offices)], capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "?"
+        msg = f"build_app: {offices} is not a valid office profile file: {reason}"
+        raise SystemExit(msg)
+    print(f"build_app: {offices}: {done.stdout.strip()}")
+    copy = work / "offices" / "offices.toml"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(offices, copy)
+    return copy
 
 
 def _portaudio_linux() -> Path:
