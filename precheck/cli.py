@@ -129,6 +129,9 @@ def _parser(tr: Translator) -> argparse.ArgumentParser:
                          help=tr(N_("measure the connection against this booking gateway "
                                     "(default: PRECHECK_GATEWAY_URL)")))
     collect.add_argument("--video-app", metavar="NAME", help=tr(VIDEO_APP_HELP))
+    from precheck import config_command
+
+    config_command.add_parser(commands, tr, _Parser)
     return parser
 
 
@@ -310,10 +313,12 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
 
 
 def _use_gateway(system: System, url: str | None, env: Environment, tr: Translator) -> None:
-    """Record the gateway the network checks measure against: --gateway, else the variable."""
+    """Record the gateway the network checks measure against (see precheck.userconfig)."""
     from precheck.probes import network
+    from precheck.userconfig import resolve_gateway
 
-    chosen = url or env.environ.get(network.GATEWAY_ENV) or None
+    # --gateway, PRECHECK_GATEWAY_URL, then the settings (precheck config): the chosen office's.
+    chosen = resolve_gateway(url, env.environ).url
     try:
         network.use_gateway(system, chosen)
     except ValueError as exc:
@@ -455,15 +460,26 @@ def _cannot_write(path: Path, exc: OSError, tr: Translator) -> PrecheckError:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Environment, Translator], ExitStatus]] = {
     "run": _run, "list": _list, "collect": _collect, "show": _show, "verify": _verify,
+    "config": lambda args, env, tr: ExitStatus(_config_command(args, env, tr)),
 }
+
+
+def _config_command(args: argparse.Namespace, env: Environment, tr: Translator) -> int:
+    from precheck import config_command
+
+    return config_command.run(args, env, tr)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The console script's entry point: the only place that exits the process."""
+    configure_streams()
+    sys.exit(int(run_cli(argv)))
+
+
+def configure_streams() -> None:
+    """Redirected output (a report piped to a file) is UTF-8 on every OS; a console keeps its own
+    encoding (cp932 on a Japanese Windows), and a character it cannot show never crashes the run."""
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
-            # Redirected output (a report piped to a file) is UTF-8 on every OS; a console
-            # keeps its own encoding, and a character it cannot show never crashes the run.
             encoding = stream.encoding if stream.isatty() else "utf-8"
             stream.reconfigure(encoding=encoding, errors="replace")
-    sys.exit(int(run_cli(argv)))
