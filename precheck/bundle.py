@@ -49,6 +49,7 @@ class Bundle:
     policy: Mapping[str, Any]
     checks: tuple[str, ...]
     records: Mapping[str, Record]
+    device_id: str | None = None  # the collecting installation's pseudonym of the device
 
     @property
     def digest(self) -> str:
@@ -75,16 +76,69 @@ def _entry(record: Record) -> dict[str, JSON]:
 
 # -- writing ----------------------------------------------------------------------------------
 
+#: The OS's own machine identifiers (:func:`precheck.probes.machine_id` on each OS). They are read
+#: only to make the salted device id and never written to a bundle: the bundle carries that
+#: pseudonym (``device_id``) instead, the same one as the job seeker's reports.
+IDENTIFIER_PROBES = frozenset({
+    "file:/etc/machine-id", "file:/var/lib/dbus/machine-id",           # Linux
+    "reg:HKLM\\SOFTWARE\\Microsoft\\Cryptography",                      # Windows: MachineGuid
+    "cmd:ioreg -rd1 -c IOPlatformExpertDevice",                       # macOS: IOPlatformUUID
+})
+#: Written in place of an IP address a bundle does not keep.
+WITHHELD = "withheld"
+
+
+def private(record: Record) -> Record | None:
+    """The record as a bundle keeps it: None for a machine identifier; the computer's own IP
+    addresses withheld where no check needs them (replays judge the same: the route's address
+    matters only when it is an iPhone hotspot's, and a listening socket only by its port)."""
+    from precheck.probes.firewall import LISTENING_PROBE
+    from precheck.probes.network import ROUTE_PROBE, is_hotspot_address
+
+    if record.name in IDENTIFIER_PROBES:
+        return None
+    value = record.value
+    if record.error_kind is not None:
+        return record
+    if record.name == ROUTE_PROBE and isinstance(value, dict):
+        address = value.get("address")
+        if not is_hotspot_address(address if isinstance(address, str) else None):
+            return Record(record.name, value={**value, "address": None})
+    if record.name == LISTENING_PROBE and isinstance(value, list):
+        return Record(record.name, value=[
+            {**item, "address": _listening_address(item.get("address"))}
+            if isinstance(item, dict) else item for item in value])
+    return record
+
+
+def _listening_address(address: object) -> JSON:
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+    except ValueError:
+        return WITHHELD
+    return str(address) if ip.is_loopback or ip.is_unspecified else WITHHELD
+
+
 def write(path: Path, platform: Platform, records: Iterable[Record], *,
-          checks: Iterable[str], policy: Mapping[str, Any]) -> Path:
-    """Write a bundle as a zip file, or as a directory when ``path`` is an existing directory.
+          checks: Iterable[str], policy: Mapping[str, Any], device_id: str | None = None) -> Path:
+    """Write a bundle as a zip file, or as a folder bundle when ``path`` is an existing empty
+    folder (never among other files: a desktop would get ``manifest.json`` and ``outputs/``
+    scattered over it).
 
     Long text answers go to ``outputs/NNNN-<name>.txt`` so a person can read them as they were
-    printed; everything else stays inline in the manifest.
+    printed; everything else stays inline in the manifest. What :func:`private` holds back is
+    not written.
     """
+    if path.is_dir() and any(path.iterdir()):
+        msg = (f"the folder {path} is not empty: give a new .zip file name, or an empty folder, "
+               "for the bundle")
+        raise InputError(msg)
     files: dict[str, str] = {}
     probes: list[dict[str, JSON]] = []
-    for number, record in enumerate(records, start=1):
+    kept = [r for r in (private(record) for record in records) if r is not None]
+    for number, record in enumerate(kept, start=1):
         entry = _entry(record)
         value = record.value
         stem = f"outputs/{number:04d}-{_SLUG.sub('_', record.name)[:60].strip('_')}"
@@ -109,6 +163,7 @@ def write(path: Path, platform: Platform, records: Iterable[Record], *,
         "platform": str(platform),
         "policy": dict(policy),
         "checks": list(checks),
+        **({"device_id": device_id} if device_id else {}),
         "probes": probes,
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
@@ -305,6 +360,7 @@ def _parse(path: Path, source: _Source) -> Bundle:
         policy=policy if isinstance(policy, dict) else {},
         checks=tuple(str(c) for c in checks) if isinstance(checks, list) else (),
         records=records,
+        device_id=_device_id(where, manifest.get("device_id")),
     )
     try:
         bundle.digest  # noqa: B018 - computed now so a value JSON cannot carry exactly is refused here
@@ -312,6 +368,17 @@ def _parse(path: Path, source: _Source) -> Bundle:
         msg = f"{where}: an answer cannot be put in canonical JSON form ({exc})"
         raise InputError(msg) from None
     return bundle
+
+
+def _device_id(where: str, value: object) -> str | None:
+    from reports.model import DEVICE_ID_PATTERN
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.match(DEVICE_ID_PATTERN, value):
+        msg = f"{where}: \"device_id\" must look like d1- and 32 hex digits"
+        raise InputError(msg)
+    return value
 
 
 def _check_times(where: str, created: object, clock: Record | None) -> None:
