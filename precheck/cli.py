@@ -459,7 +459,14 @@ def _terminal(document: Mapping[str, Any], language: str,
 def _print_rich(env: Environment, renderable: Any) -> None:
     from rich.console import Console
 
-    Console(file=env.stdout, highlight=False, soft_wrap=False).print(renderable)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1 here; run_cli ends every command the same way instead, and only
+            # main() touches the process's own stdout (env.stdout may be another stream).
+            self.quiet = True
+            raise BrokenPipeError
+
+    _Console(file=env.stdout, highlight=False, soft_wrap=False).print(renderable)
 
 
 def _write_text(path: Path, text: str, tr: Translator) -> None:
