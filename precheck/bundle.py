@@ -222,8 +222,8 @@ class _Source:
         except InputError:
             self.close()
             raise
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            self.close()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            self.close()  # NotImplementedError: e.g. "zip file version 6.4" in its directory
             msg = f"bundle {path} is neither a zip file nor a directory"
             raise InputError(msg) from exc
 
@@ -265,8 +265,9 @@ class _Source:
         try:
             with self.zip.open(info) as file:
                 data = file.read(limit + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-            msg = f"{where} is damaged ({exc})"
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+                NotImplementedError, RuntimeError) as exc:  # e.g. "zip file version 6.4"
+            msg = f"{where} is damaged or made by a zip tool precheck cannot read ({exc})"
             raise InputError(msg) from None
         if len(data) > limit:
             msg = f"{where} is larger than {limit // (1024 * 1024)} MiB"

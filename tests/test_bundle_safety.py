@@ -60,11 +60,15 @@ def zip_bytes(manifest: bytes | None = None, member: bytes = OS_RELEASE.encode()
 
 
 def patch_headers(data: bytearray, *, method: int | None = None, flags: int | None = None,
-                  ) -> bytearray:
-    """Set the compression method or the flag bits in every local and central header."""
-    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+                  version: int | None = None) -> bytearray:
+    """Set the compression method, the flag bits or the version needed to extract in every
+    local and central header."""
+    for signature, version_at, flag_at, method_at in ((b"PK\x03\x04", 4, 6, 8),
+                                                      (b"PK\x01\x02", 6, 8, 10)):
         at = data.find(signature)
         while at >= 0:
+            if version is not None:
+                struct.pack_into("<H", data, at + version_at, version)
             if flags is not None:
                 struct.pack_into("<H", data, at + flag_at, flags)
             if method is not None:
@@ -103,6 +107,8 @@ MALFORMED_ZIPS: dict[str, tuple[Callable[[], bytes | bytearray], str]] = {
     "method-99": (lambda: patch_headers(zip_bytes(), method=99),
                   "uses compression method 99"),
     "encrypted": (lambda: patch_headers(zip_bytes(), flags=0x1), "is encrypted"),
+    "zip-version-6.4": (lambda: patch_headers(zip_bytes(), version=64),  # found by hypothesis
+                        "is neither a zip file nor a directory"),
     "deep-json": (lambda: zip_bytes(deep_manifest()), "nests more than 64 levels"),
     "deep-json-that-json-reads": (lambda: zip_bytes(json.dumps(  # 70 levels: within json's
         {**GOOD, "checks": json.loads("[" * 70 + "]" * 70)}).encode()),  # recursion, not ours
