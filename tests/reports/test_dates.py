@@ -89,6 +89,7 @@ def test_a_signed_report_with_an_impossible_date_is_not_valid(
     # README's exit codes say for a report that fails its schema.
     assert status is ExitStatus.CHECK_FAILED
     assert out.getvalue().startswith("NOT VALID: created: ")
+    assert "is not a real date and time in UTC" in out.getvalue()
     assert out.getvalue().count("\n") == 1
     assert err.getvalue() == ""
 
