@@ -185,3 +185,12 @@ def test_listening_addresses_are_withheld_but_ports_kept() -> None:
     assert "192.168.1.23" not in json.dumps(written.value)
     assert ([x.port for x in parse_listening(written.value)]
             == [x.port for x in parse_listening(raw)])  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_a_fifo_given_as_a_policy_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "policy.toml"
+    os.mkfifo(fifo)
+    status, _, err = cli("run", "--policy", str(fifo), "--lang", "en", *SPINE)
+    assert status is ExitStatus.USAGE
+    assert "is a pipe (FIFO), not a regular file" in err
