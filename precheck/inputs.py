@@ -38,6 +38,9 @@ def open_regular(path: Path, what: str = "") -> BinaryIO:
     """``path`` opened for reading, if it is a regular file (a link to one is followed: the
     person named this path). ``what`` names it in messages, e.g. ``"bundle"``."""
     name = f"{what} {path}" if what else str(path)
+    if path.is_dir():  # said first: Windows refuses to open a folder as "permission denied"
+        msg = f"{name} is a folder, not a file"
+        raise InputError(msg)
     try:
         fd = os.open(path, _READ)
     except FileNotFoundError:
