@@ -51,7 +51,7 @@ def render_terminal(report: Mapping[str, Any], lang: str, *,
     translate = Translator(lang)
     alarm = signature_alarm(signature_problem, translate)
     parts: list[RenderableType] = [
-        _verdict(report, translate) if alarm is None else _alarm(alarm)]
+        _verdict(report, translate) if alarm is None else _alarm(alarm, fold=lang == "ja")]
     for check in check_views(report, lang, translate):
         parts.extend(_check(check, translate, fold=lang == "ja", colour=alarm is None))
     parts.append(Text(""))
@@ -69,12 +69,13 @@ def _verdict(report: Mapping[str, Any], translate: Translator) -> Panel:
     return Panel(Group(heading, detail), box=box.HEAVY, border_style=style, padding=(1, 2))
 
 
-def _alarm(alarm: SignatureAlarm) -> Panel:
+def _alarm(alarm: SignatureAlarm, *, fold: bool) -> Panel:
     """No colour: the banner must read the same on every terminal, and no verdict colour may
     suggest the report says anything reliable."""
     heading = Text(f"{alarm.icon}  {alarm.title}", style="bold reverse", justify="center")
-    detail = Text(f"{alarm.detail}\n{alarm.reason}", justify="center")
-    return Panel(Group(heading, detail), box=box.DOUBLE, border_style="bold", padding=(1, 2))
+    return Panel(Group(heading, Text(""), _paragraph(alarm.detail, fold=fold),
+                       _paragraph(alarm.reason, fold=fold)),
+                 box=box.DOUBLE, border_style="bold", padding=(1, 2))
 
 
 def _check(check: CheckView, translate: Translator, *, fold: bool,
