@@ -237,23 +237,37 @@ def test_any_folder_as_a_bundle(members: dict[str, bytes], manifest: bytes) -> N
         read_bundle(root)
 
 
-REPLAYED_PROBES = ["platform:machine", "file:/etc/os-release", "psutil:resources",
-                   "psutil:sensors_battery", "file:/etc/machine-id"]
+#: Per platform: the answers the replayed checks and the report's platform facts read.
+REPLAYED_PROBES = {
+    "linux": ["platform:machine", "file:/etc/os-release", "psutil:resources",
+              "psutil:sensors_battery", "file:/etc/machine-id"],
+    "windows": ["platform:machine", "reg:HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion",
+                "reg:HKLM\\SOFTWARE\\Microsoft\\Cryptography", "psutil:resources",
+                "psutil:sensors_battery"],
+    "macos": ["platform:machine", "cmd:sw_vers", "cmd:ioreg -rd1 -c IOPlatformExpertDevice",
+              "psutil:resources", "psutil:sensors_battery"],
+}
+command_answers = st.fixed_dictionaries(
+    {"returncode": st.integers(-2, 2), "stdout": st.text(max_size=200), "stderr": st.text(
+        max_size=20)})
 
 
 @FUZZ_CLI
-@given(st.fixed_dictionaries(dict.fromkeys(REPLAYED_PROBES, json_values)),
+@given(st.sampled_from(sorted(REPLAYED_PROBES)).flatmap(lambda platform: st.tuples(
+    st.just(platform), st.fixed_dictionaries(dict.fromkeys(
+        REPLAYED_PROBES[platform], json_values | command_answers)))),
        st.sampled_from(["2026-11-20T10:15:00+09:00", "2026-11-20T10:15:00.5Z"]))
 def test_a_well_formed_bundle_with_any_answers_replays_without_exit_3(
-        answers: dict[str, object], clock: str) -> None:
-    """The answers the replayed checks and the report's platform facts read, each any JSON:
-    a check meets them as "could not tell", the report still builds."""
+        platform_answers: tuple[str, dict[str, object]], clock: str) -> None:
+    """Each of those answers any JSON: a check meets it as "could not tell", the report still
+    builds."""
+    platform, answers = platform_answers
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         probes = [{"name": "clock:now", "value": clock},
                   *({"name": name, "value": value} for name, value in answers.items())]
-        (root / "manifest.json").write_text(json.dumps({**GOOD_HEAD, "probes": probes}),
-                                            encoding="utf-8")
+        (root / "manifest.json").write_text(json.dumps(
+            {**GOOD_HEAD, "platform": platform, "probes": probes}), encoding="utf-8")
         out, err = io.StringIO(), io.StringIO()
         status = run_cli(["run", "--bundle", str(root), "--json", "--only", "power.battery",
                           "--only", "system.resources", "--only", "os.support"],
