@@ -18,6 +18,7 @@ attacker. Whatever they hold, reading them ends quickly with either the content 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -58,33 +59,83 @@ def open_regular(path: Path, what: str = "") -> BinaryIO:
 def open_inside(root: Path, member: str, what: str) -> BinaryIO:
     """The regular file ``member`` (a relative ``/`` path) inside the folder ``root``, following
     no link on the way: a bundle's member must be the bundle's own file, never a link to
-    ``/dev/zero`` or to a file elsewhere on the computer."""
+    ``/dev/zero`` or to a file elsewhere on the computer.
+
+    On POSIX each folder on the way is opened relative to the one before with ``O_NOFOLLOW``, so
+    nothing can be swapped for a link between a check and the open; elsewhere (Windows) each part
+    is checked with ``lstat`` first.
+    """
     parts = PurePosixPath(member).parts
+    if _BY_DESCRIPTOR:
+        return _open_by_descriptor(root, parts, member, what)
     where = root
     for index, part in enumerate(parts):
         where = where / part
         try:
             mode = os.lstat(where).st_mode
         except FileNotFoundError:
-            msg = f"{what} has no file {member}"
-            raise InputError(msg) from None
+            raise _no_file(member, what) from None
         except OSError as exc:
-            msg = f"{what}: cannot read {member} ({exc.strerror or exc})"
-            raise InputError(msg) from None
-        last = index == len(parts) - 1
+            raise _unreadable(member, what, exc) from None
         if stat.S_ISLNK(mode):
-            msg = (f"{what}: {member} is a link; a bundle may hold only its own files "
-                   "(unpack it again without links, or send the zip file)")
-            raise InputError(msg)
-        if not last and not stat.S_ISDIR(mode):
-            msg = f"{what} has no file {member}"
-            raise InputError(msg)
+            raise _a_link(member, what)
+        if index < len(parts) - 1 and not stat.S_ISDIR(mode):
+            raise _no_file(member, what)
     try:
         fd = os.open(where, _READ | _NOFOLLOW)
-    except OSError as exc:  # it changed since lstat: a link appeared (ELOOP), or it went away
-        msg = f"{what}: cannot read {member} ({exc.strerror or exc})"
-        raise InputError(msg) from None
+    except OSError as exc:  # it changed since lstat
+        raise _unreadable(member, what, exc) from None
     return _regular(fd, f"{what}: {member}")
+
+
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_BY_DESCRIPTOR = bool(_NOFOLLOW and _DIRECTORY) and os.open in os.supports_dir_fd
+
+
+def _open_by_descriptor(root: Path, parts: tuple[str, ...], member: str, what: str) -> BinaryIO:
+    try:
+        folder = os.open(root, os.O_RDONLY | _DIRECTORY)
+    except OSError as exc:
+        raise _unreadable(member, what, exc) from None
+    try:
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            flags = (_READ if last else os.O_RDONLY | _DIRECTORY) | _NOFOLLOW
+            try:
+                fd = os.open(part, flags, dir_fd=folder)
+            except OSError as exc:  # ELOOP for a link, ENOTDIR for a link to a folder
+                if exc.errno == errno.ELOOP or _is_link(part, folder):
+                    raise _a_link(member, what) from None
+                if isinstance(exc, FileNotFoundError | NotADirectoryError):
+                    raise _no_file(member, what) from None
+                raise _unreadable(member, what, exc) from None
+            if last:
+                return _regular(fd, f"{what}: {member}")
+            os.close(folder)
+            folder = fd
+    finally:
+        os.close(folder)
+    raise _no_file(member, what)  # an empty path: unreachable, the caller refuses it
+
+
+def _is_link(part: str, folder: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(part, dir_fd=folder).st_mode)
+    except OSError:
+        return False
+
+
+def _no_file(member: str, what: str) -> InputError:
+    return InputError(f"{what} has no file {member}")
+
+
+def _a_link(member: str, what: str) -> InputError:
+    return InputError(f"{what}: {member} is a link; a bundle may hold only its own files "
+                      "(unpack it again without links, or send the zip file)")
+
+
+def _unreadable(member: str, what: str, exc: OSError) -> InputError:
+    return InputError(f"{what}: cannot read {member} ({exc.strerror or exc})")
 
 
 def _regular(fd: int, name: str) -> BinaryIO:

@@ -28,6 +28,17 @@ from precheck.session import evaluate
 
 pytestmark = pytest.mark.timeout(60)  # a hang is a failure, not a stuck run
 
+
+@pytest.fixture(autouse=True, params=["by-descriptor", "by-lstat"])
+def _walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Folder members are opened folder by folder with O_NOFOLLOW on POSIX, and checked with
+    lstat where that is missing (Windows): both ways are tested here."""
+    from precheck import inputs
+
+    if request.param == "by-descriptor" and not inputs._BY_DESCRIPTOR:
+        pytest.skip("this OS has no O_NOFOLLOW | O_DIRECTORY with dir_fd")
+    monkeypatch.setattr(inputs, "_BY_DESCRIPTOR", request.param == "by-descriptor")
+
 OS_RELEASE = 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n'
 GOOD: dict[str, object] = {
     "format": "precheck-bundle", "format_version": 1, "platform": "linux",
