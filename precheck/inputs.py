@@ -9,7 +9,8 @@ attacker. Whatever they hold, reading them ends quickly with either the content 
   checked with ``fstat`` on the opened descriptor, so it cannot be swapped between the check and
   the read;
 - inside a folder bundle, **no link is followed** (:func:`open_inside`): each part of the member's
-  path must be a real folder or, last, a real file inside the bundle's folder;
+  path must be a real folder or, last, a real file inside the bundle's folder (on POSIX opened
+  one folder at a time with ``O_NOFOLLOW``, so no part can be swapped for a link meanwhile);
 - reads stop at a size limit, whatever the file claims;
 - JSON is read strictly (:func:`loads_strict`) and may nest at most :data:`MAX_JSON_DEPTH`
   levels (deeper nesting exhausts the recursion of every later reader: the schema validator, the
