@@ -12,24 +12,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from precheck import __version__
 from precheck.errors import InputError
+from precheck.inputs import loads_strict, open_inside, open_regular, read_limited
 from precheck.system import JSON, Platform, Record
 
 FORMAT = "precheck-bundle"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-MAX_MANIFEST_BYTES = 32 * 1024 * 1024
-MAX_MEMBER_BYTES = 64 * 1024 * 1024
-MAX_TOTAL_BYTES = 256 * 1024 * 1024
+#: Limits far above real bundles (this machine's whole bundle is 60 kB unpacked; a Windows PC's
+#: list of installed programs is below 1 MiB) and low enough that reading never exhausts memory.
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+MAX_MEMBER_BYTES = 16 * 1024 * 1024
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -43,6 +49,7 @@ class Bundle:
     policy: Mapping[str, Any]
     checks: tuple[str, ...]
     records: Mapping[str, Record]
+    device_id: str | None = None  # the collecting installation's pseudonym of the device
 
     @property
     def digest(self) -> str:
@@ -69,27 +76,80 @@ def _entry(record: Record) -> dict[str, JSON]:
 
 # -- writing ----------------------------------------------------------------------------------
 
+#: The OS's own machine identifiers (:func:`precheck.probes.machine_id` on each OS). They are read
+#: only to make the salted device id and never written to a bundle: the bundle carries that
+#: pseudonym (``device_id``) instead, the same one as the job seeker's reports.
+IDENTIFIER_PROBES = frozenset({
+    "file:/etc/machine-id", "file:/var/lib/dbus/machine-id",           # Linux
+    "reg:HKLM\\SOFTWARE\\Microsoft\\Cryptography",                      # Windows: MachineGuid
+    "cmd:ioreg -rd1 -c IOPlatformExpertDevice",                       # macOS: IOPlatformUUID
+})
+#: Written in place of an IP address a bundle does not keep.
+WITHHELD = "withheld"
+
+
+def private(record: Record) -> Record | None:
+    """The record as a bundle keeps it: None for a machine identifier; the computer's own IP
+    addresses withheld where no check needs them (replays judge the same: the route's address
+    matters only when it is an iPhone hotspot's, and a listening socket only by its port)."""
+    from precheck.probes.firewall import LISTENING_PROBE
+    from precheck.probes.network import ROUTE_PROBE, is_hotspot_address
+
+    if record.name in IDENTIFIER_PROBES:
+        return None
+    value = record.value
+    if record.error_kind is not None:
+        return record
+    if record.name == ROUTE_PROBE and isinstance(value, dict):
+        address = value.get("address")
+        if not is_hotspot_address(address if isinstance(address, str) else None):
+            return Record(record.name, value={**value, "address": None})
+    if record.name == LISTENING_PROBE and isinstance(value, list):
+        return Record(record.name, value=[
+            {**item, "address": _listening_address(item.get("address"))}
+            if isinstance(item, dict) else item for item in value])
+    return record
+
+
+def _listening_address(address: object) -> JSON:
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+    except ValueError:
+        return WITHHELD
+    return str(address) if ip.is_loopback or ip.is_unspecified else WITHHELD
+
+
 def write(path: Path, platform: Platform, records: Iterable[Record], *,
-          checks: Iterable[str], policy: Mapping[str, Any]) -> Path:
-    """Write a bundle as a zip file, or as a directory when ``path`` is an existing directory.
+          checks: Iterable[str], policy: Mapping[str, Any], device_id: str | None = None) -> Path:
+    """Write a bundle as a zip file, or as a folder bundle when ``path`` is an existing empty
+    folder (never among other files: a desktop would get ``manifest.json`` and ``outputs/``
+    scattered over it).
 
     Long text answers go to ``outputs/NNNN-<name>.txt`` so a person can read them as they were
-    printed; everything else stays inline in the manifest.
+    printed; everything else stays inline in the manifest. What :func:`private` holds back is
+    not written.
     """
+    if path.is_dir() and any(path.iterdir()):
+        msg = (f"the folder {path} is not empty: give a new .zip file name, or an empty folder, "
+               "for the bundle")
+        raise InputError(msg)
     files: dict[str, str] = {}
     probes: list[dict[str, JSON]] = []
-    for number, record in enumerate(records, start=1):
+    kept = [r for r in (private(record) for record in records) if r is not None]
+    for number, record in enumerate(kept, start=1):
         entry = _entry(record)
         value = record.value
         stem = f"outputs/{number:04d}-{_SLUG.sub('_', record.name)[:60].strip('_')}"
-        if record.error_kind is None and isinstance(value, str) and value:
+        if record.error_kind is None and isinstance(value, str) and value and "\0" not in value:
             files[f"{stem}.txt"] = value
             entry = {"name": record.name, "value_file": f"{stem}.txt"}
         elif record.error_kind is None and isinstance(value, dict):
             inline = dict(value)
             for stream in ("stdout", "stderr"):
                 text = inline.get(stream)
-                if isinstance(text, str) and text:
+                if isinstance(text, str) and text and "\0" not in text:  # files hold text only
                     files[f"{stem}.{stream}.txt"] = text
                     del inline[stream]
                     inline[f"{stream}_file"] = f"{stem}.{stream}.txt"
@@ -103,6 +163,7 @@ def write(path: Path, platform: Platform, records: Iterable[Record], *,
         "platform": str(platform),
         "policy": dict(policy),
         "checks": list(checks),
+        **({"device_id": device_id} if device_id else {}),
         "probes": probes,
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
@@ -123,43 +184,95 @@ def write(path: Path, platform: Platform, records: Iterable[Record], *,
 
 # -- reading ----------------------------------------------------------------------------------
 
+#: Compression methods every zip tool writes by default (Windows' "Send to > Compressed folder",
+#: macOS' "Compress", zip, 7-Zip); others (e.g. 99, AES) are refused with a message.
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+_UNIX = 3  # ZipInfo.create_system of a zip made on Unix: external_attr holds the file's mode
+
+
 class _Source:
-    """Reads members of a zip bundle or a directory bundle, within size limits."""
+    """Reads members of a zip bundle or a directory bundle, within size limits.
+
+    Only regular files are read: a folder bundle's member that is a link (even to a file inside),
+    a FIFO or a device is refused, and so is a zip member recorded as a link; a member is read
+    up to its limit whatever its header claims (:mod:`precheck.inputs`).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.zip: zipfile.ZipFile | None = None
+        self.file: BinaryIO | None = None
         self.total = 0
-        if path.is_dir():
-            return
         try:
-            self.zip = zipfile.ZipFile(path)
-        except FileNotFoundError as exc:
+            mode = path.stat().st_mode  # a link the person named is followed
+        except FileNotFoundError:
             msg = f"bundle {path} does not exist"
-            raise InputError(msg) from exc
-        except (zipfile.BadZipFile, OSError) as exc:
+            raise InputError(msg) from None
+        except OSError as exc:
+            msg = f"cannot read the bundle {path}: {exc.strerror or exc}"
+            raise InputError(msg) from None
+        if stat.S_ISDIR(mode):
+            return
+        self.file = file = open_regular(path, "bundle")
+        try:
+            if os.fstat(file.fileno()).st_size > MAX_TOTAL_BYTES:
+                msg = f"bundle {path} is larger than {MAX_TOTAL_BYTES // (1024 * 1024)} MiB"
+                raise InputError(msg)
+            self.zip = zipfile.ZipFile(file)
+        except InputError:
+            self.close()
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            self.close()  # NotImplementedError: e.g. "zip file version 6.4" in its directory
             msg = f"bundle {path} is neither a zip file nor a directory"
             raise InputError(msg) from exc
 
-    def read(self, member: str, limit: int = MAX_MEMBER_BYTES) -> bytes:
+    def read(self, member: str, limit: int | None = None) -> bytes:
+        limit = MAX_MEMBER_BYTES if limit is None else limit
         pure = PurePosixPath(member)
-        if pure.is_absolute() or ".." in pure.parts or "\\" in member or not member:
+        if pure.is_absolute() or ".." in pure.parts or "\\" in member or not member \
+                or "\0" in member or pure.parts == ():
             msg = f"bundle {self.path}: member name {member!r} must be a relative path inside it"
             raise InputError(msg)
+        if self.zip is not None:
+            return self._read_zip(member, limit)
+        where = f"bundle {self.path}"
+        with open_inside(self.path, member, where) as file:
+            self._account(member, os.fstat(file.fileno()).st_size, limit)
+            return read_limited(file, limit, f"{where}: {member}")
+
+    def _read_zip(self, member: str, limit: int) -> bytes:
+        assert self.zip is not None  # noqa: S101 - only called for a zip bundle
+        where = f"bundle {self.path}: {member}"
         try:
-            if self.zip is not None:
-                size = self.zip.getinfo(member).file_size
-                self._account(member, size, limit)
-                return self.zip.read(member)
-            target = self.path.joinpath(*pure.parts)
-            self._account(member, target.stat().st_size, limit)
-            return target.read_bytes()
-        except (KeyError, FileNotFoundError) as exc:
+            info = self.zip.getinfo(member)
+        except KeyError:
             msg = f"bundle {self.path} has no file {member}"
-            raise InputError(msg) from exc
-        except (zipfile.BadZipFile, OSError) as exc:
-            msg = f"bundle {self.path}: cannot read {member} ({exc})"
-            raise InputError(msg) from exc
+            raise InputError(msg) from None
+        kind = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip tool left no file type
+        if info.is_dir() or (info.create_system == _UNIX and kind not in {0, stat.S_IFREG}):
+            msg = f"{where} is not a regular file (a folder or a link)"
+            raise InputError(msg)
+        if info.flag_bits & 0x1:
+            msg = (f"{where} is encrypted: make the zip again without a password (precheck reads "
+                   "only unencrypted bundles)")
+            raise InputError(msg)
+        if info.compress_type not in _METHODS:
+            msg = (f"{where} uses compression method {info.compress_type}, which precheck does "
+                   "not read: make the zip again with ordinary (deflate) compression")
+            raise InputError(msg)
+        self._account(member, info.file_size, limit)
+        try:
+            with self.zip.open(info) as file:
+                data = file.read(limit + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+                NotImplementedError, RuntimeError) as exc:  # e.g. "zip file version 6.4"
+            msg = f"{where} is damaged or made by a zip tool precheck cannot read ({exc})"
+            raise InputError(msg) from None
+        if len(data) > limit:
+            msg = f"{where} is larger than {limit // (1024 * 1024)} MiB"
+            raise InputError(msg)
+        return data
 
     def _account(self, member: str, size: int, limit: int) -> None:
         self.total += size
@@ -170,15 +283,30 @@ class _Source:
     def close(self) -> None:
         if self.zip is not None:
             self.zip.close()
+        if self.file is not None:
+            self.file.close()
 
 
 def decode_text(data: bytes) -> str:
-    """Text as a capture tool left it: UTF-8 (with or without BOM) or UTF-16 with a BOM.
+    """Text as a capture tool left it: UTF-8 (with or without BOM) or UTF-16 (with a BOM, or
+    without one when its zero bytes show it).
 
-    PowerShell 5's ``>`` writes UTF-16LE with a BOM, so hand-made bundles often hold that.
+    PowerShell 5's ``>`` writes UTF-16LE with a BOM, so hand-made bundles often hold that. Text
+    with zero bytes is never UTF-8 text from a program: when every zero byte falls on the high
+    half of a 16-bit unit (as in any UTF-16 text with a Latin letter, digit, space or line end),
+    it is read as UTF-16 of that byte order; other zero bytes make it no text at all
+    (UnicodeDecodeError). UTF-16 without a BOM holding only characters beyond U+00FF (kana and
+    kanji only, not even a line end) has no zero byte and cannot be told from UTF-8.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
+    if b"\0" in data:
+        if len(data) % 2 == 0 and b"\0" not in data[0::2]:
+            return data.decode("utf-16-le")
+        if len(data) % 2 == 0 and b"\0" not in data[1::2]:
+            return data.decode("utf-16-be")
+        raise UnicodeDecodeError("utf-8", data, data.index(b"\0"), data.index(b"\0") + 1,
+                                 "a zero byte: this is not text")
     return data.decode("utf-8-sig")
 
 
@@ -194,10 +322,11 @@ def read(path: Path) -> Bundle:
 def _parse(path: Path, source: _Source) -> Bundle:
     where = f"bundle {path}"
     try:
-        manifest = json.loads(decode_text(source.read(MANIFEST, MAX_MANIFEST_BYTES)))
-    except (UnicodeDecodeError, ValueError) as exc:
-        msg = f"{where}: manifest.json is not valid JSON ({exc})"
-        raise InputError(msg) from exc
+        text = decode_text(source.read(MANIFEST, MAX_MANIFEST_BYTES))
+    except UnicodeDecodeError as exc:
+        msg = f"{where}: manifest.json is neither UTF-8 nor UTF-16 text ({exc.reason})"
+        raise InputError(msg) from None
+    manifest = loads_strict(text, f"{where}: manifest.json")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         msg = f"{where}: manifest.json does not say \"format\": \"{FORMAT}\""
         raise InputError(msg)
@@ -222,16 +351,63 @@ def _parse(path: Path, source: _Source) -> Bundle:
             msg = f"{where}: probes[{index}] repeats the probe {record.name!r}"
             raise InputError(msg)
         records[record.name] = record
+    _check_times(where, manifest.get("created"), records.get("clock:now"))
     checks = manifest.get("checks", [])
     policy = manifest.get("policy", {})
-    return Bundle(
+    bundle = Bundle(
         platform=platform,
         created=str(manifest.get("created", "")),
         tool_version=str(manifest.get("tool_version", "")),
         policy=policy if isinstance(policy, dict) else {},
         checks=tuple(str(c) for c in checks) if isinstance(checks, list) else (),
         records=records,
+        device_id=_device_id(where, manifest.get("device_id")),
     )
+    try:
+        bundle.digest  # noqa: B018 - computed now so a value JSON cannot carry exactly is refused here
+    except ValueError as exc:  # rfc8785.CanonicalizationError: e.g. an integer beyond 2**53
+        msg = f"{where}: an answer cannot be put in canonical JSON form ({exc})"
+        raise InputError(msg) from None
+    return bundle
+
+
+def _device_id(where: str, value: object) -> str | None:
+    from reports.model import DEVICE_ID_PATTERN
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.match(DEVICE_ID_PATTERN, value):
+        msg = f"{where}: \"device_id\" must look like d1- and 32 hex digits"
+        raise InputError(msg)
+    return value
+
+
+def _check_times(where: str, created: object, clock: Record | None) -> None:
+    """``created`` (optional) and the ``clock:now`` answer must be real moments with an offset:
+    a replay judges ages against the clock, and a report made from the bundle carries it."""
+    if created is not None and _moment(created) is None:
+        msg = (f"{where}: \"created\" {str(created)[:40]!r} is not an RFC 3339 time with a real "
+               "date and an offset (e.g. 2026-11-23T01:02:03Z)")
+        raise InputError(msg)
+    if clock is not None and clock.error_kind is None and _moment(clock.value) is None:
+        msg = (f"{where}: the clock:now answer {str(clock.value)[:40]!r} is not an RFC 3339 "
+               "time with a real date and an offset (e.g. 2026-11-20T10:15:00+09:00)")
+        raise InputError(msg)
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:  # 2026-02-30, 2026-11-31, 25:00 ...
+        return None
+    return moment if moment.utcoffset() is not None else None
+
+
+#: RFC 3339 date-time (section 5.6), as Python's fromisoformat then reads it.
+_RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+                      r"([Zz]|[+-][0-9]{2}:[0-9]{2})$")
 
 
 def _record(where: str, entry: object, source: _Source) -> Record:

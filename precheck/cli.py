@@ -40,6 +40,7 @@ class ExitStatus(IntEnum):
     USAGE = 2  # a usage or input error: bad option, unreadable or malformed file
     INTERNAL = 3  # a bug in precheck (details with --verbose)
     INTERRUPTED = 130  # Ctrl+C
+    OUTPUT_CLOSED = 141  # the reader of the output went away (`| head`): 128 + SIGPIPE
 
 
 @dataclass
@@ -129,6 +130,9 @@ def _parser(tr: Translator) -> argparse.ArgumentParser:
                          help=tr(N_("measure the connection against this booking gateway "
                                     "(default: PRECHECK_GATEWAY_URL)")))
     collect.add_argument("--video-app", metavar="NAME", help=tr(VIDEO_APP_HELP))
+    from precheck import config_command
+
+    config_command.add_parser(commands, tr, _Parser)
     return parser
 
 
@@ -191,6 +195,8 @@ def run_cli(argv: Sequence[str] | None = None, env: Environment | None = None) -
     except KeyboardInterrupt:
         env.stderr.write(tr(N_("precheck: interrupted")) + "\n")
         return ExitStatus.INTERRUPTED
+    except BrokenPipeError:  # `precheck report show FILE | head -1`: stop quietly, as cat does
+        return ExitStatus.OUTPUT_CLOSED
     except Exception as exc:
         log.debug("internal error", exc_info=True)
         env.stderr.write(tr(N_("precheck: internal error: {error} (run again with --verbose "
@@ -310,10 +316,12 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
 
 
 def _use_gateway(system: System, url: str | None, env: Environment, tr: Translator) -> None:
-    """Record the gateway the network checks measure against: --gateway, else the variable."""
+    """Record the gateway the network checks measure against (see precheck.userconfig)."""
     from precheck.probes import network
+    from precheck.userconfig import resolve_gateway
 
-    chosen = url or env.environ.get(network.GATEWAY_ENV) or None
+    # --gateway, PRECHECK_GATEWAY_URL, then the settings (precheck config): the chosen office's.
+    chosen = resolve_gateway(url, env.environ).url
     try:
         network.use_gateway(system, chosen)
     except ValueError as exc:
@@ -370,46 +378,78 @@ def _collect(args: argparse.Namespace, env: Environment, tr: Translator) -> Exit
     _use_gateway(evaluation.system, args.gateway, env, tr)
     _use_video_app(evaluation.system, args.video_app)
     evaluation.run()
-    output = args.output or Path(
-        f"precheck-bundle-{datetime.now().astimezone():%Y%m%d-%H%M%S}.zip")
+    name = Path(f"precheck-bundle-{datetime.now().astimezone():%Y%m%d-%H%M%S}.zip")
+    # A folder (the desktop, Downloads) gets one zip file with its own name inside it, never
+    # manifest.json and outputs/ scattered among the files there; and a zip is what can be
+    # attached to an email for staff.
+    output = args.output / name if args.output and args.output.is_dir() else (args.output or name)
+    if output.is_dir():  # `-o folder/` when folder/precheck-bundle-<now>.zip is itself a folder
+        raise PrecheckError(tr(N_("{path} is a folder: give a file name for the bundle")).format(
+            path=output))
     try:
         written = evaluation.write_bundle(output)
     except OSError as exc:
         raise _cannot_write(output, exc, tr) from exc
     env.stdout.write(tr(N_("The diagnostic bundle was saved to {path}")).format(path=written)
                      + "\n")
-    env.stdout.write(tr(N_("It holds this computer's raw answers (they may include its name). "
-                           "Send it only to Hello Work staff, and only if you want to.")) + "\n")
+    for line in BUNDLE_NOTICE:
+        env.stdout.write(tr(line) + "\n")
     return ExitStatus.OK
 
 
+#: What a diagnostic bundle holds, said after ``collect`` writes one (README and
+#: docs/bundle-format.md say the same, probe by probe). Kept true by tests/test_bundle_privacy.py.
+BUNDLE_NOTICE = (
+    N_("It holds this computer's answers to the checks, as the computer gave them:"),
+    N_("- the operating system, its version, updates, firewall, antivirus and the threats it "
+       "found (with file paths);"),
+    N_("- every installed program or package with its version, and the names of the programs "
+       "running now;"),
+    N_("- the network: wired or Wi-Fi, the Wi-Fi network's name (SSID) and security, the hardware "
+       "(MAC) addresses of the Wi-Fi adapter and access point, proxy settings, which sites "
+       "answered, and the measured speed;"),
+    N_("- the camera, microphone and speaker as measured figures (never pictures or sound), "
+       "the battery, processor and memory;"),
+    N_("- folder paths in these answers, which can include your user name or the computer's "
+       "name."),
+    N_("It does not hold this computer's machine ID or IP address: only the same pseudonymous "
+       "device ID as your reports."),
+    N_("Send it only to Hello Work staff, and only if you want to."),
+)
+
+
 def _show(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
+    """Show a report. One whose signature fails is shown under a banner saying so, without its
+    verdict or the verdict colours, and the exit status is 1 (not intact), as for ``verify``."""
     from reports.io import load_document
     from reports.schema import validate
     from reports.signing import ReportInvalid, verify
 
     document = load_document(args.file)
     try:
-        validate(document)  # showing needs the report's shape; a broken signature is only said
+        validate(document)  # showing needs the report's shape
     except ReportInvalid as exc:
         env.stderr.write(tr(N_("precheck: error: {reason}")).format(reason=exc) + "\n")
         return ExitStatus.USAGE
+    problem: str | None = None
     try:
         verify(document)
     except ReportInvalid as exc:
+        problem = str(exc)
         signature = tr(N_("Signature: NOT valid ({reason})")).format(reason=exc)
     else:
         signature = tr(N_("Signature: valid"))
     if args.html:
         from reports.render.html import render_html
 
-        _write_text(args.html, render_html(document, tr.language), tr)
+        _write_text(args.html, render_html(document, tr.language, signature_problem=problem),
+                    tr)
         env.stdout.write(tr(N_("The report page was saved to {path}")).format(path=args.html)
                          + "\n")
     else:
-        _print_rich(env, _terminal(document, tr.language))
+        _print_rich(env, _terminal(document, tr.language, problem))
     env.stdout.write(signature + "\n")
-    return ExitStatus.OK
+    return ExitStatus.OK if problem is None else ExitStatus.CHECK_FAILED
 
 
 def _verify(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
@@ -429,16 +469,24 @@ def _verify(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitS
     return ExitStatus.OK
 
 
-def _terminal(document: Mapping[str, Any], language: str) -> Any:
+def _terminal(document: Mapping[str, Any], language: str,
+              signature_problem: str | None = None) -> Any:
     from reports.render.terminal import render_terminal
 
-    return render_terminal(document, language)
+    return render_terminal(document, language, signature_problem=signature_problem)
 
 
 def _print_rich(env: Environment, renderable: Any) -> None:
     from rich.console import Console
 
-    Console(file=env.stdout, highlight=False, soft_wrap=False).print(renderable)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1 here; run_cli ends every command the same way instead, and only
+            # main() touches the process's own stdout (env.stdout may be another stream).
+            self.quiet = True
+            raise BrokenPipeError
+
+    _Console(file=env.stdout, highlight=False, soft_wrap=False).print(renderable)
 
 
 def _write_text(path: Path, text: str, tr: Translator) -> None:
@@ -455,15 +503,33 @@ def _cannot_write(path: Path, exc: OSError, tr: Translator) -> PrecheckError:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Environment, Translator], ExitStatus]] = {
     "run": _run, "list": _list, "collect": _collect, "show": _show, "verify": _verify,
+    "config": lambda args, env, tr: ExitStatus(_config_command(args, env, tr)),
 }
+
+
+def _config_command(args: argparse.Namespace, env: Environment, tr: Translator) -> int:
+    from precheck import config_command
+
+    return config_command.run(args, env, tr)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The console script's entry point: the only place that exits the process."""
+    configure_streams()
+    status = run_cli(argv)
+    if status is ExitStatus.OUTPUT_CLOSED:
+        # What is still buffered for the closed pipe goes nowhere, so Python's final flush
+        # does not print "Exception ignored ... BrokenPipeError" (the recipe in the docs of
+        # the signal module).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(int(status))
+
+
+def configure_streams() -> None:
+    """Redirected output (a report piped to a file) is UTF-8 on every OS; a console keeps its own
+    encoding (cp932 on a Japanese Windows), and a character it cannot show never crashes the run."""
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
-            # Redirected output (a report piped to a file) is UTF-8 on every OS; a console
-            # keeps its own encoding, and a character it cannot show never crashes the run.
             encoding = stream.encoding if stream.isatty() else "utf-8"
             stream.reconfigure(encoding=encoding, errors="replace")
-    sys.exit(int(run_cli(argv)))

@@ -62,12 +62,14 @@ class Evaluation:
         if not isinstance(backend, LiveBackend):
             msg = "only a run on this computer can be written as a diagnostic bundle"
             raise PrecheckError(msg)
+        from reports.signing import Identity, device_id
+
         self.os_info()  # asked now so that they are recorded too
-        self.machine_id()
         self.created()
         return bundles.write(path, self.system.platform, backend.records(),
                              checks=self.catalog.ids,
-                             policy={"version": self.policy.version, "digest": self.policy.digest})
+                             policy={"version": self.policy.version, "digest": self.policy.digest},
+                             device_id=device_id(Identity.load_or_create(), self.machine_id()))
 
 
 def evaluate(catalog: Catalog, policy: Policy, bundle: Bundle | None = None) -> Evaluation:
@@ -90,7 +92,10 @@ def signed_report(evaluation: Evaluation, challenge: str | None = None) -> dict[
         evaluation.outcomes,
         policy=evaluation.policy,
         os_info=evaluation.os_info(),
-        device_id=device_id(identity, evaluation.machine_id()),
+        # A replayed bundle keeps the pseudonym its own installation gave the device (the
+        # machine id is not in a bundle): staff can match it with the job seeker's reports.
+        device_id=(bundle.device_id if bundle is not None and bundle.device_id
+                   else device_id(identity, evaluation.machine_id())),
         created=evaluation.created(),
         source_kind="live" if bundle is None else "bundle",
         bundle_digest=None if bundle is None else bundle.digest,

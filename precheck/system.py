@@ -229,7 +229,13 @@ class System:
     def now(self) -> datetime:
         """The time of the run (recorded, so a replay judges ages as the original run did)."""
         raw = self.probe("clock:now", lambda: datetime.now(UTC).isoformat())
-        return datetime.fromisoformat(str(raw))
+        try:
+            moment = datetime.fromisoformat(str(raw))
+        except ValueError:
+            moment = None
+        if moment is None or moment.utcoffset() is None:
+            raise ProbeError("clock:now", "malformed", "not a time with a real date and an offset")
+        return moment
 
     # -- facts: parsed by the probe module of the platform the answers came from -------------
 

@@ -1,17 +1,18 @@
 """Reading a report (or any JSON document precheck is handed) from a file, strictly.
 
-Refused with a one-line InputError: a missing or unreadable file, more than 5 MiB, text that is
+Refused with a one-line InputError: a missing or unreadable file, anything but a regular file (a
+FIFO or a device: never a hang, see :mod:`precheck.inputs`), more than 5 MiB, text that is
 not UTF-8 (a UTF-8 byte-order mark, as Windows Notepad writes, is allowed), anything that is not
 JSON, duplicate object keys (two parsers could read different values, and only one was signed),
-NaN or Infinity (not JSON), and JSON that is not an object.
+NaN or Infinity (not JSON), JSON nested more than 64 levels deep, and JSON that is not an object.
 """
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from precheck.errors import InputError
+from precheck.inputs import loads_strict, open_regular, read_limited
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,53 +22,23 @@ MAX_BYTES = 5 * 1024 * 1024
 
 def load_document(path: Path) -> dict[str, Any]:
     """The JSON object in ``path``."""
-    try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        msg = f"{path}: no such file"
-        raise InputError(msg) from None
-    except IsADirectoryError:
-        msg = f"{path} is a folder, not a file"
-        raise InputError(msg) from None
-    except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror or exc}"
-        raise InputError(msg) from exc
-    if len(raw) > MAX_BYTES:
-        msg = f"{path} is larger than {MAX_BYTES // (1024 * 1024)} MiB: it is not a precheck report"
-        raise InputError(msg)
+    with open_regular(path) as file:
+        raw = read_limited(file, MAX_BYTES, f"{path}")
+    return parse_document(raw, str(path))
+
+
+def parse_document(raw: bytes, name: str) -> dict[str, Any]:
+    """The JSON object in ``raw`` (the bytes of the file ``name``), by the rules above."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        msg = f"{path} is not UTF-8 text (invalid byte at offset {exc.start})"
+        msg = f"{name} is not UTF-8 text (invalid byte at offset {exc.start})"
         raise InputError(msg) from None
-    try:
-        data = json.loads(text, object_pairs_hook=_object, parse_constant=_constant)
-    except json.JSONDecodeError as exc:
-        msg = f"{path} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        raise InputError(msg) from None
-    except ValueError as exc:  # from the hooks below
-        msg = f"{path} is not valid JSON: {exc}"
-        raise InputError(msg) from None
+    data = loads_strict(text, name)
     if not isinstance(data, dict):
-        msg = f"{path} holds a JSON {_json_type(data)}, not an object"
+        msg = f"{name} holds a JSON {_json_type(data)}, not an object"
         raise InputError(msg)
     return data
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            msg = f"the key {key!r} appears twice in one object"
-            raise ValueError(msg)
-        result[key] = value
-    return result
-
-
-def _constant(name: str) -> NoReturn:
-    msg = f"{name} is not a JSON number"
-    raise ValueError(msg)
 
 
 def _json_type(value: object) -> str:

@@ -20,10 +20,17 @@ from precheck.result import Status
 #: Every model: immutable, no unknown members, no type coercion (JSON types as they are).
 _CONFIG = ConfigDict(frozen=True, extra="forbid", strict=True)
 
-CREATED_PATTERN = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
+#: A year from 0001 to 9999 (Python's datetime has no year 0), and a leap year among them.
+_YEAR = r"([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"
+_LEAP = r"([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+#: A real calendar date, by the Gregorian rules: no 2026-02-30, no 2026-11-31, 29 February in
+#: leap years only. Plain regular-expression syntax that every JSON Schema validator and
+#: pydantic's Rust engine run alike; the schema's ``created`` pattern is this text.
+DATE_PATTERN = (
+    rf"({_YEAR}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    rf"|02-(0[1-9]|1[0-9]|2[0-8]))|{_LEAP}-02-29)"
 )
+CREATED_PATTERN = rf"^{DATE_PATTERN}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
 DEVICE_ID_PATTERN = r"^d1-[0-9a-f]{32}$"
 KEY_ID_PATTERN = r"^k1-[0-9a-f]{32}$"
 DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"

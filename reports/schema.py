@@ -44,7 +44,12 @@ def validate(doc: object) -> None:
     errors = list(_validator().iter_errors(doc))
     if errors:
         first = min(errors, key=lambda e: [_path_key(p) for p in e.absolute_path])
-        raise ReportInvalid(f"{path_of(first.absolute_path)}: {first.message}")
+        message = first.message
+        if first.validator == "pattern" and list(first.absolute_path) == ["created"]:
+            # The calendar pattern is long: say what it means instead of quoting it.
+            message = (f"{first.instance!r} is not a real date and time in UTC of the form "
+                       "2026-11-23T01:02:03Z")
+        raise ReportInvalid(f"{path_of(first.absolute_path)}: {message}")
 
 
 def path_of(parts: Iterable[str | int]) -> str:

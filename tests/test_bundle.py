@@ -107,7 +107,7 @@ GOOD = {"format": "precheck-bundle", "format_version": 1, "platform": "linux", "
 @pytest.mark.parametrize(
     ("manifest", "files", "complaint"),
     [
-        ("{not json", {}, "not valid JSON"),
+        ("{not json", {}, "manifest.json is not JSON: Expecting"),
         (json.dumps([1, 2]), {}, "format"),
         (json.dumps({**GOOD, "format": "other"}), {}, "format"),
         (json.dumps({**GOOD, "format_version": 2}), {}, "format_version 2 is not supported"),

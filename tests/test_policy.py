@@ -58,7 +58,7 @@ def test_unreadable_policy_files_are_input_errors(tmp_path: Path, content: str) 
 
 
 def test_a_missing_policy_file_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match=r"policy file .*absent\.toml: no such file"):
         policies.load(tmp_path / "absent.toml")
 
 

@@ -35,6 +35,7 @@ from precheck.gateway import (
     browser_check,
     browser_measure,
     console,
+    downloads,
     mail,
     measure,
     ops,
@@ -89,6 +90,7 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.include_router(measure.router)
     app.include_router(browser_check.router)
     app.include_router(browser_measure.router)
+    app.include_router(downloads.router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_down)

@@ -117,8 +117,8 @@ def run(argv: Sequence[str], env: Environment) -> ExitStatus:
         return _COMMANDS[args.command](args, env)
     except ModuleNotFoundError as exc:
         env.stderr.write(f"precheck gateway: {exc.name} is not installed; the gateway needs "
-                         "the [gateway] extra: pip install 'precheck[gateway]' (and "
-                         "'precheck[postgres]' for PostgreSQL)\n")
+                         "the [gateway] extra: pip install 'hellowork-precheck[gateway]' (and "
+                         "'hellowork-precheck[postgres]' for PostgreSQL)\n")
         return ExitStatus.USAGE
     except PrecheckError as exc:
         env.stderr.write(f"precheck gateway: error: {exc}\n")

@@ -10,19 +10,34 @@ from __future__ import annotations
 
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from precheck.errors import PrecheckError
 
+
+def _japan_time() -> tzinfo:
+    """Asia/Tokyo from the time-zone database, else the fixed UTC+09:00 it equals.
+
+    Windows has no system time-zone database; the ``tzdata`` dependency supplies one, and should
+    even that be missing (a trimmed install) the fixed offset is exact: Japan has kept UTC+09:00
+    without daylight saving time since 1951, long before any date a booking can name.
+    """
+    try:
+        return ZoneInfo("Asia/Tokyo")
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=9), "JST")
+
+
 #: Every office keeps Japan's time; Japan has no daylight saving time.
-TOKYO = ZoneInfo("Asia/Tokyo")
+TOKYO = _japan_time()
 
 #: The profiles shipped with precheck.
 DEFAULT_PATH = Path(__file__).parent / "data" / "offices.toml"
@@ -85,6 +100,8 @@ class OfficeProfile:
     horizon_days: int
     #: The office's postal address (for the calendar file); optional in the profile file.
     address: str | None = None
+    #: The booking gateway that serves this office, for the job seeker's app (None: not set).
+    gateway_url: str | None = None
 
     @property
     def opens(self) -> time:
@@ -256,11 +273,25 @@ def _profile(r: _Reader) -> OfficeProfile:
         closed_dates=_closed_dates(r),
         horizon_days=r.positive("horizon_days"),
         address=(r.text("address") if "address" in r.table else "") or None,
+        gateway_url=_gateway_url(r),
     )
     if not profile.name_ja or not profile.name_en:
         raise r.fail("name_ja", "both names (name_ja, name_en) must be given")
     r.check_unknown()
     return profile
+
+
+def _gateway_url(r: _Reader) -> str | None:
+    if "gateway_url" not in r.table:
+        r.known.add("gateway_url")
+        return None
+    url = r.text("gateway_url")
+    if not url:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise r.fail("gateway_url", f"expected the gateway's address (https://...), got {url!r}")
+    return url.rstrip("/")
 
 
 def _clock(r: _Reader, key: str, text: object) -> time:

@@ -108,6 +108,7 @@ TEXT = {
     "command_label": N_("The command:"),
     "tui_hint": N_("precheck saves the report as precheck-report.json in the folder where you "
                    "ran it."),
+    "get_app": N_("No precheck yet? Download the app"),
     "details_title": N_("2. Your details"),
     "required": N_("required"),
     "optional": N_("optional"),

@@ -62,7 +62,8 @@ def _national_holidays(year: int) -> Mapping[date, str]:
     try:
         import holidays
     except ImportError as exc:  # a job seeker's install without the [gateway] extra
-        raise HolidayDataMissing(year, "install precheck[gateway] (the holidays package)") from exc
+        raise HolidayDataMissing(
+            year, "install hellowork-precheck[gateway] (the holidays package)") from exc
     from importlib.metadata import version
 
     calendar = holidays.country_holidays("JP", language="ja", years=year)

@@ -46,6 +46,8 @@ class GatewaySettings:
     public_url: str = ""
     #: Office profiles (TOML); None: the offices shipped with precheck.
     offices_path: Path | None = None
+    #: The folder of app archives the download page (/download) offers; None: none offered.
+    downloads_dir: Path | None = None
     #: How long a challenge nonce may be used after it was issued.
     challenge_ttl: timedelta = timedelta(minutes=15)
     #: How old a report may be (its ``created``) when a booking or check-in uses it.
@@ -157,7 +159,7 @@ def _parse(name: str, raw: str) -> Any:
     variable = ENV_PREFIX + name.upper()
     sample = getattr(_DEFAULTS, name)
     try:
-        if name == "offices_path":
+        if name in ("offices_path", "downloads_dir"):
             return Path(raw)
         if name == "log_format":
             if raw.lower() not in LOG_FORMATS:

@@ -19,7 +19,6 @@ import csv
 import io
 import logging
 import tempfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,7 +28,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from precheck.errors import InputError
+from precheck.errors import PrecheckError
 from precheck.gateway import auth, rules
 from precheck.gateway.deps import GatewayDep, NowDep, client_address
 from precheck.gateway.models import Status
@@ -110,6 +109,7 @@ TEXT = {
     "source_live": N_("Report of the precheck app"),
     "source_bundle": N_("Report re-judged from a bundle"),
     "source_browser": N_("Report of the browser check (smartphone or tablet)"),
+    "verdict_untrusted": N_("Signature NOT valid: do not trust this report"),
     "checked_in": N_("Checked in at {time}"),
     "not_checked_in": N_("Not checked in"),
     "key_changed": N_("Checked in from another device than the booking"),
@@ -173,6 +173,7 @@ class RowView:
     actions: tuple[ActionView, ...]
     blocked: bool
     no_shows: int
+    signature_problem: str = ""  # why the stored report's signature fails; "" when it holds
 
 
 
@@ -296,6 +297,9 @@ def _row(gw: Gateway, db: Any, words: Words, office: OfficeProfile,
     views = check_views(report, lang, Translator(lang))
     problems = tuple(v for v in views if v.status not in {"pass", "skip"})
     verdict = "pass" if report.get("verdict") == "pass" else "fail"
+    signature_problem = _signature_problem(stored) or ""
+    if signature_problem:  # its verdict is a claim nobody can rely on: shown as such, uncoloured
+        verdict = "untrusted"
     standing = gw.booking_standing(db, booking)
     key_note = ""
     if booking.key_changed:
@@ -316,7 +320,24 @@ def _row(gw: Gateway, db: Any, words: Words, office: OfficeProfile,
         status=words.msgid(STATUS_LABELS.get(booking.status, booking.status)),
         checkin=checkin, key_note=key_note,
         verdict=words(f"verdict_{verdict}"), verdict_class=verdict, problems=problems,
-        actions=actions, blocked=standing.blocked, no_shows=standing.no_shows)
+        actions=actions, blocked=standing.blocked, no_shows=standing.no_shows,
+        signature_problem=signature_problem)
+
+
+def _signature_problem(document: Mapping[str, Any] | None) -> str | None:
+    """Why a stored report's signature does not hold, or None when it holds (or there is none).
+
+    The gate verified it before storing it; this catches a report changed in the database since.
+    """
+    from reports.signing import ReportInvalid, verify
+
+    if not document:
+        return None
+    try:
+        verify(document)
+    except ReportInvalid as exc:
+        return str(exc)
+    return None
 
 
 def _parse_day(text: str) -> date | None:
@@ -399,10 +420,11 @@ _REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
 
-def _report_response(document: Mapping[str, Any], lang: str) -> HTMLResponse:
+def _report_response(document: Mapping[str, Any], lang: str, *,
+                     signature_problem: str | None = None) -> HTMLResponse:
     from reports.render.html import render_html
 
-    response = HTMLResponse(render_html(document, lang))
+    response = HTMLResponse(render_html(document, lang, signature_problem=signature_problem))
     response.headers["Content-Security-Policy"] = _REPORT_CSP
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -424,7 +446,8 @@ def report_page(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep
     if not document:
         return message_page(request, Message.of(TEXT["no_report"]),
                             Message.of(TEXT["no_report"]), status_code=404, csrf=member.csrf)
-    return _report_response(document, language(request))
+    return _report_response(document, language(request),
+                            signature_problem=_signature_problem(document))
 
 
 @router.post("/bundle", response_class=HTMLResponse)
@@ -454,7 +477,7 @@ def bundle_page(request: Request, *, at: NowDep,
                 out.write(chunk)
         try:
             document = replay_bundle(path, at)
-        except (InputError, zlib.error) as exc:  # a damaged or foreign upload: say what is wrong
+        except PrecheckError as exc:  # a damaged or foreign upload: say what is wrong
             reason = str(exc).replace(str(path), bundle.filename)
             log.info("a diagnostic bundle could not be read")
             return message_page(request, Message.of(TEXT["bundle_title"]),

@@ -109,18 +109,21 @@ def _merge(into: dict[str, Any], part: Mapping[str, Any], file: str, prefix: str
             into[key] = dict(value) if isinstance(value, Mapping) else value
 
 
+#: Far above the built-in policy (about 30 kB).
+MAX_POLICY_BYTES = 5 * 1024 * 1024
+
+
 def load(path: Path | None = None) -> Policy:
     """The built-in policy, or a policy file (TOML or JSON) of the same structure."""
     if path is None:
         return builtin()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        msg = f"cannot read policy file {path}: {exc.strerror}"
-        raise InputError(msg) from exc
+    from precheck.inputs import open_regular, read_limited
+
+    with open_regular(path, "policy file") as file:  # a FIFO or a device: refused, never a hang
+        raw = read_limited(file, MAX_POLICY_BYTES, f"policy file {path}")
     try:
         data = json.loads(raw) if path.suffix == ".json" else tomllib.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         msg = f"policy file {path} is not valid {'JSON' if path.suffix == '.json' else 'TOML'}"
         raise InputError(msg) from exc
     if not isinstance(data, dict):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from precheck.gateway_client import GatewayClient
     from precheck.tui.checkup import Checkup
     from precheck.tui.feeds import LiveFeeds
+    from precheck.tui.office_gateway import OfficeGateway
 
 #: Makes the live camera and microphone views for a run of the given checks (None: no views).
 FeedsFactory = Callable[[Collection[str]], "LiveFeeds | None"]
@@ -46,10 +47,13 @@ class PrecheckApp(App[None]):
     def __init__(self, checkup: Checkup, *, language: str = "ja",
                  gateway: GatewayClient | None = None, feeds: FeedsFactory | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 save_folder: Path | None = None) -> None:
+                 save_folder: Path | None = None,
+                 office_gateway: OfficeGateway | None = None) -> None:
         super().__init__()
         self.checkup = checkup
         self.gateway = gateway
+        #: How the office chosen on the welcome screen sets the gateway (None: it does not).
+        self.office_gateway = office_gateway
         self.feeds_factory = feeds
         self.clock = clock
         self.save_folder = save_folder or default_save_folder()

@@ -160,6 +160,7 @@ class Checkup:
         A re-run's answers replace the earlier run's answers to the same probes.
         """
         from precheck import bundle as bundles
+        from reports.signing import Identity, device_id
 
         runs = [ev for ev in self._runs if any(e is ev for _, e in self._latest.values())]
         if not runs:
@@ -172,8 +173,8 @@ class Checkup:
                 msg = "only a run on this computer can be written as a diagnostic bundle"
                 raise NotLive(msg)
             evaluation.os_info()  # asked now so that they are recorded too (as write_bundle does)
-            evaluation.machine_id()
             records.update((r.name, r) for r in backend.records())
         return bundles.write(path, runs[0].system.platform, records.values(),
                              checks=self.catalog.ids,
-                             policy={"version": self.policy.version, "digest": self.policy.digest})
+                             policy={"version": self.policy.version, "digest": self.policy.digest},
+                             device_id=device_id(Identity.load_or_create(), runs[0].machine_id()))

@@ -1,5 +1,6 @@
 """Opens the app for bare ``precheck`` on a terminal: this computer's checks, live devices, and
-the gateway named by ``PRECHECK_GATEWAY_URL``."""
+the gateway named by ``PRECHECK_GATEWAY_URL`` or by the settings (see
+:mod:`precheck.tui.office_gateway`)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,17 @@ def open_app(environ: Mapping[str, str], language: str) -> int:
     """Run the app until the job seeker quits; the app's return code (0, or 1 after a crash)."""
     from precheck import plugins
     from precheck import policy as policies
-    from precheck.gateway_client import GatewayClient
     from precheck.tui.app import PrecheckApp
     from precheck.tui.checkup import Checkup
+    from precheck.tui.office_gateway import OfficeGateway
 
-    gateway = GatewayClient.from_env(environ)  # a malformed address is a usage error, said now
+    # PRECHECK_GATEWAY_URL, else the settings (precheck config): a malformed address is a usage
+    # error, said now.
+    office_gateway, gateway = OfficeGateway.start(environ)
     checkup = Checkup(plugins.load(), policies.load(None),
                       gateway_url=None if gateway is None else gateway.base_url)
-    app = PrecheckApp(checkup, language=language, gateway=gateway, feeds=live_feeds)
+    app = PrecheckApp(checkup, language=language, gateway=gateway, feeds=live_feeds,
+                      office_gateway=office_gateway)
     app.run()
     return app.return_code or 0
 

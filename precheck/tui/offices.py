@@ -35,6 +35,8 @@ class OfficeChoice:
     optional_fields: tuple[str, ...]
     source: str
     video_app: str | None = None  # the office's video app, never named by software.running
+    #: The gateway that serves the office, from its shipped profile (None: not given).
+    gateway_url: str | None = None
 
     def name(self, language: str) -> str:
         return Texts(self.name_ja, self.name_en).in_language(language)
@@ -96,4 +98,5 @@ def _choice(profile: Any) -> OfficeChoice:
     return OfficeChoice(
         str(profile.id), str(profile.name_ja), str(profile.name_en), int(profile.kind),
         str(phone) if phone else None, tuple(getattr(profile, "required_fields", ())),
-        tuple(getattr(profile, "optional_fields", ())), "local", str(app) if app else None)
+        tuple(getattr(profile, "optional_fields", ())), "local", str(app) if app else None,
+        getattr(profile, "gateway_url", None) or None)

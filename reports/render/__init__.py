@@ -46,6 +46,14 @@ HOW_TO_FIX = N_("How to fix:")
 FLYER = N_("Office flyer")
 ARTICLE = N_("Article {article}")
 
+#: Shown first, instead of the verdict, when a report's signature does not hold: its verdict and
+#: statuses are then claims nobody can rely on, so no view shows them in the verdict's colours.
+UNTRUSTED_TITLE = N_("This report's signature is NOT valid")
+UNTRUSTED_DETAIL = N_("The report was changed after it was signed, or it is damaged, so its "
+                      "results cannot be trusted. Do not use it to decide on a booking or a "
+                      "consultation; ask the job seeker to run precheck again.")
+UNTRUSTED_REASON = N_("Reason: {reason}")
+
 #: The statuses that block booking when the check is required (:attr:`Status.blocks`).
 _BLOCKING = frozenset(str(status) for status in Status if status.blocks)
 
@@ -75,6 +83,24 @@ class CheckView:
     fix: tuple[str, ...]  # none once the check passed
     evidence: tuple[tuple[str, str], ...]  # values other than text as JSON
     duration_ms: object
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureAlarm:
+    """The banner a report whose signature fails is shown under, before anything else."""
+
+    icon: str
+    title: str
+    detail: str
+    reason: str
+
+
+def signature_alarm(problem: str | None, translate: Translator) -> SignatureAlarm | None:
+    """The banner for a report whose signature check gave ``problem`` (None: it holds)."""
+    if problem is None:
+        return None
+    return SignatureAlarm("⚠", translate(UNTRUSTED_TITLE), translate(UNTRUSTED_DETAIL),
+                          translate.render(Message.of(UNTRUSTED_REASON, reason=problem)))
 
 
 def render_json(doc: Mapping[str, Any]) -> str:

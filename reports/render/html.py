@@ -20,6 +20,7 @@ from reports.render import (
     check_views,
     japan_time,
     mapping,
+    signature_alarm,
     verdict_view,
 )
 
@@ -44,11 +45,18 @@ LABELS = {
 SOURCES = {"live": N_("this computer, live"), "bundle": N_("a diagnostic bundle ({digest})")}
 
 
-def render_html(report: Mapping[str, Any], lang: str) -> str:
-    """The page in ``lang`` ("ja" or "en")."""
+def render_html(report: Mapping[str, Any], lang: str, *,
+                signature_problem: str | None = None) -> str:
+    """The page in ``lang`` ("ja" or "en").
+
+    ``signature_problem`` is why the report's signature does not hold (None when it holds, or
+    the caller made the report itself): the page then opens with a banner saying so, shows no
+    verdict, and no status in the verdict colours.
+    """
     translate = Translator(lang)
     return _template().render(
         lang=lang,
+        alarm=signature_alarm(signature_problem, translate),
         label={key: translate(msgid) for key, msgid in LABELS.items()},
         verdict=verdict_view(report, translate),
         facts=_facts(report, translate),

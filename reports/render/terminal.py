@@ -24,9 +24,11 @@ from reports.render import (
     BLOCKS_BOOKING,
     HOW_TO_FIX,
     CheckView,
+    SignatureAlarm,
     check_views,
     japan_time,
     mapping,
+    signature_alarm,
     verdict_view,
 )
 
@@ -35,16 +37,23 @@ _STATUS_STYLES = {"pass": "green", "warn": "yellow", "fail": "bold red", "skip":
 _CHECKED_AT = N_("Checked at {time}, policy {policy}")
 
 
-def render_terminal(report: Mapping[str, Any], lang: str) -> RenderableType:
+def render_terminal(report: Mapping[str, Any], lang: str, *,
+                    signature_problem: str | None = None) -> RenderableType:
     """A renderable for ``rich.console.Console.print`` in ``lang`` ("ja" or "en").
+
+    ``signature_problem`` is why the report's signature does not hold (None when it holds, or
+    was not checked): the report is then shown under a banner saying so, with no verdict and no
+    status colours, since its results are claims nobody can rely on.
 
     A list rather than a table: each check's lines wrap on their own, which keeps Japanese text
     readable in a narrow terminal and reads in order with a screen reader.
     """
     translate = Translator(lang)
-    parts: list[RenderableType] = [_verdict(report, translate)]
+    alarm = signature_alarm(signature_problem, translate)
+    parts: list[RenderableType] = [
+        _verdict(report, translate) if alarm is None else _alarm(alarm, fold=lang == "ja")]
     for check in check_views(report, lang, translate):
-        parts.extend(_check(check, translate, fold=lang == "ja"))
+        parts.extend(_check(check, translate, fold=lang == "ja", colour=alarm is None))
     parts.append(Text(""))
     parts.append(Text(translate.render(Message.of(
         _CHECKED_AT, time=japan_time(report.get("created")),
@@ -60,13 +69,23 @@ def _verdict(report: Mapping[str, Any], translate: Translator) -> Panel:
     return Panel(Group(heading, detail), box=box.HEAVY, border_style=style, padding=(1, 2))
 
 
-def _check(check: CheckView, translate: Translator, *, fold: bool) -> list[RenderableType]:
+def _alarm(alarm: SignatureAlarm, *, fold: bool) -> Panel:
+    """No colour: the banner must read the same on every terminal, and no verdict colour may
+    suggest the report says anything reliable."""
+    heading = Text(f"{alarm.icon}  {alarm.title}", style="bold reverse", justify="center")
+    return Panel(Group(heading, Text(""), _paragraph(alarm.detail, fold=fold),
+                       _paragraph(alarm.reason, fold=fold)),
+                 box=box.DOUBLE, border_style="bold", padding=(1, 2))
+
+
+def _check(check: CheckView, translate: Translator, *, fold: bool,
+           colour: bool = True) -> list[RenderableType]:
     """A heading line (status, title, whether it blocks), then the indented details."""
-    heading = Text(check.status_label, style=_STATUS_STYLES[check.status])
+    heading = Text(check.status_label, style=_STATUS_STYLES[check.status] if colour else "bold")
     heading.append("  ")
     heading.append(check.title, style="bold")
     if check.blocks:
-        heading.append(f"  [{translate(BLOCKS_BOOKING)}]", style="bold red")
+        heading.append(f"  [{translate(BLOCKS_BOOKING)}]", style="bold red" if colour else "bold")
     lines: list[RenderableType] = [
         Text(f"{check.required} · {check.article}", style="dim"),
         _paragraph(check.summary, fold=fold),

@@ -16,6 +16,7 @@ from precheck.tui.messages import OfficesLoaded
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from precheck.gateway_client import GatewayClient
     from precheck.tui.app import PrecheckApp
     from precheck.tui.text import Words
 
@@ -54,13 +55,18 @@ class LoadsOffices:
     @work(thread=True, exclusive=True, group="offices", exit_on_error=False)
     def load_offices(self) -> None:
         worker = get_current_worker()
-        gateway = self.app.gateway
+        gateway = self.offices_gateway()
         future = background.in_daemon(lambda: offices.load(gateway), "office list")
         try:
             found = background.wait(future, lambda: worker.is_cancelled)
         except background.Cancelled:
             return
         self.post_message(OfficesLoaded(found))  # type: ignore[attr-defined]  # a DOMNode's
+
+    def offices_gateway(self) -> GatewayClient | None:
+        """The gateway whose offices to list (None: the shipped profiles)."""
+        gateway: GatewayClient | None = self.app.gateway
+        return gateway
 
 
 class AppScreen(Translated, Screen[None]):

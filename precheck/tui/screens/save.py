@@ -20,8 +20,12 @@ REPORT_TITLE = N_("Save the signed report")
 REPORT_TEXT = N_("The report holds the results only (see the first screen). You can send it to "
                  "Hello Work or show it when you book.")
 BUNDLE_TITLE = N_("Save a diagnostic bundle for Hello Work staff")
-BUNDLE_TEXT = N_("The bundle holds this computer's raw answers, which may include its name and "
-                 "the list of programs. Send it only to Hello Work staff, and only if you want to.")
+BUNDLE_TEXT = N_("The bundle holds this computer's answers as it gave them: the operating system "
+                 "and its security settings, every installed program and the running ones, the "
+                 "network with the Wi-Fi name and hardware (MAC) addresses, and measured figures "
+                 "of the camera and microphone (no pictures or sound). Folder paths in it can "
+                 "include your user name. It holds no machine ID and no IP address. Send it only "
+                 "to Hello Work staff, and only if you want to.")
 WHERE = N_("Save as (you can change the place and the name):")
 SAVE = N_("Save")
 CANCEL = N_("Cancel")

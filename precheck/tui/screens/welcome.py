@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from textual.app import ComposeResult
@@ -18,6 +18,9 @@ from precheck.tui.screens import AppScreen, LoadsOffices, relabel
 from precheck.tui.text import Words
 from precheck.tui.widgets.keybar import Key, KeyBar
 from precheck.tui.wrap import Prose
+
+if TYPE_CHECKING:
+    from precheck.gateway_client import GatewayClient
 
 TITLE = N_("Pre-check for the Hello Work online job consultation")
 INTRO = N_("This checks that this computer can be used for an online job consultation with "
@@ -115,12 +118,26 @@ class WelcomeScreen(LoadsOffices, AppScreen):
 
     # -- offices ----------------------------------------------------------------------------------
 
+    def offices_gateway(self) -> GatewayClient | None:
+        # The office decides the gateway (office_gateway): list the shipped profiles, not the
+        # offices of the gateway an earlier choice pointed at.
+        rule = self.precheck.office_gateway
+        if rule is not None and not rule.fixed:
+            return None
+        return super().offices_gateway()
+
     def on_offices_loaded(self, message: OfficesLoaded) -> None:
         self._offices = message.offices
         self._show_offices(self.precheck.words)
-        chosen = self.precheck.checkup.office
-        if chosen is None and len(message.offices.offices) == 1:
-            self.precheck.checkup.office = message.offices.offices[0]
+        found = message.offices.offices
+        rule = self.precheck.office_gateway
+        if self.precheck.checkup.office is None:
+            remembered = next((o for o in found if rule is not None and o.id == rule.remembered),
+                              None)
+            if remembered is not None:
+                self._choose(remembered)
+            elif len(found) == 1:
+                self._choose(found[0])
         self._select_current()
 
     def _show_offices(self, words: Words) -> None:
@@ -153,8 +170,18 @@ class WelcomeScreen(LoadsOffices, AppScreen):
         if self._offices is None:
             return
         value = event.value
-        self.precheck.checkup.office = next(
-            (o for o in self._offices.offices if o.id == value), None)
+        office = next((o for o in self._offices.offices if o.id == value), None)
+        if office is None:
+            self.precheck.checkup.office = None
+        else:
+            self._choose(office)
+
+    def _choose(self, office: offices.OfficeChoice) -> None:
+        """The office to check for; with office_gateway, its gateway too, and remembered."""
+        self.precheck.checkup.office = office
+        rule = self.precheck.office_gateway
+        if rule is not None:
+            rule.chosen(self.precheck, office)
 
     # -- starting ---------------------------------------------------------------------------------
 
