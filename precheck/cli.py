@@ -1,7 +1,8 @@
 """The ``precheck`` command line.
 
-Only :func:`main` calls ``sys.exit``; :func:`run_cli` takes an injectable :class:`Environment`
-(streams and environment variables) and returns an :class:`ExitStatus`, so tests call it directly.
+Only :func:`main` calls ``sys.exit``; :func:`run_cli` takes an injectable
+:class:`~precheck.status.Environment` (streams and environment variables) and returns an
+:class:`~precheck.status.ExitStatus`, so tests call it directly.
 Heavy modules are imported inside the commands that need them: ``precheck --version`` imports
 nothing but this module and the standard library.
 """
@@ -12,17 +13,15 @@ import argparse
 import io
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from precheck import __version__
 from precheck.errors import PrecheckError
 from precheck.result import N_
+from precheck.status import Environment, ExitStatus
 
 if TYPE_CHECKING:
     from precheck.i18n import Translator
@@ -30,25 +29,6 @@ if TYPE_CHECKING:
     from precheck.system import System
 
 log = logging.getLogger("precheck")
-
-
-class ExitStatus(IntEnum):
-    """Exit codes (documented in the README)."""
-
-    OK = 0  # every required check passed; or the command did what was asked
-    CHECK_FAILED = 1  # a required check failed or could not tell; or a report is not intact
-    USAGE = 2  # a usage or input error: bad option, unreadable or malformed file
-    INTERNAL = 3  # a bug in precheck (details with --verbose)
-    INTERRUPTED = 130  # Ctrl+C
-
-
-@dataclass
-class Environment:
-    """What the CLI reads and writes besides files."""
-
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
 VIDEO_APP_HELP = N_("the video app your office uses (TeleOffice or Zoom): software.running never "

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from precheck import __version__
-from precheck.cli import Environment, ExitStatus, run_cli
+from precheck.cli import run_cli
+from precheck.status import Environment, ExitStatus
 from tests.plugin_dist import vendor_distribution
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / ("precheck.exe" if os.name == "nt" else "precheck")

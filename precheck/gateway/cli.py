@@ -30,9 +30,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from precheck.errors import PrecheckError
+from precheck.status import Environment, ExitStatus
 
 if TYPE_CHECKING:
-    from precheck.cli import Environment, ExitStatus
     from precheck.gateway.settings import GatewaySettings
 
 log = logging.getLogger("precheck.gateway")
@@ -94,8 +94,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str], env: Environment) -> ExitStatus:
     """Parse the gateway's arguments and run the command; errors are one line, no traceback."""
-    from precheck.cli import ExitStatus
-
     try:
         with contextlib.redirect_stdout(env.stdout):  # --help goes where the caller reads
             args = _parser().parse_args(list(argv))
@@ -158,7 +156,6 @@ def _redacted(url: str) -> str:
 def _serve(args: argparse.Namespace, env: Environment) -> ExitStatus:
     import uvicorn
 
-    from precheck.cli import ExitStatus
     from precheck.gateway.settings import ENV_PREFIX
 
     settings = _settings(args, env, host=args.host, port=args.port, public_url=args.public_url)
@@ -222,7 +219,6 @@ def _sessions(args: argparse.Namespace, env: Environment) -> Iterator[Any]:
 
 
 def _migrate(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway.db import current_revision
 
     with _engine(args, env) as engine:
@@ -241,7 +237,6 @@ def _read_password(args: argparse.Namespace, env: Environment) -> str:
 
 
 def _create_staff(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway import auth
 
     auth.check_username(args.username)
@@ -253,7 +248,6 @@ def _create_staff(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 
 def _set_password(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway import auth
 
     password = auth.check_password(_read_password(args, env))
@@ -264,7 +258,6 @@ def _set_password(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 
 def _disable(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway import auth
 
     disabled = args.command == "disable-staff"
@@ -285,7 +278,6 @@ def _gateway(args: argparse.Namespace, env: Environment) -> Iterator[tuple[Any, 
 
 
 def _lift_block(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway.service import GatewayError
 
     with _gateway(args, env) as (gateway, session):
@@ -305,8 +297,6 @@ def _lift_block(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 
 def _sweep(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
-
     with _gateway(args, env) as (gateway, session):
         counts = gateway.sweep(session, _now())
     env.stdout.write(f"{counts.expired} hold(s) lapsed, {counts.no_shows} no-show(s) marked, "
@@ -317,7 +307,6 @@ def _sweep(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def _outbox(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from sqlalchemy import func, select, update
 
-    from precheck.cli import ExitStatus
     from precheck.gateway.models import OutboxMail
 
     with _sessions(args, env) as session:

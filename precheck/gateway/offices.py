@@ -17,12 +17,12 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from precheck.errors import PrecheckError
+from precheck.japan import JAPAN
 
-#: Every office keeps Japan's time; Japan has no daylight saving time.
-TOKYO = ZoneInfo("Asia/Tokyo")
+#: Every office keeps Japan's time: :data:`precheck.japan.JAPAN`, under the gateway's name.
+TOKYO = JAPAN
 
 #: The profiles shipped with precheck.
 DEFAULT_PATH = Path(__file__).parent / "data" / "offices.toml"
