@@ -24,6 +24,7 @@ from precheck.result import N_
 from precheck.status import Environment, ExitStatus
 
 if TYPE_CHECKING:
+    from precheck.bundle import Bundle
     from precheck.i18n import Translator
     from precheck.plugins import Catalog
     from precheck.system import System
@@ -266,10 +267,10 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     from precheck.session import evaluate, signed_report
     from reports.render import render_json
 
-    catalog = _catalog(args.only, tr)
-    _warn_failures(catalog, env, tr)
-    policy = policies.load(args.policy)
     replayed = bundles.read(args.bundle) if args.bundle else None
+    catalog = _catalog(args.only or _bundle_checks(replayed, env, tr), tr)
+    _warn_failures(catalog, env, tr)
+    policy = policies.load(args.policy, catalog.checks)
     evaluation = evaluate(catalog, policy, replayed)
     if replayed is None:
         _use_gateway(evaluation.system, args.gateway, env, tr)
@@ -287,6 +288,21 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
             env.stdout.write(tr(N_("The signed report was saved to {path}")).format(
                 path=args.report) + "\n")
     return ExitStatus.OK if not verdict(outcomes).blocks else ExitStatus.CHECK_FAILED
+
+
+def _bundle_checks(replayed: Bundle | None, env: Environment, tr: Translator) -> list[str]:
+    """The checks a bundle was collected for (a bundle made with ``collect --only`` holds the
+    answers of those checks only), as far as they are installed here; empty: every check."""
+    if replayed is None or not replayed.checks:
+        return []
+    from precheck import plugins
+
+    installed = set(plugins.load().ids)
+    missing = [c for c in replayed.checks if c not in installed]
+    if missing:
+        env.stderr.write(tr(N_("warning: the bundle was collected for checks that are not "
+                               "installed here: {ids}")).format(ids=", ".join(missing)) + "\n")
+    return [c for c in replayed.checks if c in installed]
 
 
 def _use_gateway(system: System, url: str | None, env: Environment, tr: Translator) -> None:
@@ -319,6 +335,8 @@ def _list(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
             "title": tr.gettext(check.title, check.domain, check.locale_dir),
             "platforms": sorted(p.value for p in check.platforms),
             "timeout_s": check.timeout_s,
+            "needs": sorted(check.needs),
+            "provider": catalog.provider(check.id).to_json(),
         }
         for check in catalog.checks
     ]
@@ -346,7 +364,7 @@ def _collect(args: argparse.Namespace, env: Environment, tr: Translator) -> Exit
 
     catalog = _catalog(args.only, tr)
     _warn_failures(catalog, env, tr)
-    evaluation = evaluate(catalog, policies.load(None))
+    evaluation = evaluate(catalog, policies.load(None, catalog.checks))
     _use_gateway(evaluation.system, args.gateway, env, tr)
     _use_video_app(evaluation.system, args.video_app)
     evaluation.run()

@@ -5,7 +5,14 @@ importlib.metadata finds it on sys.path exactly as it finds a pip-installed plug
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The distribution this repository builds (read from pyproject.toml, so a rename cannot leave a
+#: test behind): the provider of precheck's own checks.
+_PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+OWN_DISTRIBUTION: str = _PROJECT["name"]
 
 
 def make_distribution(site: Path, name: str, entry_points: dict[str, str],

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+import precheck
 from precheck import __version__
 from precheck.cli import run_cli
 from precheck.status import Environment, ExitStatus
-from tests.plugin_dist import vendor_distribution
+from tests.plugin_dist import OWN_DISTRIBUTION, vendor_distribution
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / ("precheck.exe" if os.name == "nt" else "precheck")
 #: The two advisory spine checks: their verdict is "pass" on any machine, so exit status 0.
@@ -94,9 +95,11 @@ def test_list_json_is_the_catalog() -> None:
     assert rows["power.battery"] == {
         "id": "power.battery", "article": "flyer", "required": False,
         "title": "Battery and charger", "platforms": ["linux", "macos", "windows"],
-        "timeout_s": 5.0,
+        "timeout_s": 5.0, "needs": [],
+        "provider": {"package": OWN_DISTRIBUTION, "version": precheck.__version__},
     }
     assert rows["system.resources"]["article"] == "2(2)"
+    assert rows["device.speaker"]["needs"] == ["listener", "speaker"]
 
 
 def test_list_in_japanese() -> None:

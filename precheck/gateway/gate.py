@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from precheck.errors import PrecheckError
+from precheck.policy import combined_digest
 from precheck.result import N_, Message
 
 if TYPE_CHECKING:
@@ -120,10 +121,11 @@ def gate_policy(settings: GatewaySettings) -> GatePolicy:
 
 
 def builtin_required_checks() -> frozenset[str]:
-    """The ids of the checks this version of precheck ships as required."""
-    from precheck import plugins
+    """The checks the built-in policy names as required for booking (``[gateway]
+    required_checks``): named, never inferred from the plugins installed on the server."""
+    from precheck import policy as policies
 
-    return frozenset(check.id for check in plugins.load().checks if check.required)
+    return frozenset(policies.builtin().section("gateway")["required_checks"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +198,7 @@ def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
             "The report was judged by policy {version}, which this office does not accept "
             "(it accepts {accepted}). Update precheck and run it again."),
             version=model.policy.version, accepted=tuple(sorted(policy.accepted_policies)))))
-    elif model.policy.digest != expected_digest:
+    elif model.policy.digest != combined_digest(expected_digest, model.policy.plugins or {}):
         reasons.append(Reason(POLICY_DIGEST, Message.of(N_(
             "The report's policy {version} differs from the published one (a changed policy "
             "file?). Run precheck with its built-in policy."), version=model.policy.version)))
