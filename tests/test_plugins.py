@@ -83,3 +83,16 @@ def test_the_built_in_checks_have_valid_metadata() -> None:
 
 def test_a_non_check_object_is_rejected() -> None:
     assert check_problems(print) == [f"{print!r} is not a subclass of precheck.api.Check"]
+
+
+def test_an_installed_plugin_is_outside_the_meta_tests_scope(vendor_site: Path) -> None:
+    """test_meta judges precheck's own checks only: a plugin brings its own tests and docs."""
+    from tests.plugin_dist import OWN_DISTRIBUTION
+    from tests.test_meta import CHECKS
+
+    catalog = plugins.load()
+    assert catalog.provider("vendor.hello").package == "precheck-vendor-checks"
+    own = {c.id for c in catalog.checks if catalog.provider(c.id).package == OWN_DISTRIBUTION}
+    assert "vendor.hello" not in own
+    assert own == {c.id for c in CHECKS}
+    assert vendor_site.exists()
