@@ -16,6 +16,7 @@ Nothing here touches the machine: every answer comes from the records.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +37,8 @@ __all__ = [
 #: A probe that met an expected failure: probe name -> (kind, message), e.g.
 #: ``{"cmd:df -P /": ("not_found", "df is not installed")}``.
 Errors = Mapping[str, tuple[str, str]]
+#: The probe that records when a run began (System.now()).
+CLOCK = "clock:now"
 
 
 def records(answers: Mapping[str, JSON], errors: Errors | None = None) -> dict[str, Record]:
@@ -66,9 +69,12 @@ def write_bundle(path: Path, answers: Mapping[str, JSON], *,
                  platform: Platform = Platform.LINUX, errors: Errors | None = None,
                  checks: Iterable[str] = (), policy: Policy | None = None) -> Path:
     """A diagnostic bundle of the given answers at ``path`` (a .zip file, or an existing folder),
-    collected for ``checks``, as ``precheck collect`` writes it."""
+    collected for ``checks``, as ``precheck collect`` writes it. The run's clock (``clock:now``)
+    is recorded as now unless ``answers`` holds it, so ``precheck run --bundle`` can date its
+    report."""
     chosen = policy or policies.builtin()
-    return bundles.write(path, platform, records(answers, errors).values(), checks=list(checks),
+    recorded = records({CLOCK: datetime.now(UTC).isoformat(), **answers}, errors)
+    return bundles.write(path, platform, recorded.values(), checks=list(checks),
                          policy={"version": chosen.version, "digest": chosen.digest})
 
 

@@ -19,6 +19,7 @@ import precheck
 from precheck import __version__
 from precheck.cli import run_cli
 from precheck.status import Environment, ExitStatus
+from precheck.testing import BundleMaker
 from tests.plugin_dist import OWN_DISTRIBUTION, vendor_distribution
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / ("precheck.exe" if os.name == "nt" else "precheck")
@@ -183,6 +184,22 @@ def test_collect_and_replay_through_the_cli(tmp_path: Path) -> None:
     report = json.loads(out)
     assert report["source"]["kind"] == "bundle"
     assert report["source"]["bundle_digest"].startswith("sha256:")
+
+
+def test_run_bundle_judges_the_checks_the_bundle_was_collected_for(tmp_path: Path) -> None:
+    path = tmp_path / "battery.zip"
+    assert cli("collect", "-o", str(path), "--only", "power.battery")[0] is ExitStatus.OK
+    status, out, err = cli("run", "--bundle", str(path), "--json")  # no --only
+    assert (status, err) == (ExitStatus.OK, "")
+    assert [c["id"] for c in json.loads(out)["checks"]] == ["power.battery"]
+
+
+def test_a_bundle_check_not_installed_here_is_named(make_bundle: BundleMaker) -> None:
+    path = make_bundle({}, checks=["power.battery", "vendor.gone"])  # INVENTED: no answers
+    status, out, err = cli("run", "--bundle", str(path), "--json", "--lang", "en")
+    assert status is ExitStatus.OK  # power.battery is advisory: "could not tell" does not block
+    assert [c["id"] for c in json.loads(out)["checks"]] == ["power.battery"]
+    assert "not installed here: vendor.gone" in err
 
 
 def test_a_bad_bundle_or_policy_is_an_input_error(tmp_path: Path) -> None:

@@ -60,6 +60,10 @@ def test_find_imports_nothing(vendor_site: Path) -> None:
         ("id", "Security Firewall", "id"),
         ("id", "firewall", "id"),
         ("article", "5-4", "article"),
+        ("article", "flyer:", "article"),
+        ("article", "Vendor:disk space", "article"),
+        ("needs", frozenset({"camera"}), "needs"),
+        ("policy_defaults", [("min", 1)], "policy_defaults"),
         ("required", 1, "required"),
         ("title", " ", "title"),
         ("timeout_s", 0, "timeout_s"),
@@ -96,3 +100,11 @@ def test_an_installed_plugin_is_outside_the_meta_tests_scope(vendor_site: Path) 
     assert "vendor.hello" not in own
     assert own == {c.id for c in CHECKS}
     assert vendor_site.exists()
+
+
+@pytest.mark.parametrize("article", ["5(4)", "12", "flyer", "vendor:disk-space",
+                                     "office:kagoshima-2026"])
+def test_an_article_may_name_the_terms_the_flyer_or_another_source(article: str) -> None:
+    from checks.power import Battery
+
+    assert check_problems(type("Sourced", (Battery,), {"article": article})) == []
