@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from precheck import plugins
-from precheck.api import check_problems
+from precheck.api import Status, check_problems
+from precheck.testing import ContextMaker
 from tests.plugin_dist import vendor_distribution
 
 
@@ -108,3 +109,31 @@ def test_an_article_may_name_the_terms_the_flyer_or_another_source(article: str)
     from checks.power import Battery
 
     assert check_problems(type("Sourced", (Battery,), {"article": article})) == []
+
+
+def test_the_readme_plugin_example_imports_only_the_api_and_works(
+        replay: ContextMaker) -> None:
+    """The README's example, as written: it imports from precheck.api alone, is a valid check,
+    and judges recorded answers with its own policy section."""
+    import re
+
+    from precheck.testing import run_check
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    source = re.search(r"```python\n(# mypkg/memory.py\n.*?)```", readme, re.S)
+    assert source is not None
+    imports = re.findall(r"^(?:from|import) (\S+)", source.group(1), re.M)
+    assert imports == ["precheck.api"]
+    namespace: dict[str, object] = {}
+    exec(compile(source.group(1), "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    check = namespace["FreeMemory"]
+    assert check_problems(check) == []
+    assert isinstance(check, type)
+    mib = 1024 * 1024
+    low = {"psutil:resources": {"cpu_count": 4, "cpu_percent": 10.0,  # INVENTED figures
+                                "memory_total": 8192 * mib, "memory_available": 512 * mib}}
+    ctx = replay(low, checks=[check])
+    assert ctx.policy.section("mypkg.free_memory") == {"min_free_mb": 1024}
+    assert run_check(check, ctx).status is Status.WARN
+    plenty = {"psutil:resources": {**low["psutil:resources"], "memory_available": 4096 * mib}}
+    assert run_check(check, replay(plenty, checks=[check])).status is Status.PASS
