@@ -395,4 +395,5 @@ def test_the_tui_measures_first_and_the_check_reads_the_same_answer(gateway: str
     assert progress
     result = Quality().run(Context(system, policies.builtin()))
     assert result.evidence["download_mbit"] == round(measured["download"]["mbit"], 2)
+    assert isinstance(system.backend, LiveBackend)
     assert [r.name for r in system.backend.records()].count(QUALITY_PROBE) == 1
