@@ -346,12 +346,16 @@ def _list(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
     from rich.table import Table
 
     table = Table(title=tr(N_("precheck checks")))
-    for header in (N_("ID"), N_("Article"), N_("Required"), N_("Title")):
+    # The package column appears once a plugin brings checks of its own (flake8's way).
+    providers = [catalog.provider(check.id) for check in catalog.checks]
+    plugged = len({p.package for p in providers}) > 1
+    headers = (N_("ID"), N_("Article"), N_("Required"), N_("Title"), N_("Package"))
+    for header in headers if plugged else headers[:-1]:
         table.add_column(tr(header))
-    for row in rows:
-        table.add_row(str(row["id"]), str(row["article"]),
-                      tr(N_("required")) if row["required"] else tr(N_("advisory")),
-                      str(row["title"]))
+    for provider, row in zip(providers, rows, strict=True):
+        cells = [str(row["id"]), str(row["article"]),
+                 tr(N_("required")) if row["required"] else tr(N_("advisory")), str(row["title"])]
+        table.add_row(*cells, *([f"{provider.package} {provider.version}"] if plugged else []))
     _print_rich(env, table)
     return ExitStatus.OK
 

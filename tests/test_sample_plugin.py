@@ -61,6 +61,20 @@ def test_it_is_listed_with_its_package_and_version() -> None:
 
 
 @pytest.mark.usefixtures("installed")
+def test_the_text_list_names_the_package_once_a_plugin_is_installed() -> None:
+    status, out, _ = cli("list", "--lang", "en")
+    assert status is ExitStatus.OK
+    assert "Package" in out
+    assert "precheck-diskspace" in out  # (wrapped before its version on 80 columns)
+
+
+def test_the_text_list_has_no_package_column_without_plugins() -> None:
+    status, out, _ = cli("list", "--lang", "en")
+    assert status is ExitStatus.OK
+    assert "Package" not in out
+
+
+@pytest.mark.usefixtures("installed")
 def test_its_report_entry_names_the_provider_and_the_policy_section_it_used() -> None:
     from reports.signing import verify
 
