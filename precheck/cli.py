@@ -343,19 +343,24 @@ def _list(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
     if args.json:
         env.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return ExitStatus.OK
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=tr(N_("precheck checks")))
-    # The package column appears once a plugin brings checks of its own (flake8's way).
+    # Once a plugin brings checks of its own, each title says its package (flake8's way).
     providers = [catalog.provider(check.id) for check in catalog.checks]
     plugged = len({p.package for p in providers}) > 1
-    headers = (N_("ID"), N_("Article"), N_("Required"), N_("Title"), N_("Package"))
-    for header in headers if plugged else headers[:-1]:
+    table.add_column(tr(N_("ID")), no_wrap=True)
+    for header in (N_("Article"), N_("Required")):
         table.add_column(tr(header))
+    table.add_column(tr(N_("Title")), overflow="fold")
     for provider, row in zip(providers, rows, strict=True):
-        cells = [str(row["id"]), str(row["article"]),
-                 tr(N_("required")) if row["required"] else tr(N_("advisory")), str(row["title"])]
-        table.add_row(*cells, *([f"{provider.package} {provider.version}"] if plugged else []))
+        title = str(row["title"])
+        if plugged:
+            named = provider.package + (f"=={provider.version}" if provider.version else "")
+            title += f"\n[dim]{escape(named)}[/dim]"
+        table.add_row(str(row["id"]), str(row["article"]),
+                      tr(N_("required")) if row["required"] else tr(N_("advisory")), title)
     _print_rich(env, table)
     return ExitStatus.OK
 
