@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +18,10 @@ import pytest
 
 from precheck import plugins
 from precheck import policy as policies
+from precheck.api import N_, Check, Context, Need, Result
 from precheck.cli import run_cli
 from precheck.status import Environment, ExitStatus
+from precheck.testing import records as records_of
 from tests.plugin_dist import OWN_DISTRIBUTION, SAMPLE_PLUGIN, source_distribution
 
 PLUGIN_ID = "diskspace.free"
@@ -165,3 +168,67 @@ def test_a_changed_plugin_section_is_caught_by_the_digest() -> None:
     report["policy"]["plugins"][PLUGIN_ID]["min_free_gb"] = 0  # loosened after the run
     resigned = sign(report, Identity.load_or_create())
     assert gate.POLICY_DIGEST in _inspect(resigned, (PLUGIN_ID,))
+
+
+class CameraLight(Check):
+    """INVENTED plugin check that needs the camera: the app must make it wait with the camera
+    checks, by its ``needs`` alone (its id is no built-in's)."""
+
+    id = "vendor.camera_light"
+    article = "vendor:lighting"
+    required = False
+    title = N_("Camera")  # a title with a translation, so it shows in both languages
+    needs = frozenset({Need.CAMERA})
+
+    def run(self, ctx: Context) -> Result:
+        return self.passed(N_("Camera"))
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("installed")
+async def test_the_app_runs_it_at_once_and_a_camera_plugin_with_the_device_checks(
+        tmp_path: Path) -> None:
+    from precheck.plugins import Catalog
+    from precheck.runner import Outcome
+    from precheck.tui.app import PrecheckApp
+    from precheck.tui.checkup import Checkup
+    from precheck.tui.messages import CheckFinished, ChecksFinished
+    from precheck.tui.screens.results import ResultsScreen
+    from precheck.tui.screens.running import RunningScreen
+    from precheck.tui.screens.speaker import SpeakerQuestion
+    from precheck.tui.widgets.check_row import CheckRow
+    from tests.tui.conftest import LINUX_FINE, Clock, merged
+    from tests.tui.test_flow import wait_for
+
+    devices = merged(LINUX_FINE)
+    records = {**devices.records, **records_of({
+        "diskspace:usage /": {"total": 100 * 1024**3, "free": 40 * 1024**3}})}  # INVENTED
+    bundle = replace(devices, records=records)
+    installed_catalog = plugins.load().select([PLUGIN_ID, "device.speaker"])
+    catalog = Catalog((*installed_catalog.checks, CameraLight), (), installed_catalog.providers)
+    checkup = Checkup(catalog, policies.load(None, catalog.checks), bundle)
+    seen: list[object] = []
+    app = PrecheckApp(checkup, clock=Clock(), save_folder=tmp_path)
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
+        screen = app.screen
+        assert isinstance(screen, RunningScreen)
+        await wait_for(pilot, lambda: any(isinstance(m, ChecksFinished) and m.batch == "main"
+                                          for m in seen))
+        rows = {row.meta.id: row for row in screen.query(CheckRow)}
+        assert rows[PLUGIN_ID].state == "pass"  # needs nothing: ran at once
+        assert rows["vendor.camera_light"].state == "waiting"  # needs the camera: waits
+        assert screen.step == "speaker"
+        await pilot.press("enter")  # play the tone
+        await wait_for(pilot, lambda: isinstance(app.screen, SpeakerQuestion))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+    finished = [m.outcome for m in seen if isinstance(m, CheckFinished)]
+    order = [o.meta.id for o in finished]
+    assert order.index(PLUGIN_ID) < order.index("vendor.camera_light")
+    document = checkup.report()
+    entry = next(c for c in document["checks"] if c["id"] == PLUGIN_ID)
+    assert entry["provider"] == {"package": "precheck-diskspace", "version": "1.0.0"}
+    assert entry["title"]["text"]["ja"] == "ディスクの空き容量"
+    assert all(isinstance(o, Outcome) for o in finished)
