@@ -18,7 +18,7 @@ import pytest
 
 from precheck import plugins
 from precheck import policy as policies
-from precheck.api import N_, Check, Context, Need, Result
+from precheck.api import N_, Check, Context, Need, Platform, Result
 from precheck.cli import run_cli
 from precheck.status import Environment, ExitStatus
 from precheck.testing import records as records_of
@@ -232,3 +232,39 @@ async def test_the_app_runs_it_at_once_and_a_camera_plugin_with_the_device_check
     assert entry["provider"] == {"package": "precheck-diskspace", "version": "1.0.0"}
     assert entry["title"]["text"]["ja"] == "ディスクの空き容量"
     assert all(isinstance(o, Outcome) for o in finished)
+
+
+def test_a_failing_plugin_check_blocks_booking_only_when_the_policy_names_it() -> None:
+    """A plugin marking itself required makes the job seeker's own verdict "not ready", but the
+    gateway refuses for it only when its policy names it; an entry no package provides (the
+    app's declarations) still counts by the report's own word."""
+    from precheck.gateway import gate
+    from precheck.plugins import Provider
+    from precheck.probes import OsInfo
+    from precheck.result import Message, Status
+    from precheck.runner import CheckMeta, Outcome
+    from reports.build import build_report
+    from reports.signing import Identity, device_id, sign
+
+    plugin = CheckMeta("vendor.strict", "vendor:strict", True, Message.of("Strict"),
+                       provider=Provider("precheck-vendor-strict", "2.0"))
+    declaration = CheckMeta("declaration.private_room", "12(3)", True, Message.of("Room"))
+    builtin = sorted(gate.builtin_required_checks())
+    passing = [Outcome(CheckMeta(i, "5(1)", True, Message.of(i)),  # INVENTED: all pass
+                       Result(i, Status.PASS, Message.of("ok"))) for i in builtin]
+
+    def report(*failing: CheckMeta) -> dict[str, object]:
+        outcomes = passing + [Outcome(m, Result(m.id, Status.FAIL, Message.of("no")))
+                              for m in failing]
+        identity = Identity.load_or_create()
+        document = build_report(
+            outcomes, policy=policies.builtin(), device_id=device_id(identity, None),
+            os_info=OsInfo(Platform.WINDOWS, "windows", "Windows 11", "23H2"),
+            created=datetime.now(UTC), challenge="nonce-1")
+        return sign(document, identity)
+
+    failed_plugin = report(plugin)
+    assert failed_plugin["verdict"] == "fail"  # the job seeker is told
+    assert _inspect(failed_plugin, tuple(builtin)) == []  # the gateway does not require it
+    assert _inspect(failed_plugin, (*builtin, "vendor.strict")) == [gate.CHECK_FAILED]
+    assert _inspect(report(declaration), tuple(builtin)) == [gate.CHECK_FAILED]
