@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from precheck.api import Check, Context, Result
+from precheck.api import Check, Context, Need, Result
 from precheck.result import N_
 
 SOUND_SETTINGS = N_("Open the sound settings (Windows: Settings > System > Sound; macOS: System "
@@ -32,6 +32,7 @@ class Microphone(Check):
     """
 
     id = "device.microphone"
+    needs = frozenset({Need.MICROPHONE})
     article = "2(2)"
     required = True
     title = N_("Microphone")
@@ -86,6 +87,7 @@ class Camera(Check):
     """
 
     id = "device.camera"
+    needs = frozenset({Need.CAMERA})
     article = "2(2)"
     required = True
     title = N_("Camera")
@@ -180,6 +182,7 @@ class Speaker(Check):
     """
 
     id = "device.speaker"
+    needs = frozenset({Need.SPEAKER, Need.LISTENER})
     article = "2(2)"
     required = True
     title = N_("Speaker or headphones")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from precheck.api import Check, Context, Result
+from precheck.api import Check, Context, Need, Result
 from precheck.result import N_
 
 
@@ -16,6 +16,7 @@ class Noise(Check):
     """
 
     id = "environment.noise"
+    needs = frozenset({Need.MICROPHONE})
     article = "flyer"
     required = False
     title = N_("Quiet room")

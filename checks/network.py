@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from precheck.api import Check, Context, Message, Result
+from precheck.api import Check, Context, Message, Need, Result
 from precheck.probes import network
 from precheck.probes.network import Declaration, Link, Medium, Security
 from precheck.result import N_
@@ -68,6 +68,7 @@ class Connectivity(Check):
     """
 
     id = "network.connectivity"
+    needs = frozenset({Need.NETWORK})
     article = "5(2)"
     required = True
     title = N_("Internet connection")
@@ -193,6 +194,7 @@ class Wifi(Check):
     """
 
     id = "network.wifi"
+    needs = frozenset({Need.NETWORK})
     article = "5(2)"
     required = True
     title = N_("No free Wi-Fi")
@@ -301,6 +303,7 @@ class Quality(Check):
     """
 
     id = "network.quality"
+    needs = frozenset({Need.NETWORK})
     article = "12(4)"
     required = True
     title = N_("Connection quality")

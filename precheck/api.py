@@ -10,6 +10,9 @@ check id::
 
     [project.entry-points."precheck.checks.v1"]
     "power.battery" = "checks.power:Battery"
+
+Everything a plugin needs is exported here (``from precheck.api import Check, N_, ...``); see
+``docs/plugins.md`` for the whole kit, and ``precheck.testing`` for its pytest fixtures.
 """
 
 from __future__ import annotations
@@ -18,23 +21,39 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
-from precheck.result import Message, Result, Status, freeze
-from precheck.system import Platform
+from precheck.errors import ProbeError, ProbeMissing
+from precheck.policy import Policy
+from precheck.result import N_, Message, Result, Status, freeze
+from precheck.system import JSON, CommandResult, Platform, System
 
-if TYPE_CHECKING:
-    from precheck.policy import Policy
-    from precheck.system import System
-
-__all__ = ["Check", "Context", "Message", "Platform", "Result", "Status", "check_problems"]
+__all__ = [
+    "JSON", "N_", "Check", "CommandResult", "Context", "FixStep", "Message", "Need", "Platform",
+    "Policy", "ProbeError", "ProbeMissing", "Result", "Status", "System", "check_problems",
+]
 
 ENTRY_POINT_GROUP = "precheck.checks.v1"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
-#: An article of the terms of use, e.g. "5(4)" or "12(2)", or "flyer" for the offices' flyer.
-ARTICLE_PATTERN = re.compile(r"^(\d+(\(\d+\))?|flyer)$")
+#: What a check enforces: an article of the terms of use ("5(4)", "12(2)"), "flyer" for the
+#: offices' flyer, or another named source, "SOURCE:WHAT" ("vendor:disk-space",
+#: "office:kagoshima-2026"), so that a vendor's own rule never pretends to be the flyer's.
+ARTICLE_PATTERN = re.compile(r"^(\d+(\(\d+\))?|flyer|[a-z][a-z0-9_-]*:[^\s:][^\s]{0,63})$")
 MAX_TIMEOUT_S = 120.0
+
+
+class Need(StrEnum):
+    """What a check needs besides facts the computer answers by itself. The app orders the run
+    by them (a camera check waits until the preview is closed, a speaker check until the job
+    seeker says whether the tone was heard) and releases each device when its checks are done."""
+
+    CAMERA = "camera"  # opens the camera
+    MICROPHONE = "microphone"  # records through the microphone
+    SPEAKER = "speaker"  # plays a sound
+    LISTENER = "listener"  # a person's answer (heard the tone or not)
+    NETWORK = "network"  # talks to the internet or the booking gateway
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +87,12 @@ class Check(ABC):
     #: own catalogs; the built-in checks use precheck's).
     domain: ClassVar[str] = "precheck"
     locale_dir: ClassVar[Path | None] = None
+    #: What the check needs from the person and the devices (the app orders the run by it).
+    needs: ClassVar[frozenset[Need]] = frozenset()
+    #: A plugin's own policy section, ``[<check id>]``, with its defaults: ``ctx.policy.section
+    #: (self.id)`` gives these values, or those of a policy file that sets the section. Built-in
+    #: checks keep their sections in precheck's policy files instead (None here).
+    policy_defaults: ClassVar[Mapping[str, Any] | None] = None
 
     @abstractmethod
     def run(self, ctx: Context) -> Result:
@@ -115,7 +140,7 @@ def check_problems(cls: object) -> list[str]:
         problems.append(f"id {ident!r} is not a dotted lower-case name like 'security.firewall'")
     article = getattr(cls, "article", None)
     if not isinstance(article, str) or not ARTICLE_PATTERN.match(article):
-        problems.append(f"article {article!r} is not like '5(4)' or 'flyer'")
+        problems.append(f"article {article!r} is not like '5(4)', 'flyer' or 'vendor:what'")
     if not isinstance(getattr(cls, "required", None), bool):
         problems.append("required must be True or False")
     title = getattr(cls, "title", None)
@@ -129,5 +154,11 @@ def check_problems(cls: object) -> list[str]:
         isinstance(p, Platform) for p in platforms
     ):
         problems.append("platforms must be a non-empty frozenset of precheck.api.Platform")
+    needs = getattr(cls, "needs", None)
+    if not isinstance(needs, frozenset) or not all(isinstance(n, Need) for n in needs):
+        problems.append("needs must be a frozenset of precheck.api.Need")
+    defaults = getattr(cls, "policy_defaults", None)
+    if defaults is not None and not isinstance(defaults, Mapping):
+        problems.append("policy_defaults must be a mapping (the section's default values)")
     return problems
 

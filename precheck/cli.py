@@ -1,7 +1,8 @@
 """The ``precheck`` command line.
 
-Only :func:`main` calls ``sys.exit``; :func:`run_cli` takes an injectable :class:`Environment`
-(streams and environment variables) and returns an :class:`ExitStatus`, so tests call it directly.
+Only :func:`main` calls ``sys.exit``; :func:`run_cli` takes an injectable
+:class:`~precheck.status.Environment` (streams and environment variables) and returns an
+:class:`~precheck.status.ExitStatus`, so tests call it directly.
 Heavy modules are imported inside the commands that need them: ``precheck --version`` imports
 nothing but this module and the standard library.
 """
@@ -15,41 +16,21 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from precheck import __version__
 from precheck.errors import PrecheckError
 from precheck.result import N_
+from precheck.status import Environment, ExitStatus
 
 if TYPE_CHECKING:
+    from precheck.bundle import Bundle
     from precheck.i18n import Translator
     from precheck.plugins import Catalog
     from precheck.system import System
 
 log = logging.getLogger("precheck")
-
-
-class ExitStatus(IntEnum):
-    """Exit codes (documented in the README)."""
-
-    OK = 0  # every required check passed; or the command did what was asked
-    CHECK_FAILED = 1  # a required check failed or could not tell; or a report is not intact
-    USAGE = 2  # a usage or input error: bad option, unreadable or malformed file
-    INTERNAL = 3  # a bug in precheck (details with --verbose)
-    INTERRUPTED = 130  # Ctrl+C
-    OUTPUT_CLOSED = 141  # the reader of the output went away (`| head`): 128 + SIGPIPE
-
-
-@dataclass
-class Environment:
-    """What the CLI reads and writes besides files."""
-
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
 VIDEO_APP_HELP = N_("the video app your office uses (TeleOffice or Zoom): software.running never "
@@ -292,10 +273,10 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     from precheck.session import evaluate, signed_report
     from reports.render import render_json
 
-    catalog = _catalog(args.only, tr)
-    _warn_failures(catalog, env, tr)
-    policy = policies.load(args.policy)
     replayed = bundles.read(args.bundle) if args.bundle else None
+    catalog = _catalog(args.only or _bundle_checks(replayed, env, tr), tr)
+    _warn_failures(catalog, env, tr)
+    policy = policies.load(args.policy, catalog.checks)
     evaluation = evaluate(catalog, policy, replayed)
     if replayed is None:
         _use_gateway(evaluation.system, args.gateway, env, tr)
@@ -313,6 +294,21 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
             env.stdout.write(tr(N_("The signed report was saved to {path}")).format(
                 path=args.report) + "\n")
     return ExitStatus.OK if not verdict(outcomes).blocks else ExitStatus.CHECK_FAILED
+
+
+def _bundle_checks(replayed: Bundle | None, env: Environment, tr: Translator) -> list[str]:
+    """The checks a bundle was collected for (a bundle made with ``collect --only`` holds the
+    answers of those checks only), as far as they are installed here; empty: every check."""
+    if replayed is None or not replayed.checks:
+        return []
+    from precheck import plugins
+
+    installed = set(plugins.load().ids)
+    missing = [c for c in replayed.checks if c not in installed]
+    if missing:
+        env.stderr.write(tr(N_("warning: the bundle was collected for checks that are not "
+                               "installed here: {ids}")).format(ids=", ".join(missing)) + "\n")
+    return [c for c in replayed.checks if c in installed]
 
 
 def _use_gateway(system: System, url: str | None, env: Environment, tr: Translator) -> None:
@@ -347,21 +343,32 @@ def _list(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
             "title": tr.gettext(check.title, check.domain, check.locale_dir),
             "platforms": sorted(p.value for p in check.platforms),
             "timeout_s": check.timeout_s,
+            "needs": sorted(check.needs),
+            "provider": catalog.provider(check.id).to_json(),
         }
         for check in catalog.checks
     ]
     if args.json:
         env.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return ExitStatus.OK
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=tr(N_("precheck checks")))
-    for header in (N_("ID"), N_("Article"), N_("Required"), N_("Title")):
+    # Once a plugin brings checks of its own, each title says its package (flake8's way).
+    providers = [catalog.provider(check.id) for check in catalog.checks]
+    plugged = len({p.package for p in providers}) > 1
+    table.add_column(tr(N_("ID")), no_wrap=True)
+    for header in (N_("Article"), N_("Required")):
         table.add_column(tr(header))
-    for row in rows:
+    table.add_column(tr(N_("Title")), overflow="fold")
+    for provider, row in zip(providers, rows, strict=True):
+        title = str(row["title"])
+        if plugged:
+            named = provider.package + (f"=={provider.version}" if provider.version else "")
+            title += f"\n[dim]{escape(named)}[/dim]"
         table.add_row(str(row["id"]), str(row["article"]),
-                      tr(N_("required")) if row["required"] else tr(N_("advisory")),
-                      str(row["title"]))
+                      tr(N_("required")) if row["required"] else tr(N_("advisory")), title)
     _print_rich(env, table)
     return ExitStatus.OK
 
@@ -374,7 +381,7 @@ def _collect(args: argparse.Namespace, env: Environment, tr: Translator) -> Exit
 
     catalog = _catalog(args.only, tr)
     _warn_failures(catalog, env, tr)
-    evaluation = evaluate(catalog, policies.load(None))
+    evaluation = evaluate(catalog, policies.load(None, catalog.checks))
     _use_gateway(evaluation.system, args.gateway, env, tr)
     _use_video_app(evaluation.system, args.video_app)
     evaluation.run()

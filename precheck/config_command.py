@@ -16,8 +16,8 @@ from precheck.errors import PrecheckError
 from precheck.result import N_
 
 if TYPE_CHECKING:
-    from precheck.cli import Environment
     from precheck.i18n import Translator
+    from precheck.status import Environment
 
 #: The names on the command line, and the settings file's keys they change.
 KEYS = {"office": "office", "gateway": "gateway_url"}

@@ -9,13 +9,28 @@ check still loads and runs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 
 from precheck.api import ENTRY_POINT_GROUP, Check, check_problems
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """The distribution that registered a check (flake8 shows each plugin's package and
+    version; so do ``precheck list`` and the report)."""
+
+    package: str
+    version: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"package": self.package, "version": self.version}
+
+
+UNKNOWN_PROVIDER = Provider("unknown package", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +48,8 @@ class Catalog:
 
     checks: tuple[type[Check], ...]
     failures: tuple[PluginFailure, ...]
+    #: Check id (or failed entry-point name) -> the distribution that registered it.
+    providers: Mapping[str, Provider] = field(default_factory=dict)
 
     def select(self, only: Collection[str]) -> Catalog:
         """Only the named checks (and the failures under those names)."""
@@ -40,7 +57,12 @@ class Catalog:
         return Catalog(
             tuple(c for c in self.checks if c.id in wanted),
             tuple(f for f in self.failures if f.name in wanted),
+            {k: v for k, v in self.providers.items() if k in wanted},
         )
+
+    def provider(self, check_id: str) -> Provider:
+        """Who provides ``check_id`` (``unknown package`` for a check made outside plugins)."""
+        return self.providers.get(check_id, UNKNOWN_PROVIDER)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -59,8 +81,11 @@ def load(found: Iterable[EntryPoint] | None = None) -> Catalog:
     """Import and validate every check plugin; failures are collected, never raised."""
     checks: dict[str, type[Check]] = {}
     failures: list[PluginFailure] = []
+    providers: dict[str, Provider] = {}
     for ep in find() if found is None else found:
         package = ep.dist.name if ep.dist is not None else "unknown package"
+        provider = Provider(package, ep.dist.version if ep.dist is not None else "")
+        providers.setdefault(ep.name, provider)
         try:
             obj = ep.load()
         except Exception as exc:
@@ -78,4 +103,5 @@ def load(found: Iterable[EntryPoint] | None = None) -> Catalog:
             failures.append(PluginFailure(ep.name, package, "; ".join(problems)))
             continue
         checks[obj.id] = obj
-    return Catalog(tuple(checks[k] for k in sorted(checks)), tuple(failures))
+        providers[obj.id] = provider
+    return Catalog(tuple(checks[k] for k in sorted(checks)), tuple(failures), providers)

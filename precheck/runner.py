@@ -19,7 +19,7 @@ from pathlib import Path
 
 from precheck.api import Check, Context
 from precheck.errors import ProbeError, ProbeMissing
-from precheck.plugins import Catalog, PluginFailure
+from precheck.plugins import Catalog, PluginFailure, Provider
 from precheck.result import N_, Message, Result, Status, freeze
 from precheck.system import JSON, Backend, Platform, System
 
@@ -54,18 +54,20 @@ class CheckMeta:
     title: Message
     domain: str = "precheck"
     locale_dir: Path | None = None
+    #: The distribution that registered the check (None: not a plugin, e.g. a declaration).
+    provider: Provider | None = None
 
     @classmethod
-    def of(cls, check: type[Check]) -> CheckMeta:
+    def of(cls, check: type[Check], provider: Provider | None = None) -> CheckMeta:
         return cls(check.id, check.article, check.required, Message.of(check.title),
-                   check.domain, check.locale_dir)
+                   check.domain, check.locale_dir, provider)
 
     @classmethod
-    def broken(cls, failure: PluginFailure) -> CheckMeta:
+    def broken(cls, failure: PluginFailure, provider: Provider | None = None) -> CheckMeta:
         # Its metadata could not be trusted, so whether it is required cannot be told either:
         # treat it as required, since "could not tell" is never a pass.
         return cls(failure.name, "unknown", True,
-                   Message.of(N_("Check plugin {name}"), name=failure.name))
+                   Message.of(N_("Check plugin {name}"), name=failure.name), provider=provider)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,8 @@ class Runner:
 
     def iter_results(self) -> Iterator[Outcome]:
         for failure in self.catalog.failures:
-            yield Outcome(CheckMeta.broken(failure), Result(
+            provider = self.catalog.providers.get(failure.name)
+            yield Outcome(CheckMeta.broken(failure, provider), Result(
                 failure.name, Status.ERROR,
                 Message.of(N_("This check could not be loaded: {reason}"), reason=failure.reason),
                 fix=(Message.of(N_("Reinstall precheck, or remove the plugin package {package}."),
@@ -120,7 +123,7 @@ class Runner:
             while pending and len(running) < self.parallel:
                 check = pending.pop(0)
                 if self.ctx.system.platform not in check.platforms:
-                    yield Outcome(CheckMeta.of(check), _not_applicable(check, self.ctx))
+                    yield Outcome(self._meta(check), _not_applicable(check, self.ctx))
                     continue
                 running[check.id] = (check, time.monotonic() + check.timeout_s)
                 self._start(check, finished)
@@ -134,13 +137,16 @@ class Runner:
             else:
                 if check_id in running:  # else: it had already been cut off; ignore
                     check, _ = running.pop(check_id)
-                    yield Outcome(CheckMeta.of(check), result)
+                    yield Outcome(self._meta(check), result)
             now = time.monotonic()
             for check_id, (check, deadline) in list(running.items()):
                 if now >= deadline:
                     del running[check_id]
                     log.warning("check %s exceeded its %.1f s budget", check_id, check.timeout_s)
-                    yield Outcome(CheckMeta.of(check), _timed_out(check))
+                    yield Outcome(self._meta(check), _timed_out(check))
+
+    def _meta(self, check: type[Check]) -> CheckMeta:
+        return CheckMeta.of(check, self.catalog.providers.get(check.id))
 
     def _start(self, check: type[Check], finished: queue.SimpleQueue[tuple[str, Result]]) -> None:
         def work() -> None:

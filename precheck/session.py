@@ -73,7 +73,13 @@ class Evaluation:
 
 
 def evaluate(catalog: Catalog, policy: Policy, bundle: Bundle | None = None) -> Evaluation:
-    """Prepare a run against this machine, or against a bundle's recorded answers."""
+    """Prepare a run against this machine, or against a bundle's recorded answers.
+
+    The policy gains the sections of the catalog's plugin checks it lacks (their defaults).
+    """
+    from precheck.policy import with_plugin_sections
+
+    policy = with_plugin_sections(policy, catalog.checks)
     if bundle is None:
         system = System(LiveBackend())
     else:

@@ -43,7 +43,7 @@ def build_report(outcomes: Sequence[Outcome], *, policy: Policy, os_info: OsInfo
     return {
         "report_version": REPORT_VERSION,
         "tool": {"name": "precheck", "version": tool_version},
-        "policy": {"version": policy.version, "digest": policy.digest},
+        "policy": _policy(policy),
         "created": format_created(created),
         "platform": {
             "os": str(os_info.family),
@@ -72,12 +72,22 @@ def format_created(created: datetime) -> str:
     return created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _policy(policy: Policy) -> dict[str, Any]:
+    """The policy's version and digest, and the plugin sections that digest covers (only when
+    there are any: see :func:`precheck.policy.combined_digest`)."""
+    entry: dict[str, Any] = {"version": policy.version, "digest": policy.digest}
+    if policy.plugins:
+        entry["plugins"] = {name: dict(section) for name, section in policy.plugins.items()}
+    return entry
+
+
 def _check(outcome: Outcome, translators: Sequence[Translator]) -> dict[str, Any]:
     meta, result = outcome.meta, outcome.result
 
     def text(message: Message) -> dict[str, Any]:
         return text_entry(message, translators, meta.domain, meta.locale_dir)
 
+    provider = {} if meta.provider is None else {"provider": meta.provider.to_json()}
     return {
         "id": meta.id,
         "article": meta.article,
@@ -88,6 +98,7 @@ def _check(outcome: Outcome, translators: Sequence[Translator]) -> dict[str, Any
         "evidence": json_args(result.evidence),
         "fix": [text(step) for step in result.fix],
         "duration_ms": max(0, round(result.duration_s * 1000)),
+        **provider,
     }
 
 

@@ -58,6 +58,15 @@ class TextModel(BaseModel):
     text: Texts
 
 
+class Provider(BaseModel):
+    """The distribution that registered a check, and its version."""
+
+    model_config = _CONFIG
+
+    package: Annotated[str, Field(min_length=1)]
+    version: str
+
+
 class CheckEntry(BaseModel):
     """One check's metadata and result."""
 
@@ -72,6 +81,7 @@ class CheckEntry(BaseModel):
     evidence: dict[str, JsonValue]
     fix: list[TextModel]
     duration_ms: Annotated[int, Field(ge=0)]
+    provider: Provider | None = None
 
     @property
     def blocks(self) -> bool:
@@ -93,6 +103,8 @@ class PolicyRef(BaseModel):
 
     version: Annotated[str, Field(min_length=1)]
     digest: Annotated[str, Field(pattern=DIGEST_PATTERN)]
+    #: Check plugins' sections in force (see precheck.policy.combined_digest).
+    plugins: Annotated[dict[str, dict[str, JsonValue]], Field(min_length=1)] | None = None
 
 
 class PlatformInfo(BaseModel):

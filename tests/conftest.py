@@ -1,15 +1,14 @@
-"""Shared fixtures. Tests never touch the real user's data directory or language settings."""
+"""Shared fixtures. Tests never touch the real user's data directory or language settings.
+
+``replay`` and ``make_bundle`` come from precheck's own pytest plugin, :mod:`precheck.testing`
+(the kit plugin authors use), loaded through its ``pytest11`` entry point.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from precheck import policy as policies
-from precheck.api import Context
-from precheck.system import JSON, Platform, Record, ReplayBackend, System
 
 
 @pytest.fixture(autouse=True)
@@ -20,17 +19,3 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("PRECHECK_HOME", str(home))
     monkeypatch.delenv("PRECHECK_LANG", raising=False)
     return home
-
-
-@pytest.fixture
-def replay() -> Callable[..., Context]:
-    """A context whose system answers from the given probe records (name -> value)."""
-
-    def make(answers: dict[str, JSON], platform: Platform = Platform.LINUX,
-             errors: dict[str, tuple[str, str]] | None = None) -> Context:
-        records = {name: Record(name, value=value) for name, value in answers.items()}
-        for name, (kind, message) in (errors or {}).items():
-            records[name] = Record(name, error_kind=kind, error_message=message)
-        return Context(System(ReplayBackend(platform, records)), policies.builtin())
-
-    return make

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from precheck import bundle as bundles
 from precheck import plugins
-from precheck import policy as policies
 from precheck.result import Result
-from precheck.session import evaluate
+from precheck.testing import replay_bundle
 
 BUNDLES = Path(__file__).resolve().parent / "fixtures" / "bundles"
 
 
 def replayed_result(name: str, check_id: str) -> Result:
-    """The result of ``check_id`` when every installed check judges bundle ``name``."""
-    outcomes = evaluate(plugins.load(), policies.builtin(), bundles.read(BUNDLES / name)).run()
-    return next(o.result for o in outcomes if o.meta.id == check_id)
+    """The result of ``check_id`` judging bundle ``name`` (checks share no state but the
+    recorded answers, so judging it alone gives what a run of every check gives it)."""
+    outcome, = replay_bundle(BUNDLES / name, plugins.load().select([check_id]))
+    return outcome.result

@@ -229,7 +229,7 @@ def test_windows_duplicate_entries_do_not_fail(replay: Callable[..., Context]) -
     result = Antivirus().run(ctx)
     assert result.status is Status.PASS
     assert result.summary.args["products"] == ("Sophos Anti-Virus",)
-    assert "(2 entries)" in result.evidence["security_center"][0]  # type: ignore[index]
+    assert "(2 entries)" in result.evidence["security_center"][0]  # type: ignore[index, operator]
 
 
 def test_windows_stale_leftover_does_not_matter_when_defender_is_on(

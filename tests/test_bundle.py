@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,43 +27,55 @@ def verdicts(outcomes: list[Outcome]) -> list[tuple[str, str, str, dict[str, obj
              o.result.summary.to_json()["args"]) for o in outcomes]  # type: ignore[misc]
 
 
-def collect(path: Path) -> tuple[list[Outcome], Path]:
-    catalog = plugins.load()
-    live = evaluate(catalog, policies.builtin())
-    outcomes = live.run()
-    return outcomes, live.write_bundle(path)
-
-
 def replay(path: Path) -> list[Outcome]:
     return evaluate(plugins.load(), policies.builtin(), bundles.read(path)).run()
 
 
-def test_collect_then_replay_gives_the_same_verdicts(tmp_path: Path) -> None:
-    outcomes, path = collect(tmp_path / "bundle.zip")
-    assert zipfile.is_zipfile(path)
-    assert verdicts(replay(path)) == verdicts(outcomes)
+@dataclass(frozen=True)
+class Collected:
+    """One live run of every check on this machine, written as a zip and as a folder."""
+
+    outcomes: list[Outcome]
+    zip_path: Path
+    folder: Path
 
 
-def test_a_folder_bundle_equals_its_zip(tmp_path: Path) -> None:
-    _, path = collect(tmp_path / "bundle.zip")
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collected]:
+    """The live collect, once for this module: it is the slow part (every check on this
+    machine), and the tests below only read what it wrote."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PRECHECK_HOME", str(tmp_path_factory.mktemp("precheck-home")))
+        live = evaluate(plugins.load(), policies.builtin())
+        outcomes = live.run()
+        where = tmp_path_factory.mktemp("collected")
+        folder = where / "written"
+        folder.mkdir()
+        yield Collected(outcomes, live.write_bundle(where / "bundle.zip"),
+                        live.write_bundle(folder))
+
+
+def test_collect_then_replay_gives_the_same_verdicts(collected: Collected) -> None:
+    assert zipfile.is_zipfile(collected.zip_path)
+    assert verdicts(replay(collected.zip_path)) == verdicts(collected.outcomes)
+
+
+def test_a_folder_bundle_equals_its_zip(collected: Collected, tmp_path: Path) -> None:
     folder = tmp_path / "unzipped"
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(collected.zip_path) as archive:
         archive.extractall(folder)
-    assert bundles.read(folder).digest == bundles.read(path).digest
-    assert verdicts(replay(folder)) == verdicts(replay(path))
-    folder_written = tmp_path / "written"
-    folder_written.mkdir()
-    outcomes, _ = collect(folder_written)
-    assert (folder_written / "manifest.json").exists()
-    assert verdicts(replay(folder_written)) == verdicts(outcomes)
+    assert bundles.read(folder).digest == bundles.read(collected.zip_path).digest
+    assert verdicts(replay(folder)) == verdicts(replay(collected.zip_path))
+    assert (collected.folder / "manifest.json").exists()
+    assert verdicts(replay(collected.folder)) == verdicts(collected.outcomes)
 
 
-def test_replayed_facts_come_from_the_bundle(tmp_path: Path) -> None:
-    _, path = collect(tmp_path / "bundle.zip")
-    read = bundles.read(path)
+def test_replayed_facts_come_from_the_bundle(collected: Collected) -> None:
+    read = bundles.read(collected.zip_path)
     replayed = evaluate(plugins.load(), policies.builtin(), read)
     assert replayed.os_info().family.value == "linux"
     assert replayed.created().isoformat() == read.records["clock:now"].value
+    assert read.checks == tuple(o.meta.id for o in collected.outcomes)
 
 
 def _documented_example() -> dict[str, object]:

@@ -22,9 +22,10 @@ import pytest
 from precheck import bundle as bundles
 from precheck import plugins
 from precheck import policy as policies
-from precheck.cli import Environment, ExitStatus, run_cli
+from precheck.cli import run_cli
 from precheck.errors import InputError
 from precheck.session import evaluate
+from precheck.status import Environment, ExitStatus
 
 pytestmark = pytest.mark.timeout(60)  # a hang is a failure, not a stuck run
 
@@ -48,7 +49,7 @@ GOOD: dict[str, object] = {
 }
 
 
-def folder_bundle(root: Path, member: Callable[[Path], None] | None = None) -> Path:
+def folder_bundle(root: Path, member: Callable[[Path], object] | None = None) -> Path:
     """A folder bundle whose ``outputs/os-release.txt`` is made by ``member`` (a real file by
     default)."""
     (root / "outputs").mkdir(parents=True)

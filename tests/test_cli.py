@@ -15,9 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from precheck import __version__
-from precheck.cli import Environment, ExitStatus, run_cli
-from tests.plugin_dist import vendor_distribution
+import precheck
+from precheck import __version__, plugins
+from precheck.api import Platform
+from precheck.cli import run_cli
+from precheck.status import Environment, ExitStatus
+from precheck.testing import BundleMaker
+from tests.plugin_dist import OWN_DISTRIBUTION, vendor_distribution
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / ("precheck.exe" if os.name == "nt" else "precheck")
 #: The two advisory spine checks: their verdict is "pass" on any machine, so exit status 0.
@@ -45,13 +49,30 @@ def test_run_json_prints_the_signed_report() -> None:
     assert report["verdict"] == "pass"
 
 
-def test_the_exit_status_follows_the_verdict_of_all_checks() -> None:
-    status, out, _ = cli("run", "--json")
+def test_the_exit_status_follows_the_verdict_of_all_checks(make_bundle: BundleMaker) -> None:
+    """Every check judges a Windows bundle with no answers (INVENTED: nothing recorded but the
+    clock; every check applies on Windows): each required check cannot tell, which blocks, so
+    the exit status is 1 and the blocking list is exactly the catalog's required checks. The
+    expectation comes from the catalog, not from the report under test."""
+    catalog = plugins.load()
+    required = sorted(c.id for c in catalog.checks if c.required)
+    assert required  # else this test could not fail
+    empty = make_bundle({}, checks=catalog.ids, platform=Platform.WINDOWS)
+    status, out, _ = cli("run", "--json", "--bundle", str(empty))
     report = json.loads(out)
-    assert {c["id"] for c in report["checks"]} >= {"power.battery", "system.resources"}
-    expected = ExitStatus.OK if report["verdict"] == "pass" else ExitStatus.CHECK_FAILED
-    assert status is expected
-    assert (report["verdict"] == "fail") == bool(report["blocking"])
+    assert [c["id"] for c in report["checks"]] == list(catalog.ids)
+    assert status is ExitStatus.CHECK_FAILED
+    assert (report["verdict"], sorted(report["blocking"])) == ("fail", required)
+    assert {c["status"] for c in report["checks"] if c["id"] in required} == {"error"}
+
+
+def test_the_exit_status_is_0_when_no_required_check_blocks(make_bundle: BundleMaker) -> None:
+    advisory = [c.id for c in plugins.load().checks if not c.required]
+    status, out, _ = cli("run", "--json", "--bundle", str(make_bundle({}, checks=advisory)))
+    report = json.loads(out)
+    assert (status, report["verdict"], report["blocking"]) == (ExitStatus.OK, "pass", [])
+    assert {c["status"] for c in report["checks"]} <= {"error", "skip"}  # it could not tell...
+    assert all(not c["required"] for c in report["checks"])  # ...but nothing it ran blocks
 
 
 def test_only_selects_checks() -> None:
@@ -93,9 +114,11 @@ def test_list_json_is_the_catalog() -> None:
     assert rows["power.battery"] == {
         "id": "power.battery", "article": "flyer", "required": False,
         "title": "Battery and charger", "platforms": ["linux", "macos", "windows"],
-        "timeout_s": 5.0,
+        "timeout_s": 5.0, "needs": [],
+        "provider": {"package": OWN_DISTRIBUTION, "version": precheck.__version__},
     }
     assert rows["system.resources"]["article"] == "2(2)"
+    assert rows["device.speaker"]["needs"] == ["listener", "speaker"]
 
 
 def test_list_in_japanese() -> None:
@@ -181,6 +204,22 @@ def test_collect_and_replay_through_the_cli(tmp_path: Path) -> None:
     assert report["source"]["bundle_digest"].startswith("sha256:")
 
 
+def test_run_bundle_judges_the_checks_the_bundle_was_collected_for(tmp_path: Path) -> None:
+    path = tmp_path / "battery.zip"
+    assert cli("collect", "-o", str(path), "--only", "power.battery")[0] is ExitStatus.OK
+    status, out, err = cli("run", "--bundle", str(path), "--json")  # no --only
+    assert (status, err) == (ExitStatus.OK, "")
+    assert [c["id"] for c in json.loads(out)["checks"]] == ["power.battery"]
+
+
+def test_a_bundle_check_not_installed_here_is_named(make_bundle: BundleMaker) -> None:
+    path = make_bundle({}, checks=["power.battery", "vendor.gone"])  # INVENTED: no answers
+    status, out, err = cli("run", "--bundle", str(path), "--json", "--lang", "en")
+    assert status is ExitStatus.OK  # power.battery is advisory: "could not tell" does not block
+    assert [c["id"] for c in json.loads(out)["checks"]] == ["power.battery"]
+    assert "not installed here: vendor.gone" in err
+
+
 def test_a_bad_bundle_or_policy_is_an_input_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.zip"
     bad.write_text("not a zip")
@@ -232,7 +271,8 @@ def test_console_script_version_and_bare_run() -> None:
 @pytest.mark.slow
 def test_console_script_exit_1_when_a_required_check_cannot_run(tmp_path: Path) -> None:
     site = vendor_distribution(tmp_path / "site")
-    done = run_script("run", "--lang", "en", extra_path=site)
+    done = run_script("run", "--lang", "en", "--only", "vendor.broken", "--only",
+                      "power.battery", extra_path=site)
     assert done.returncode == 1
     assert "vendor.broken" in done.stderr  # the broken plugin is named...
     assert "Traceback" not in done.stderr + done.stdout

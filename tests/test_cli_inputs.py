@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from precheck import bundle as bundles
-from precheck.cli import Environment, ExitStatus, run_cli
+from precheck.cli import run_cli
 from precheck.errors import InputError
+from precheck.status import Environment, ExitStatus
 from precheck.system import Platform, Record
 
 pytestmark = pytest.mark.timeout(120)  # a hang is a failure, not a stuck run
@@ -82,7 +83,7 @@ def test_report_show_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     finally:
         os.close(write_end)
     assert done.stderr.decode() == ""  # no BrokenPipeError, no "Exception ignored"
-    assert done.returncode == ExitStatus.OUTPUT_CLOSED == 141
+    assert done.returncode == int(ExitStatus.OUTPUT_CLOSED) == 141
 
 
 # -- collect -o --------------------------------------------------------------------------------
@@ -180,11 +181,11 @@ def test_listening_addresses_are_withheld_but_ports_kept() -> None:
     raw: list[dict[str, object]] = [{"address": "0.0.0.0", "port": 22},
                                     {"address": "192.168.1.23", "port": 8080},
                                     {"address": "127.0.0.1", "port": 631}]
-    written = bundles.private(Record("psutil:tcp_listening", value=raw))  # type: ignore[arg-type]
+    written = bundles.private(Record("psutil:tcp_listening", value=raw))
     assert written is not None
     assert "192.168.1.23" not in json.dumps(written.value)
     assert ([x.port for x in parse_listening(written.value)]
-            == [x.port for x in parse_listening(raw)])  # type: ignore[arg-type]
+            == [x.port for x in parse_listening(raw)])
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")

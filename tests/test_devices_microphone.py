@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ null_sink = devices_media.null_sink
 MIC = devices.MICROPHONE_PROBE
 
 
-def answer(levels: dict[str, object] | None) -> dict[str, object]:
+def answer(levels: Mapping[str, object] | None) -> dict[str, object]:
     if levels is None:
         return {"input": False}
     return {"input": True, "hostapi": "ALSA", "samplerate": 48000, "levels": levels}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from checks.devices import Speaker
-from precheck.api import Context
+from precheck.api import Context, Policy
 from precheck.errors import ProbeError
 from precheck.probes import devices
 from precheck.probes.devices import capture
@@ -88,7 +88,7 @@ def test_the_tui_answer_is_recorded_once(null_sink: str) -> None:
     assert Speaker().run(Context(system, _policy())).status is Status.PASS
 
 
-def _policy() -> object:
+def _policy() -> Policy:
     from precheck import policy
 
     return policy.builtin()

@@ -18,7 +18,7 @@ from precheck import policy as policies
 from precheck.api import Context
 from precheck.probes.firewall import _linux, _macos, _windows, parse_listening
 from precheck.result import Message, Status
-from precheck.system import LiveBackend, Platform, System
+from precheck.system import JSON, LiveBackend, Platform, System
 from tests.replay_bundle import replayed_result
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -42,8 +42,8 @@ def text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def load(path: Path) -> list[dict[str, object]]:
-    data: list[dict[str, object]] = json.loads(text(path))
+def load(path: Path) -> list[dict[str, JSON]]:
+    data: list[dict[str, JSON]] = json.loads(text(path))
     return data
 
 
@@ -102,9 +102,9 @@ def test_parse_socketfilterfw(fixture: str, state: int) -> None:
 
 def test_parse_windows_profiles_and_active_network() -> None:
     active = _windows.parse_connection_profiles(load(WINDOWS / "connection-profile-private.json"))
-    assert active == {"private"}
+    assert active == frozenset({"private"})
     profiles = _windows.parse_firewall_profiles(
-        load(WINDOWS / "firewall-profiles-public-off.json"), active)  # type: ignore[arg-type]
+        load(WINDOWS / "firewall-profiles-public-off.json"), active)
     assert [(p.name, p.enabled, p.active, p.blocks_inbound) for p in profiles] == [
         ("domain", True, False, True), ("private", True, True, True),
         ("public", False, False, True)]
@@ -126,7 +126,7 @@ def test_windows_enumeration_names_are_read_per_enumeration() -> None:
     assert [(p.name, p.enabled, p.blocks_inbound) for p in profiles] == [
         ("domain", True, True), ("public", False, True)]
     category = _windows.parse_connection_profiles([{"NetworkCategory": "DomainAuthenticated"}])
-    assert category == {"domain"}
+    assert category == frozenset({"domain"})
 
 
 def test_listening_drops_loopback() -> None:
@@ -164,7 +164,7 @@ def test_windows_all_on(replay: Callable[..., Context]) -> None:
 def test_windows_profile_off_but_not_in_use_warns(replay: Callable[..., Context]) -> None:
     result = Firewall().run(windows(replay, "firewall-profiles-public-off.json"))
     assert result.status is Status.WARN
-    assert "public" in result.evidence["profiles"][2]  # type: ignore[index]
+    assert "public" in result.evidence["profiles"][2]  # type: ignore[index, operator] # a tuple
 
 
 def test_windows_active_profile_unknown_means_every_profile_counts(

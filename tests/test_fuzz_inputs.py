@@ -25,8 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from precheck import bundle as bundles
-from precheck.cli import Environment, ExitStatus, run_cli
+from precheck.cli import run_cli
 from precheck.errors import InputError
+from precheck.status import Environment, ExitStatus
 from reports.errors import ReportInvalid
 from reports.io import parse_document
 from reports.render.html import render_html

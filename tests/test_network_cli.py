@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from precheck.cli import Environment, ExitStatus, run_cli
+from precheck.cli import run_cli
 from precheck.gateway.udp_echo import start_udp_echo
+from precheck.status import Environment, ExitStatus
 from tests.network_support import LOCAL, measure_app, served_app
 
 

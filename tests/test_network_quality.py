@@ -115,8 +115,8 @@ def test_gateway_measurement_end_to_end(gateway: str) -> None:
     for phase in ("discover", "latency", "download", "upload", "done"):
         assert phase in phases
     assert [p.elapsed_s for p in seen] == sorted(p.elapsed_s for p in seen)
-    assert answer["duration_s"] <= quality.BUDGET_S + 0.5
-    assert took <= quality.BUDGET_S + 1.0
+    assert answer["duration_s"] <= quality.BUDGET_S + 0.5  # the measurement's own clock
+    assert took <= quality.BUDGET_S + 5.0  # generous: a busy machine, not the budget, adds here
 
 
 def test_speedtest_cli_unmodified_measures_against_the_gateway(gateway: str) -> None:
@@ -205,7 +205,8 @@ def test_a_network_that_drops_mid_test_is_an_error() -> None:
     answer = run_against(mini_routes(download=stops), budget_s=9)
     assert answer["error"]["step"] == "download"
     assert answer["error"]["kind"] == "dropped"
-    assert time.monotonic() - started < 9.5
+    # Generous, yet below the 8 s the server stays silent: the silence was detected, not waited out.
+    assert time.monotonic() - started < 7.5
 
 
 def test_a_server_that_falls_silent_after_answering_is_a_dropped_line() -> None:
@@ -216,7 +217,7 @@ def test_a_server_that_falls_silent_after_answering_is_a_dropped_line() -> None:
         with pytest.raises(MeasureError) as caught:
             speed.throughput(url, "down", speed.Clock(6.0), 2.0)
     assert caught.value.kind == "dropped"
-    assert time.monotonic() - started < 4.0
+    assert time.monotonic() - started < 5.5  # generous, yet short of the 6 s clock: detected
 
 
 def test_a_test_that_exceeds_its_budget_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,7 +233,7 @@ def test_a_test_that_exceeds_its_budget_is_an_error(monkeypatch: pytest.MonkeyPa
         took = time.monotonic() - started
     assert answer["error"]["kind"] == "budget"
     assert answer["error"]["step"] == "discover"
-    assert took < 4.5
+    assert took < 5.5  # generous, yet short of the 6 s the configuration takes: cut off
 
 
 def test_an_unreachable_gateway_is_an_error() -> None:
@@ -394,4 +395,5 @@ def test_the_tui_measures_first_and_the_check_reads_the_same_answer(gateway: str
     assert progress
     result = Quality().run(Context(system, policies.builtin()))
     assert result.evidence["download_mbit"] == round(measured["download"]["mbit"], 2)
+    assert isinstance(system.backend, LiveBackend)
     assert [r.name for r in system.backend.records()].count(QUALITY_PROBE) == 1

@@ -17,7 +17,7 @@ from checks.os_patches import OsPatches
 from precheck.api import Context
 from precheck.probes.patches import _linux, _macos, _windows
 from precheck.result import Message, Status
-from precheck.system import LiveBackend, Platform, System
+from precheck.system import JSON, LiveBackend, Platform, System
 from tests.replay_bundle import replayed_result
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -73,7 +73,7 @@ def test_parse_installed_on(values: list[str], expected: list[date | None],
 
 
 def test_future_dates_are_ignored() -> None:
-    rows = [{"InstalledOn": "12/1/2099"}, {"InstalledOn": "11/12/2026"}]
+    rows: list[dict[str, JSON]] = [{"InstalledOn": "12/1/2099"}, {"InstalledOn": "11/12/2026"}]
     state = _windows.parse_qfe(rows, date(2026, 11, 23))
     assert state.newest_update == date(2026, 11, 12)
     assert state.undated == 1

@@ -6,7 +6,7 @@ Fixtures and their sources: tests/fixtures/{windows,macos,linux}/os/SOURCES.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from precheck import policy as policies
 from precheck.api import Context
 from precheck.probes import _windows
 from precheck.result import Status
-from precheck.system import LiveBackend, Platform, System
+from precheck.system import JSON, LiveBackend, Platform, System
 from tests.replay_bundle import replayed_result
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -28,8 +28,8 @@ REG = "reg:HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
 LIFECYCLE = policies.builtin().section("os.lifecycle")
 
 
-def registry(name: str, **changes: object) -> dict[str, object]:
-    values: dict[str, object] = json.loads((WINDOWS / name).read_text(encoding="utf-8"))
+def registry(name: str, **changes: JSON) -> dict[str, JSON]:
+    values: dict[str, JSON] = json.loads((WINDOWS / name).read_text(encoding="utf-8"))
     values.update(changes)
     return values
 
@@ -38,7 +38,7 @@ def on(day: str) -> str:
     return f"{day}T10:00:00+09:00"
 
 
-def windows(replay: Callable[..., Context], values: dict[str, object], day: str) -> Context:
+def windows(replay: Callable[..., Context], values: Mapping[str, object], day: str) -> Context:
     return replay({REG: values, "platform:machine": "AMD64", "clock:now": on(day)},
                   Platform.WINDOWS)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from precheck import plugins
-from precheck.api import check_problems
+from precheck.api import Status, check_problems
+from precheck.testing import ContextMaker
 from tests.plugin_dist import vendor_distribution
 
 
@@ -60,6 +61,10 @@ def test_find_imports_nothing(vendor_site: Path) -> None:
         ("id", "Security Firewall", "id"),
         ("id", "firewall", "id"),
         ("article", "5-4", "article"),
+        ("article", "flyer:", "article"),
+        ("article", "Vendor:disk space", "article"),
+        ("needs", frozenset({"camera"}), "needs"),
+        ("policy_defaults", [("min", 1)], "policy_defaults"),
         ("required", 1, "required"),
         ("title", " ", "title"),
         ("timeout_s", 0, "timeout_s"),
@@ -83,3 +88,52 @@ def test_the_built_in_checks_have_valid_metadata() -> None:
 
 def test_a_non_check_object_is_rejected() -> None:
     assert check_problems(print) == [f"{print!r} is not a subclass of precheck.api.Check"]
+
+
+def test_an_installed_plugin_is_outside_the_meta_tests_scope(vendor_site: Path) -> None:
+    """test_meta judges precheck's own checks only: a plugin brings its own tests and docs."""
+    from tests.plugin_dist import OWN_DISTRIBUTION
+    from tests.test_meta import CHECKS
+
+    catalog = plugins.load()
+    assert catalog.provider("vendor.hello").package == "precheck-vendor-checks"
+    own = {c.id for c in catalog.checks if catalog.provider(c.id).package == OWN_DISTRIBUTION}
+    assert "vendor.hello" not in own
+    assert own == {c.id for c in CHECKS}
+    assert vendor_site.exists()
+
+
+@pytest.mark.parametrize("article", ["5(4)", "12", "flyer", "vendor:disk-space",
+                                     "office:kagoshima-2026"])
+def test_an_article_may_name_the_terms_the_flyer_or_another_source(article: str) -> None:
+    from checks.power import Battery
+
+    assert check_problems(type("Sourced", (Battery,), {"article": article})) == []
+
+
+def test_the_readme_plugin_example_imports_only_the_api_and_works(
+        replay: ContextMaker) -> None:
+    """The README's example, as written: it imports from precheck.api alone, is a valid check,
+    and judges recorded answers with its own policy section."""
+    import re
+
+    from precheck.testing import run_check
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    source = re.search(r"```python\n(# mypkg/memory.py\n.*?)```", readme, re.S)
+    assert source is not None
+    imports = re.findall(r"^(?:from|import) (\S+)", source.group(1), re.M)
+    assert imports == ["precheck.api"]
+    namespace: dict[str, object] = {}
+    exec(compile(source.group(1), "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    check = namespace["FreeMemory"]
+    assert check_problems(check) == []
+    assert isinstance(check, type)
+    mib = 1024 * 1024
+    low = {"psutil:resources": {"cpu_count": 4, "cpu_percent": 10.0,  # INVENTED figures
+                                "memory_total": 8192 * mib, "memory_available": 512 * mib}}
+    ctx = replay(low, checks=[check])
+    assert ctx.policy.section("mypkg.free_memory") == {"min_free_mb": 1024}
+    assert run_check(check, ctx).status is Status.WARN
+    plenty = {"psutil:resources": {**low["psutil:resources"], "memory_available": 4096 * mib}}
+    assert run_check(check, replay(plenty, checks=[check])).status is Status.PASS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -65,3 +66,56 @@ def test_a_missing_policy_file_is_an_input_error(tmp_path: Path) -> None:
 def test_missing_sections_name_themselves() -> None:
     with pytest.raises(KeyError, match=r"no_such\.section"):
         policies.builtin().section("no_such.section")
+
+
+class _Plugin:
+    """What with_plugin_sections reads of a plugin check (INVENTED values)."""
+
+    id = "vendor.disk_space"
+    policy_defaults: ClassVar[dict[str, object]] = {"min_free_gb": 5}
+
+
+def test_a_plugin_section_comes_from_its_defaults_and_is_covered_by_the_digest() -> None:
+    builtin = policies.builtin()
+    policy = policies.with_plugin_sections(builtin, [_Plugin])
+    assert policy.section("vendor.disk_space") == {"min_free_gb": 5}
+    assert policy.core_digest == builtin.digest  # the gateway's pin still holds
+    assert policy.digest == policies.combined_digest(builtin.digest,
+                                                     {"vendor.disk_space": {"min_free_gb": 5}})
+    assert policy.digest != builtin.digest
+    assert policies.with_plugin_sections(policy, [_Plugin]) is policy  # applied once
+    other = policies.with_plugin_sections(builtin, [type("P", (_Plugin,), {
+        "policy_defaults": {"min_free_gb": 6}})])
+    assert other.digest != policy.digest  # any value of the section changes the digest
+
+
+def test_a_policy_file_sets_a_plugin_section_without_changing_the_core_digest(
+        tmp_path: Path) -> None:
+    builtin = policies.builtin()
+    path = tmp_path / "policy.json"
+    data = {**builtin.data, "vendor": {"disk_space": {"min_free_gb": 50}}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    policy = policies.load(path, [_Plugin])
+    assert policy.section("vendor.disk_space") == {"min_free_gb": 50}
+    assert policy.core_digest == builtin.digest
+    assert "vendor" not in policy.data
+    without_the_plugin = policies.load(path)  # a section nobody claims stays in the core
+    assert without_the_plugin.core_digest != builtin.digest
+
+
+def test_a_plugin_default_that_is_not_json_is_an_input_error() -> None:
+    bad = type("Bad", (_Plugin,), {"policy_defaults": {"when": object()}})
+    with pytest.raises(InputError, match="not JSON"):
+        policies.with_plugin_sections(policies.builtin(), [bad])
+
+
+def test_the_gateways_required_checks_are_the_own_required_checks() -> None:
+    """The policy names them (the gate never infers them); they must not drift from the checks'
+    own ``required`` flags."""
+    from precheck import plugins
+    from tests.plugin_dist import OWN_DISTRIBUTION
+
+    catalog = plugins.load()
+    own_required = {c.id for c in catalog.checks
+                    if c.required and catalog.provider(c.id).package == OWN_DISTRIBUTION}
+    assert set(policies.builtin().section("gateway")["required_checks"]) == own_required

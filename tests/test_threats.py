@@ -122,8 +122,9 @@ def test_raw_wmi_output_with_cim_dates_parses() -> None:
 ])
 def test_threat_status_ids(status: int, mask: int, state: str) -> None:
     # INVENTED detections with each documented ThreatStatusID / AdditionalActionsBitMask.
-    threat = {"ThreatID": "7", "ThreatName": "Test:Win32/Example", "IsActive": "False"}
-    detection = {"ThreatID": "7", "ThreatStatusID": str(status),
+    threat: dict[str, JSON] = {"ThreatID": "7", "ThreatName": "Test:Win32/Example",
+                               "IsActive": "False"}
+    detection: dict[str, JSON] = {"ThreatID": "7", "ThreatStatusID": str(status),
                  "AdditionalActionsBitMask": str(mask)}
     (found,) = _windows.parse_threats([threat], [detection])
     assert found.state == state
@@ -180,9 +181,10 @@ def test_no_threat_ever_passes(replay: Callable[..., Context]) -> None:
 
 def test_an_allowed_threat_fails_with_the_way_to_unallow_it(
         replay: Callable[..., Context]) -> None:
-    threats = [{"ThreatID": "2147749373", "ThreatName": "HackTool:Win64/Patcher",
-                "IsActive": "False"}]  # INVENTED, after mrpond/BlockTheSpot PR #41
-    detections = [{"ThreatID": "2147749373", "ThreatStatusID": "5",
+    threats: list[dict[str, JSON]] = [{"ThreatID": "2147749373",
+                                       "ThreatName": "HackTool:Win64/Patcher",
+                                       "IsActive": "False"}]  # INVENTED, after BlockTheSpot PR #41
+    detections: list[dict[str, JSON]] = [{"ThreatID": "2147749373", "ThreatStatusID": "5",
                    "AdditionalActionsBitMask": "0"}]
     result = Threats().run(context(replay, threats, detections))
     assert result.status is Status.FAIL
@@ -197,7 +199,7 @@ def test_removal_waiting_for_a_restart_fails_with_the_steps(
     result = Threats().run(context(replay, threats, detections))
     assert result.status is Status.FAIL
     assert result.evidence["actions"] == ("restart",)
-    (word,) = result.summary.args["actions"]  # type: ignore[misc]
+    (word,) = result.summary.args["actions"]  # type: ignore[misc, str-unpack] # a tuple here
     assert isinstance(word, Message)
     assert word.msgid == "a restart"
     assert result.summary.args["threats"] == ("HackTool:Win32/NetCat!MSR",)
@@ -243,11 +245,11 @@ def test_another_active_antivirus_means_the_platform_cannot_tell(
 
 def test_passive_defender_behind_another_product_skips(replay: Callable[..., Context]) -> None:
     answers = defender_on()
-    status = dict(answers[STATUS][0])  # type: ignore[index]
+    status = dict(answers[STATUS][0])  # type: ignore[index, arg-type] # a list of mappings
     status["AMRunningMode"] = "Passive Mode"
     result = Threats().run(context(replay, None, None, antivirus={WSC: [], STATUS: [status]}))
     assert result.status is Status.SKIP
-    (product,) = result.summary.args["products"]  # type: ignore[misc]
+    (product,) = result.summary.args["products"]  # type: ignore[misc, str-unpack] # a tuple
     assert isinstance(product, Message)
 
 

@@ -31,9 +31,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from precheck.errors import PrecheckError
+from precheck.status import Environment, ExitStatus
 
 if TYPE_CHECKING:
-    from precheck.cli import Environment, ExitStatus
     from precheck.gateway.settings import GatewaySettings
 
 log = logging.getLogger("precheck.gateway")
@@ -103,8 +103,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str], env: Environment) -> ExitStatus:
     """Parse the gateway's arguments and run the command; errors are one line, no traceback."""
-    from precheck.cli import ExitStatus
-
     try:
         with contextlib.redirect_stdout(env.stdout):  # --help goes where the caller reads
             args = _parser().parse_args(list(argv))
@@ -169,7 +167,6 @@ def _serve(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
     import uvicorn
 
-    from precheck.cli import ExitStatus
     from precheck.gateway import logs
     from precheck.gateway.settings import ENV_PREFIX
 
@@ -227,8 +224,8 @@ def _multiprocess_metrics() -> None:
 
 
 def _check(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway.preflight import run_checks
+    from precheck.status import ExitStatus
 
     settings = _settings(args, env, public_url=args.public_url)
     findings = run_checks(settings, smtp=not args.no_smtp)
@@ -262,7 +259,6 @@ def _sessions(args: argparse.Namespace, env: Environment) -> Iterator[Any]:
 
 
 def _migrate(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway.db import current_revision
 
     with _engine(args, env) as engine:
@@ -281,7 +277,6 @@ def _read_password(args: argparse.Namespace, env: Environment) -> str:
 
 
 def _create_staff(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway import auth
 
     auth.check_username(args.username)
@@ -293,7 +288,6 @@ def _create_staff(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 
 def _set_password(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway import auth
 
     password = auth.check_password(_read_password(args, env))
@@ -304,7 +298,6 @@ def _set_password(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 
 def _disable(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway import auth
 
     disabled = args.command == "disable-staff"
@@ -325,7 +318,6 @@ def _gateway(args: argparse.Namespace, env: Environment) -> Iterator[tuple[Any, 
 
 
 def _lift_block(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway.service import GatewayError
 
     with _gateway(args, env) as (gateway, session):
@@ -345,7 +337,6 @@ def _lift_block(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 
 def _sweep(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway import reminders
 
     with _gateway(args, env) as (gateway, session):
@@ -360,7 +351,6 @@ def _sweep(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def _outbox(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from sqlalchemy import func, select, update
 
-    from precheck.cli import ExitStatus
     from precheck.gateway.models import OutboxMail
 
     with _sessions(args, env) as session:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from precheck.errors import PrecheckError
 from precheck.gateway import metrics
 from precheck.gateway import sources as report_sources
+from precheck.policy import combined_digest
 from precheck.result import N_, Message
 
 if TYPE_CHECKING:
@@ -126,10 +127,11 @@ def gate_policy(settings: GatewaySettings, browser_keys: frozenset[str] = frozen
 
 
 def builtin_required_checks() -> frozenset[str]:
-    """The ids of the checks this version of precheck ships as required."""
-    from precheck import plugins
+    """The checks the built-in policy names as required for booking (``[gateway]
+    required_checks``): named, never inferred from the plugins installed on the server."""
+    from precheck import policy as policies
 
-    return frozenset(check.id for check in plugins.load().checks if check.required)
+    return frozenset(policies.builtin().section("gateway")["required_checks"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +205,7 @@ def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
             "The report was judged by policy {version}, which this office does not accept "
             "(it accepts {accepted}). Update precheck and run it again."),
             version=model.policy.version, accepted=tuple(sorted(policy.accepted_policies)))))
-    elif model.policy.digest != expected_digest:
+    elif model.policy.digest != combined_digest(expected_digest, model.policy.plugins or {}):
         reasons.append(Reason(POLICY_DIGEST, Message.of(N_(
             "The report's policy {version} differs from the published one (a changed policy "
             "file?). Run precheck with its built-in policy."), version=model.policy.version)))
@@ -241,7 +243,10 @@ def _check_reasons(checks: Sequence[Any], required: frozenset[str]) -> list[Reas
         "precheck run, without --only."), check=check_id))
         for check_id in sorted(required - present)]
     for check in checks:
-        if (check.required or check.id in required) and check.status in ("fail", "error"):
+        # The gateway's policy names what it requires; only an entry no package provides (the
+        # app's declarations, a plugin that did not load) still counts by the report's own word.
+        named = check.id in required or (check.required and check.provider is None)
+        if named and check.status in ("fail", "error"):
             message = (N_("The required check \u201c{title}\u201d did not pass: {summary} "
                           "Fix it as the report says, then run precheck again.")
                        if check.status == "fail" else

@@ -13,31 +13,17 @@ import tomllib
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from precheck.errors import PrecheckError
+from precheck.japan import JAPAN
 
-
-def _japan_time() -> tzinfo:
-    """Asia/Tokyo from the time-zone database, else the fixed UTC+09:00 it equals.
-
-    Windows has no system time-zone database; the ``tzdata`` dependency supplies one, and should
-    even that be missing (a trimmed install) the fixed offset is exact: Japan has kept UTC+09:00
-    without daylight saving time since 1951, long before any date a booking can name.
-    """
-    try:
-        return ZoneInfo("Asia/Tokyo")
-    except ZoneInfoNotFoundError:
-        return timezone(timedelta(hours=9), "JST")
-
-
-#: Every office keeps Japan's time; Japan has no daylight saving time.
-TOKYO = _japan_time()
+#: Every office keeps Japan's time: :data:`precheck.japan.JAPAN`, under the gateway's name.
+TOKYO = JAPAN
 
 #: The profiles shipped with precheck.
 DEFAULT_PATH = Path(__file__).parent / "data" / "offices.toml"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from precheck import declarations
-from precheck.api import Context
+from precheck.api import Check, Context, Need
 from precheck.errors import PrecheckError
 from precheck.runner import Outcome, Runner
 from precheck.session import Evaluation, evaluate, signed_report
@@ -28,13 +28,21 @@ if TYPE_CHECKING:
     from precheck.policy import Policy
     from precheck.tui.offices import OfficeChoice
 
-#: The checks that use the camera, the microphone or the speaker. They wait until the job seeker
-#: has looked at the preview (which holds the devices), answered whether the tone was heard and
-#: been told the microphone is about to record the room.
-CAMERA_CHECKS = frozenset({"device.camera"})
-SPEAKER_CHECKS = frozenset({"device.speaker"})
-RECORDING_CHECKS = frozenset({"device.microphone", "environment.noise"})
-DEVICE_CHECKS = CAMERA_CHECKS | SPEAKER_CHECKS | RECORDING_CHECKS
+#: The needs (``Check.needs``) that make a check wait for the job seeker's steps: it runs after
+#: they have looked at the preview (which holds the camera and microphone), answered whether the
+#: tone was heard and been told the microphone is about to record the room.
+DEVICE_NEEDS = frozenset({Need.CAMERA, Need.MICROPHONE, Need.SPEAKER, Need.LISTENER})
+
+
+def needing(checks: Iterable[type[Check]], needs: Collection[Need]) -> frozenset[str]:
+    """The ids of the checks that need any of ``needs``."""
+    return frozenset(c.id for c in checks if c.needs & set(needs))
+
+
+def needs_of(checks: Iterable[type[Check]]) -> frozenset[Need]:
+    """Everything the given checks need, together."""
+    return frozenset(need for check in checks for need in check.needs)
+
 #: The checks that judge the moment rather than the machine (what runs now). Check-in on the day
 #: of the consultation (the app's 当日 path) runs them again just before the report is sent.
 ON_THE_DAY = ("software.running", "software.recording")
@@ -143,7 +151,7 @@ class Checkup:
             raise PrecheckError(msg)
         used = {id(ev): ev for _, ev in self._latest.values()} or {0: self._runs[-1]}
         oldest = min(used.values(), key=lambda ev: ev.created())
-        combined = Evaluation(oldest.system, self.catalog, self.policy, self.bundle,
+        combined = Evaluation(oldest.system, self.catalog, oldest.policy, self.bundle,
                               [*self.outcomes(), *self.declaration_outcomes()])
         return signed_report(combined, challenge)
 

@@ -5,10 +5,11 @@ the gateway named by ``PRECHECK_GATEWAY_URL`` or by the settings (see
 from __future__ import annotations
 
 import importlib
-from collections.abc import Collection, Mapping
+from collections.abc import Iterable, Mapping
 
+from precheck.api import Check, Need
 from precheck.system import Platform
-from precheck.tui.checkup import CAMERA_CHECKS, RECORDING_CHECKS
+from precheck.tui.checkup import needs_of
 from precheck.tui.feeds import CameraSource, LiveFeeds
 
 
@@ -23,21 +24,24 @@ def open_app(environ: Mapping[str, str], language: str) -> int:
     # PRECHECK_GATEWAY_URL, else the settings (precheck config): a malformed address is a usage
     # error, said now.
     office_gateway, gateway = OfficeGateway.start(environ)
-    checkup = Checkup(plugins.load(), policies.load(None),
+    catalog = plugins.load()
+    checkup = Checkup(catalog, policies.load(None, catalog.checks),
                       gateway_url=None if gateway is None else gateway.base_url)
-    app = PrecheckApp(checkup, language=language, gateway=gateway, feeds=live_feeds,
+    app = PrecheckApp(checkup, language=language, gateway=gateway,
+                      feeds=lambda ids: live_feeds(catalog.select(ids).checks),
                       office_gateway=office_gateway)
     app.run()
     return app.return_code or 0
 
 
-def live_feeds(check_ids: Collection[str]) -> LiveFeeds | None:
-    """The default camera and microphone of this computer, as far as the checks use them."""
+def live_feeds(checks: Iterable[type[Check]]) -> LiveFeeds | None:
+    """The default camera and microphone of this computer, as far as the checks need them."""
+    needs = needs_of(checks)
     camera = None
-    if set(check_ids) & CAMERA_CHECKS:
+    if Need.CAMERA in needs:
         module = importlib.import_module(f"precheck.probes.devices._{Platform.current().value}")
         camera = CameraSource(0, str(module.CAMERA_API))
-    microphone = bool(set(check_ids) & RECORDING_CHECKS)
+    microphone = Need.MICROPHONE in needs
     if camera is None and not microphone:
         return None
     return LiveFeeds(camera, microphone)

@@ -13,17 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from precheck.japan import JAPAN as JAPAN  # the renderers' zone, imported from here by the app
 from precheck.result import N_, Message, Status
 
 if TYPE_CHECKING:
     from precheck.i18n import Translator
 
-#: Japan has kept UTC+9 without daylight saving since 1951, so a fixed offset is exact and needs
-#: no time-zone database (which Windows lacks without the tzdata package).
-JAPAN = timezone(timedelta(hours=9), "JST")
 
 VERDICT_WORDS = {"pass": N_("Ready to book"), "fail": N_("Not ready to book")}
 VERDICT_DETAILS = {

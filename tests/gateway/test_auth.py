@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from precheck.cli import Environment, ExitStatus, run_cli
+from precheck.cli import run_cli
 from precheck.gateway import auth
 from precheck.gateway.db import make_engine, session_factory
 from precheck.gateway.models import StaffUser
+from precheck.status import Environment, ExitStatus
 from tests.gateway.conftest import MONDAY
 
 PASSWORD = "correct horse battery staple"

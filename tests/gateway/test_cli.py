@@ -13,10 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from precheck.cli import ExitStatus
 from precheck.gateway.db import current_revision, make_engine, session_factory
 from precheck.gateway.models import NoShowStanding, OutboxMail
 from precheck.gateway.ops import head_revision
+from precheck.status import ExitStatus
 from tests.gateway.conftest import MONDAY, GatewayProcess
 from tests.gateway.test_auth import gateway_cli
 from tests.gateway.test_service import THURSDAY_1000
@@ -92,7 +92,8 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
 def test_a_bad_setting_in_the_environment_names_the_variable() -> None:
     import io
 
-    from precheck.cli import Environment, run_cli
+    from precheck.cli import run_cli
+    from precheck.status import Environment
 
     out, err = io.StringIO(), io.StringIO()
     status = run_cli(["gateway", "migrate"], Environment(

@@ -37,7 +37,7 @@ class Mailbox:
         if self.answer.startswith("250"):
             parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
             with self.lock:
-                self.messages.append(parsed)  # type: ignore[arg-type]
+                self.messages.append(parsed)
         return self.answer
 
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from alembic import command
 
-from precheck.cli import ExitStatus
 from precheck.gateway.db import alembic_config
 from precheck.gateway.settings import SettingsError, from_env
 from precheck.result import Status as CheckStatus
+from precheck.status import ExitStatus
 from tests.gateway.conftest import GatewayProcess
 from tests.gateway.pages_support import Site, build_site
 from tests.gateway.test_auth import gateway_cli

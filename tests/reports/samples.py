@@ -8,7 +8,7 @@ import copy
 import secrets
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -63,10 +63,23 @@ def memory_identity() -> Identity:
     return Identity(Ed25519PrivateKey.generate(), secrets.token_bytes(32))
 
 
+class PluginWithPolicy:
+    """What :func:`precheck.policy.with_plugin_sections` reads of a plugin check that declares
+    its own policy section (INVENTED values), so the sample report holds ``policy.plugins``."""
+
+    id = "test.plugin"
+    policy_defaults: ClassVar[dict[str, Any]] = {"min_free_gb": 10, "paths": ["/"]}
+
+
+def sample_policy() -> policies.Policy:
+    """The built-in policy with one plugin section in force."""
+    return policies.with_plugin_sections(policies.builtin(), [PluginWithPolicy])
+
+
 def live_report(identity: Identity, challenge: str | None = None) -> dict[str, Any]:
     """The unsigned report of this machine's real outcomes and the synthetic ones."""
     outcomes, os_info, machine, created = live_run()
-    return build_report(list(outcomes) + synthetic_outcomes(), policy=policies.builtin(),
+    return build_report(list(outcomes) + synthetic_outcomes(), policy=sample_policy(),
                         os_info=os_info, device_id=device_id(identity, machine),
                         created=created, challenge=challenge)
 

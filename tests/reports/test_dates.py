@@ -18,7 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from precheck.cli import Environment, ExitStatus, run_cli
+from precheck.cli import run_cli
+from precheck.status import Environment, ExitStatus
 from reports.errors import ReportInvalid
 from reports.model import CREATED_PATTERN, Report
 from reports.schema import schema, validate

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from precheck.cli import Environment, ExitStatus, run_cli
+from precheck.cli import run_cli
 from precheck.i18n import Translator
+from precheck.status import Environment, ExitStatus
 from reports.render import UNTRUSTED_TITLE, VERDICT_WORDS
 from reports.render.html import render_html
 from reports.render.terminal import render_terminal
@@ -38,10 +39,11 @@ def tampered(unsigned: dict[str, Any], identity: Identity) -> dict[str, Any]:
 
 def styled_terminal(report: dict[str, Any], lang: str, problem: str | None) -> str:
     """The terminal output with its colour codes, as a colour terminal gets it."""
-    console = Console(file=io.StringIO(), width=100, color_system="truecolor",
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=100, color_system="truecolor",
                       force_terminal=True)
     console.print(render_terminal(report, lang, signature_problem=problem))
-    return console.file.getvalue()  # type: ignore[attr-defined] # the StringIO given above
+    return buffer.getvalue()
 
 
 def plain(text: str) -> str:

@@ -37,11 +37,15 @@ async def test_check_in_runs_the_on_the_day_checks_again_and_sends_them(
         await pilot.press(*"TK-7Q2M", "enter")
         await wait_for(pilot, lambda: "受付しました" in text_of(app, "#check-in-status"))
         assert len(checkup._runs) == runs_before + 1
-        before = app.screen_stack[-2].document
+        results = app.screen_stack[-2]
+        assert isinstance(results, ResultsScreen)
+        before = results.document
         await pilot.press("escape")  # back to the results, which show the new outcomes
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
-        assert app.screen.document is not before
-        assert "Zoom" in app.screen.items["software.running"].view.summary
+        shown = app.screen
+        assert isinstance(shown, ResultsScreen)
+        assert shown.document is not before
+        assert "Zoom" in shown.items["software.running"].view.summary
     report = sent(stand, "POST", "/api/v1/bookings/TK-7Q2M/check-in")["report"]
     assert isinstance(report, dict)
     running = next(c for c in report["checks"] if c["id"] == "software.running")

@@ -21,11 +21,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from precheck.api import Need
 from precheck.errors import ProbeError
 from precheck.result import N_
 from precheck.runner import CheckMeta, Outcome, Runner
 from precheck.tui import background
-from precheck.tui.checkup import CAMERA_CHECKS, DEVICE_CHECKS, RECORDING_CHECKS, SPEAKER_CHECKS
+from precheck.tui.checkup import DEVICE_NEEDS, needing, needs_of
 from precheck.tui.feeds import FeedState
 from precheck.tui.messages import CheckFinished, ChecksFinished, CheckStarted, ToneFinished
 from precheck.tui.screens import AppScreen, relabel
@@ -133,7 +134,7 @@ class RunningScreen(AppScreen):
             check_list.mount(row)
         self.query_one("#progress", ProgressBar).update(total=len(self.rows), progress=0)
         ids = set(catalog.ids)
-        device_ids = ids & DEVICE_CHECKS
+        device_ids = ids & needing(catalog.checks, DEVICE_NEEDS)
         if ids - device_ids:
             self.start_batch("main", ids - device_ids)
         if device_ids:
@@ -146,14 +147,16 @@ class RunningScreen(AppScreen):
 
     def _steps_for(self, device_ids: set[str]) -> list[str]:
         steps = []
-        if device_ids & (CAMERA_CHECKS | RECORDING_CHECKS) and self.precheck.feeds_factory:
+        assert self.evaluation is not None  # noqa: S101 - set on mount
+        needs = needs_of(self.evaluation.catalog.select(device_ids).checks)
+        if needs & {Need.CAMERA, Need.MICROPHONE} and self.precheck.feeds_factory:
             feeds = self.precheck.feeds_factory(device_ids)
             if feeds is not None:
                 self.feeds = feeds
                 steps.append("look")
-        if device_ids & SPEAKER_CHECKS:
+        if needs & {Need.SPEAKER, Need.LISTENER}:
             steps.append("speaker")
-        if device_ids & RECORDING_CHECKS:
+        if Need.MICROPHONE in needs:
             steps.append("recording")
         return steps
 
@@ -279,7 +282,7 @@ class RunningScreen(AppScreen):
         assert self.evaluation is not None  # noqa: S101 - set on mount
         self.device_batch_started = True
         self._close_feeds()
-        self.start_batch("devices", set(self.evaluation.catalog.ids) & DEVICE_CHECKS)
+        self.start_batch("devices", needing(self.evaluation.catalog.checks, DEVICE_NEEDS))
 
     def start_batch(self, name: str, ids: Collection[str]) -> None:
         assert self.evaluation is not None  # noqa: S101 - set on mount
