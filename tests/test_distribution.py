@@ -17,8 +17,9 @@ from precheck import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "hellowork-precheck"
-#: What may follow `pip install` (and its flags) besides our name: this checkout and its extras.
-LOCAL = re.compile(r"""^(\.|'\.\[[a-z,]+\]'|"\.\[[a-z,]+\]"|\.\[[a-z,]+\])$""")
+#: What may follow `pip install` (and its flags) besides our name: this checkout and its extras,
+#: or a sample plugin in its examples folder.
+LOCAL = re.compile(r"""^(\.|examples/[\w.-]+/?|'\.\[[a-z,]+\]'|"\.\[[a-z,]+\]"|\.\[[a-z,]+\])$""")
 
 
 def install_lines() -> list[tuple[Path, str]]:
