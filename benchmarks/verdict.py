@@ -12,7 +12,11 @@ Runs, N times each, as fresh processes on this machine:
 It prints the median, minimum and maximum of each, the load average before and after (the figures
 depend on what else the machine is doing), and asserts no timing::
 
-    .venv/bin/python benchmarks/verdict.py [--runs 5]
+    .venv/bin/python benchmarks/verdict.py [--runs 5] [--gateway http://127.0.0.1:8000]
+
+With ``--gateway`` (a running ``precheck gateway serve``) the connection checks measure against
+it, as a job seeker's run does; without one they measure against the internet, or end at once on
+a machine without it.
 """
 
 from __future__ import annotations
@@ -61,8 +65,11 @@ def _figures(label: str, values: list[float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--gateway", help="the booking gateway the connection checks use")
     args = parser.parse_args()
     env = {**os.environ, "PRECHECK_LANG": "ja"}
+    if args.gateway:
+        env["PRECHECK_GATEWAY_URL"] = args.gateway
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
           f"{os.cpu_count()} processors")
 
