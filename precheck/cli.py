@@ -27,6 +27,7 @@ from precheck.result import N_
 if TYPE_CHECKING:
     from precheck.i18n import Translator
     from precheck.plugins import Catalog
+    from precheck.runner import Outcome
     from precheck.system import System
 
 log = logging.getLogger("precheck")
@@ -287,19 +288,62 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     evaluation = evaluate(catalog, policy, replayed)
     if replayed is None:
         _use_gateway(evaluation.system, args.gateway, env, tr)
-    outcomes = evaluation.run()
+    progress = None if args.json else _progress(catalog, env, tr)
+    outcomes = evaluation.run(progress)
     document = signed_report(evaluation, args.challenge)
     text = render_json(document) + "\n"
     if args.report:
         _write_text(args.report, text, tr)
+        saved = tr(N_("The signed report was saved to {path}")).format(
+            path=args.report.resolve())
     if args.json:
         env.stdout.write(text)
     else:
-        _print_rich(env, _terminal(document, tr.language))
         if args.report:
-            env.stdout.write(tr(N_("The signed report was saved to {path}")).format(
-                path=args.report) + "\n")
+            env.stdout.write(saved + "\n")
+        from reports.render.terminal import render_terminal
+
+        # The verdict last: what is left on a terminal after the output scrolled is what
+        # blocks booking and the verdict itself.
+        _print_rich(env, render_terminal(document, tr.language, verdict_last=True,
+                                         left_out=_left_out(args.only, tr)))
     return ExitStatus.OK if not verdict(outcomes).blocks else ExitStatus.CHECK_FAILED
+
+
+def _left_out(only: Sequence[str], tr: Translator) -> tuple[str, ...]:
+    """The titles of the required checks a run with ``--only`` did not include."""
+    if not only:
+        return ()
+    from precheck import plugins
+
+    return tuple(tr.gettext(check.title, check.domain, check.locale_dir)
+                 for check in plugins.load().checks if check.required and check.id not in only)
+
+
+def _progress(catalog: Catalog, env: Environment, tr: Translator
+              ) -> Callable[[Outcome], None] | None:
+    """On a terminal, a line on standard error as each check finishes; else nothing."""
+    try:
+        if not env.stderr.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    from reports.render import status_label
+
+    total = len(catalog.checks) + len(catalog.failures)
+    env.stderr.write(tr(N_("Checking {count} items (about 15 seconds)...")).format(count=total)
+                     + "\n")
+    done = 0
+
+    def show(outcome: Outcome) -> None:
+        nonlocal done
+        done += 1
+        title = tr.render(outcome.meta.title, outcome.meta.domain, outcome.meta.locale_dir)
+        env.stderr.write(f"[{done:>2}/{total}] {status_label(str(outcome.result.status), tr)}"
+                         f"  {title}\n")
+        env.stderr.flush()
+
+    return show
 
 
 def _use_gateway(system: System, url: str | None, env: Environment, tr: Translator) -> None:

@@ -173,9 +173,12 @@ class ResultsScreen(AppScreen):
         if self.document is None:
             banner.update(Prose(words(NO_REPORT, reason=self.problem or "")))
         else:
+            from reports.render import ONLY_DECLARATIONS
+
+            view = verdict_view(self.document, words.translator, in_app=True)
             undeclared = not all(self.precheck.checkup.declared.values())
-            banner.show(verdict_view(self.document, words.translator), words.language,
-                        words(DECLARE_FIRST) if undeclared else "")
+            extra = undeclared and view.detail != words.translator(ONLY_DECLARATIONS)
+            banner.show(view, words.language, words(DECLARE_FIRST) if extra else "")
         views = {v.id: v for v in self._views(words)}
         for check_id, item in self.items.items():
             if check_id in views:
