@@ -129,8 +129,8 @@ class Firewall(Check):
         if state.unreadable:
             return (), self.error(
                 N_("Could not read the firewall settings ({sources})"),
-                fix=[N_("Check again; if it happens again, save a diagnostic bundle with "
-                        "\"precheck collect\" and send it to the Hello Work staff."),
+                fix=[N_("Check again; if it happens again, save the diagnostic file and send "
+                        "it to the Hello Work staff."),
                      *TURN_ON[platform]],
                 evidence=evidence, sources=tuple(s for s, _ in state.unreadable))
         return (), self.fail(N_("No firewall is on"), fix=TURN_ON[platform], evidence=evidence)

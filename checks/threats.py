@@ -17,7 +17,7 @@ FULL_SCAN = N_("Then run a full scan: Virus & threat protection > Scan options >
 ALLOWED = N_("If you allowed {threats} yourself, open Virus & threat protection > Protection "
              "history, open the item and choose \"Remove\" (or remove it from \"Allowed "
              "threats\"), then scan again.")
-AGAIN = N_("Then run precheck again.")
+AGAIN = N_("Then check again.")
 AS_ADMIN = N_("Run precheck as an administrator: right-click it and choose \"Run as "
               "administrator\" (or ask the computer's owner to). Windows lets only "
               "administrators read Defender's list of detected threats.")

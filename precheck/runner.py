@@ -25,11 +25,15 @@ from precheck.result import N_, Message, Result, Status
 log = logging.getLogger(__name__)
 
 DEFAULT_PARALLEL = 8
+#: What a person reads when a probe failed. The probe's name and its own words (for the staff)
+#: are kept in the message's arguments and the evidence, never in the sentence itself.
 _PROBE_ERROR_MESSAGES = {
-    "not_found": N_("A system tool this check needs is missing ({probe})"),
-    "timeout": N_("The computer did not answer in time ({probe})"),
-    "denied": N_("precheck is not allowed to read this ({probe})"),
+    "not_found": N_("A part of the system this check needs is missing"),
+    "timeout": N_("The computer did not answer in time"),
+    "denied": N_("This computer did not allow this to be read"),
 }
+AGAIN_OR_SEND = N_("Check this item again. If the same happens again, save the diagnostic file "
+                   "and send it to the Hello Work staff.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,35 +151,35 @@ def _run_one(check: type[Check], ctx: Context) -> Result:
         result = check().run(ctx)
     except ProbeMissing as exc:
         return _error(check, Message.of(
-            N_("The diagnostic bundle has no recording for this check ({probe})"),
-            probe=exc.probe), N_("Collect a new bundle with this version of precheck."))
+            N_("The diagnostic file has no recording for this check"), probe=exc.probe),
+            N_("Collect a new diagnostic file with this version of precheck."),
+            {"probe": exc.probe})
     except ProbeError as exc:
-        msgid = _PROBE_ERROR_MESSAGES.get(exc.kind, N_("Could not read {probe}"))
-        return _error(check, Message.of(msgid, probe=exc.probe),
-                      N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
-                         "(precheck collect) and send it to the office."))
+        msgid = _PROBE_ERROR_MESSAGES.get(exc.kind, N_("Could not read what this check needs"))
+        return _error(check, Message.of(msgid, probe=exc.probe), AGAIN_OR_SEND,
+                      {"probe": exc.probe, "error": exc.message})
     except Exception as exc:
         log.exception("check %s crashed", check.id)
-        return _error(check, Message.of(
-            N_("The check stopped with an internal error ({error})"),
-            error=f"{type(exc).__name__}: {exc}"),
-            N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
-               "(precheck collect) and send it to the office."))
+        error = f"{type(exc).__name__}: {exc}"
+        return _error(check, Message.of(N_("The check stopped because of an error in precheck"),
+                                        error=error), AGAIN_OR_SEND, {"error": error})
     if not isinstance(result, Result) or result.check_id != check.id:
         return _error(check, Message.of(N_("The check returned no valid result")),
                       N_("Reinstall precheck, or remove the plugin package that provides it."))
     return result
 
 
-def _error(check: type[Check], summary: Message, fix: str) -> Result:
-    return Result(check.id, Status.ERROR, summary, fix=(Message.of(fix),))
+def _error(check: type[Check], summary: Message, fix: str,
+           evidence: dict[str, object] | None = None) -> Result:
+    return Result(check.id, Status.ERROR, summary, fix=(Message.of(fix),),
+                  evidence=evidence or {})
 
 
 def _timed_out(check: type[Check]) -> Result:
     return Result(
         check.id, Status.ERROR,
         Message.of(N_("The check did not finish within {seconds} s"), seconds=check.timeout_s),
-        fix=(Message.of(N_("Close programs you do not need and run precheck again. If it still "
+        fix=(Message.of(N_("Close programs you do not need and check again. If it still "
                            "does not finish, restart the computer.")),),
         duration_s=check.timeout_s,
     )

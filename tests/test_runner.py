@@ -206,7 +206,10 @@ def test_the_probe_error_kind_reaches_the_user() -> None:
 
     result = by_id(Runner(Catalog((Denied,), ()), context()).run())["test.denied"]
     assert result.status is Status.ERROR
-    assert "not allowed" in result.summary.msgid
+    assert "did not allow" in result.summary.msgid
+    # the probe and its own words are for the staff: in the evidence, not in the sentence
+    assert "{probe}" not in result.summary.msgid
+    assert result.evidence == {"probe": "wmi:root/x:Y", "error": "access denied"}
 
 
 def test_on_start_names_each_check_as_its_thread_starts() -> None:
