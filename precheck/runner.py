@@ -20,7 +20,7 @@ from pathlib import Path
 from precheck.api import Check, Context
 from precheck.errors import ProbeError, ProbeMissing
 from precheck.plugins import Catalog, PluginFailure
-from precheck.result import N_, Message, Result, Status
+from precheck.result import N_, Message, Result, Status, Value
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def _run_one(check: type[Check], ctx: Context) -> Result:
 
 
 def _error(check: type[Check], summary: Message, fix: str,
-           evidence: dict[str, object] | None = None) -> Result:
+           evidence: dict[str, Value] | None = None) -> Result:
     return Result(check.id, Status.ERROR, summary, fix=(Message.of(fix),),
                   evidence=evidence or {})
 
