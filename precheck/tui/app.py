@@ -55,6 +55,9 @@ class PrecheckApp(App[None]):
         self.save_folder = save_folder or default_save_folder()
         #: Live device views currently open; quitting releases them before the app ends.
         self.open_feeds: set[LiveFeeds] = set()
+        #: What the results screen does once a re-run ends ("book" or "check-in": they waited
+        #: for a result fresh enough for the gateway).
+        self.after_rerun: str | None = None
         self.set_reactive(PrecheckApp.language, language)
 
     @property

@@ -44,6 +44,8 @@ OTHERS = N_("The other items")
 DECLARE_FIRST = N_("Also confirm your declarations below.")
 NO_REPORT = N_("The report could not be made: {reason}")
 RERUN = N_("Check again")
+RERUN_FAILED = N_("Check failed items again")
+STALE = N_("The result is too old for booking: the required items are checked again first.")
 SAVE = N_("Save report")
 BUNDLE = N_("Save diagnostic bundle")
 BOOK = N_("Book")
@@ -99,6 +101,7 @@ class ResultsScreen(AppScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rerun_all", show=False),
+        Binding("f", "rerun_failed", show=False),
         Binding("s", "save('report')", show=False),
         Binding("d", "save('bundle')", show=False),
         Binding("b", "book", show=False),
@@ -123,6 +126,8 @@ class ResultsScreen(AppScreen):
         yield Static(id="title", classes="screen-title")
         yield VerdictBanner(id="verdict")
         with VerticalScroll(id="results-body"):
+            yield Static(id="next-step-title", classes="section-title")
+            yield Static(id="next-step")
             yield Static(id="blocking-title", classes="section-title")
             with Vertical(id="blocking"):
                 yield from (self.items[v.id] for v in views if v.blocks)
@@ -135,6 +140,8 @@ class ResultsScreen(AppScreen):
         yield Static(id="message", classes="note")
         with Horizontal(id="result-actions", classes="actions"):
             yield Button(id="rerun")
+            if self._failed_ids():
+                yield Button(id="rerun-failed")
             yield Button(id="save-report", variant="primary")
             yield Button(id="save-bundle")
             if self.precheck.gateway is not None:
@@ -143,9 +150,57 @@ class ResultsScreen(AppScreen):
         yield KeyBar(KEYS)
 
     def on_mount(self) -> None:
+        then = self.precheck.after_rerun
+        self.precheck.after_rerun = None
+        ready = self.document is not None and self.document.get("verdict") == "pass"
+        if ready:
+            # The next step, one key away; the panel saying it stays in sight at the top.
+            self.query_one("#book" if self.precheck.gateway is not None else "#save-report",
+                           Button).focus()
+            if then is not None and self.precheck.gateway is not None:
+                # booking or check-in waited for a fresh result
+                self.call_later(self.action_book if then == "book" else self.action_check_in)
+            return
+        blocking = next((i for i in self.items.values() if i.view.blocks), None)
+        if blocking is not None:
+            blocking.focus()
+            return
+        # Only declarations are left: the first one not confirmed yet is the next thing to do.
+        unticked = [d for d in self.query(DeclarationItem)
+                    if not self.precheck.checkup.declared[d.declaration.id]]
+        if unticked:
+            unticked[0].query_one(Checkbox).focus()
+            return
         first = next(iter(self.items.values()), None)
         if first is not None:
             first.focus()
+
+    def _failed_ids(self) -> list[str]:
+        """The checks whose newest outcome failed or could not tell."""
+        return [o.meta.id for o in self.precheck.checkup.outcomes()
+                if o.result.status.blocks]
+
+    def _next_step(self, words: Words) -> None:
+        from datetime import UTC, datetime
+
+        from precheck.tui import next_step
+
+        checkup = self.precheck.checkup
+        verdict = "fail" if self.document is None else str(self.document.get("verdict"))
+        found = next_step.lines(words, checkup.office, verdict=verdict,
+                                gateway=self.precheck.gateway is not None,
+                                document=self.document if checkup.live else None,
+                                now=datetime.now(UTC))
+        title = self.query_one("#next-step-title", Static)
+        panel = self.query_one("#next-step", Static)
+        title.update(words(next_step.TITLE))
+        panel.update(Prose("\n".join(found)))
+        # Ready: the next step first. Not ready: what blocks booking first, the next step after
+        # the declarations.
+        body = self.query_one("#results-body")
+        anchor = "#blocking-title" if verdict == "pass" else "#others-title"
+        body.move_child(title, before=self.query_one(anchor, Static))
+        body.move_child(panel, after=title)
 
     # -- the report ---------------------------------------------------------------------------
 
@@ -191,9 +246,10 @@ class ResultsScreen(AppScreen):
         self.query_one("#blocking-title", Static).display = blocking
         self.query_one("#declarations-title", Static).update(words(DECLARATIONS))
         self.query_one("#others-title", Static).update(words(OTHERS))
+        self._next_step(words)
         # No key on the buttons: five of them must fit 80 columns. The help lists R S D B C.
         labels = {"rerun": RERUN, "save-report": SAVE, "save-bundle": BUNDLE, "book": BOOK,
-                  "check-in": CHECK_IN}
+                  "check-in": CHECK_IN, "rerun-failed": RERUN_FAILED}
         for button in self.query("#result-actions Button").results(Button):
             relabel(button, words(labels[str(button.id)]))
         self.query_one(KeyBar).show(words)
@@ -209,6 +265,8 @@ class ResultsScreen(AppScreen):
         self.precheck.checkup.declare(item.declaration.id, event.value)
         self._make_document()
         self.translate(self.precheck.words)
+        if self.document is not None and self.document.get("verdict") == "pass":
+            self.query_one("#results-body").scroll_home(animate=False)  # the next step
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -229,7 +287,7 @@ class ResultsScreen(AppScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"rerun": self.action_rerun_all, "book": self.action_book,
-                   "check-in": self.action_check_in}
+                   "check-in": self.action_check_in, "rerun-failed": self.action_rerun_failed}
         if event.button.id == "save-report":
             self.action_save("report")
         elif event.button.id == "save-bundle":
@@ -239,6 +297,11 @@ class ResultsScreen(AppScreen):
 
     def action_rerun_all(self) -> None:
         self._rerun(None)
+
+    def action_rerun_failed(self) -> None:
+        failed = self._failed_ids()
+        if failed:
+            self._rerun(failed)
 
     def _rerun(self, ids: list[str] | None) -> None:
         from precheck.tui.screens.running import RunningScreen
@@ -300,22 +363,34 @@ class ResultsScreen(AppScreen):
             line.set_class(problem, "problem")
             line.update(Prose(words(msgid, **args)))
 
-    def _can_use_gateway(self) -> bool:
+    def _can_use_gateway(self, then: str) -> bool:
+        """True when booking or checking in can go ahead now. A result too old for the gateway
+        first has the required checks run again, then ``then`` (book or check-in) continues."""
+        from datetime import UTC, datetime
+
+        from precheck.tui import next_step
+
         if self.precheck.gateway is None:
             return False
         if self.document is None or self.document.get("verdict") != "pass":
             self.say(NOT_READY, problem=True)
+            return False
+        checkup = self.precheck.checkup
+        if checkup.live and next_step.is_stale(self.document, datetime.now(UTC)):
+            self.say(STALE)
+            self.precheck.after_rerun = then
+            self._rerun([c.id for c in checkup.catalog.checks if c.required])
             return False
         return True
 
     def action_book(self) -> None:
         from precheck.tui.screens.book import BookScreen
 
-        if self._can_use_gateway():
+        if self._can_use_gateway("book"):
             self.app.push_screen(BookScreen())
 
     def action_check_in(self) -> None:
         from precheck.tui.screens.check_in import CheckInScreen
 
-        if self._can_use_gateway():
+        if self._can_use_gateway("check-in"):
             self.app.push_screen(CheckInScreen())
