@@ -13,10 +13,14 @@ from precheck.tui import next_step
 from precheck.tui.offices import OfficeChoice
 from precheck.tui.screens.results import ResultsScreen
 from precheck.tui.text import Words
+from tests.tui import gateway_stand
 from tests.tui.conftest import WINDOWS, Clock, app_for, replayed
+from tests.tui.gateway_stand import Stand
 from tests.tui.test_flow import SIZE, run_to_results, text_of, wait_for
 
 pytest.importorskip("precheck.gateway.offices")
+
+stand = gateway_stand.stand
 
 NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
 
@@ -118,3 +122,36 @@ async def test_the_results_show_the_office_and_recheck_only_what_failed(
         await wait_for(pilot, lambda: len(checkup._runs) == runs + 1
                        and isinstance(app.screen, ResultsScreen) and app.screen is not screen)
         assert set(checkup._runs[-1].catalog.ids) == failed
+
+
+@pytest.mark.asyncio
+async def test_a_result_too_old_for_the_gateway_is_checked_again_before_booking(
+        stand: Stand, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live run whose result the gateway would refuse as too old (here: any age) re-runs the
+    required checks when Book is pressed, then opens the booking screen with that result."""
+    from precheck import plugins
+    from precheck import policy as policies
+    from precheck.gateway_client import GatewayClient
+    from precheck.tui.checkup import Checkup
+    from precheck.tui.screens.book import BookScreen
+    from tests.tui.test_booking import serve_office
+
+    monkeypatch.setattr(next_step, "REPORT_VALID_FOR", timedelta(0))
+    serve_office(stand)
+    checkup = Checkup(plugins.load().select(["software.file_sharing", "power.battery"]),
+                      policies.builtin())
+    for declaration in list(checkup.declared):
+        checkup.declare(declaration, True)
+    app = app_for(checkup, clock, tmp_path, gateway=GatewayClient(stand.url))
+    async with app.run_test(size=SIZE) as pilot:
+        await run_to_results(pilot)
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        assert screen.document is not None
+        if screen.document["verdict"] != "pass":
+            pytest.skip("file-sharing software found on this machine: cannot book from here")
+        assert screen.query_one("#book", Button).has_focus  # the next step, one key away
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BookScreen), seconds=30)
+        assert len(checkup._runs) == 2
+        assert list(checkup._runs[-1].catalog.ids) == ["software.file_sharing"]  # required only

@@ -158,8 +158,9 @@ class ResultsScreen(AppScreen):
             self.query_one("#book" if self.precheck.gateway is not None else "#save-report",
                            Button).focus()
             if then is not None and self.precheck.gateway is not None:
-                # booking or check-in waited for a fresh result
-                self.call_later(self.action_book if then == "book" else self.action_check_in)
+                # Booking or check-in waited for this fresh result: go on without asking its
+                # age again (a re-run is as fresh as it gets).
+                self.call_later(self._open_gateway_screen, then)
             return
         blocking = next((i for i in self.items.values() if i.view.blocks), None)
         if blocking is not None:
@@ -384,13 +385,15 @@ class ResultsScreen(AppScreen):
         return True
 
     def action_book(self) -> None:
-        from precheck.tui.screens.book import BookScreen
-
         if self._can_use_gateway("book"):
-            self.app.push_screen(BookScreen())
+            self._open_gateway_screen("book")
 
     def action_check_in(self) -> None:
+        if self._can_use_gateway("check-in"):
+            self._open_gateway_screen("check-in")
+
+    def _open_gateway_screen(self, which: str) -> None:
+        from precheck.tui.screens.book import BookScreen
         from precheck.tui.screens.check_in import CheckInScreen
 
-        if self._can_use_gateway("check-in"):
-            self.app.push_screen(CheckInScreen())
+        self.app.push_screen(BookScreen() if which == "book" else CheckInScreen())
