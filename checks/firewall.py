@@ -123,7 +123,8 @@ class Firewall(Check):
             return (), self.error(
                 N_("Could not tell whether a firewall is on: reading {sources} needs "
                    "administrator rights"),
-                fix=[N_("Run the check again with administrator rights: \"sudo precheck run\"."),
+                fix=[N_("Start precheck as the administrator (on Linux: \"sudo precheck\") "
+                        "and check again."),
                      *TURN_ON[platform]],
                 evidence=evidence, sources=tuple(needs_admin))
         if state.unreadable:

@@ -26,8 +26,8 @@ SHOW_SCREEN = N_("Or open Windows Security > Virus & threat protection and check
 #: What Defender still asks for (the parser's labels), as words to translate.
 ACTION_WORDS = {"full scan": N_("a full scan"), "restart": N_("a restart"),
                 "manual steps": N_("manual steps"), "offline scan": N_("an offline scan")}
-RETRY = N_("Check again; if it happens again, save a diagnostic bundle with \"precheck "
-           "collect\" and send it to the Hello Work staff.")
+RETRY = N_("Check again; if it happens again, save the diagnostic file and send it to the "
+           "Hello Work staff.")
 
 
 class Threats(Check):

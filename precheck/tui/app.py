@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from precheck.tui.checkup import Checkup
     from precheck.tui.feeds import LiveFeeds
 
+QUIT_TITLE = N_("Do you want to quit?")
+QUIT_HOW = N_("Press Ctrl+Q to quit.")
+
 #: Makes the live camera and microphone views for a run of the given checks (None: no views).
 FeedsFactory = Callable[[Collection[str]], "LiveFeeds | None"]
 
@@ -33,6 +36,9 @@ class PrecheckApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "precheck"
+    #: Textual's command palette (Ctrl+P) speaks English only and offers nothing a job seeker
+    #: needs: every action has its key, listed in the help (F1).
+    ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("question_mark", "help", "Help", show=False),
@@ -78,6 +84,11 @@ class PrecheckApp(App[None]):
     def action_toggle_language(self) -> None:
         index = LANGUAGES.index(self.language)
         self.language = LANGUAGES[(index + 1) % len(LANGUAGES)]
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: a reflex to quit; say how, in the job seeker's language (Textual's own
+        message is English)."""
+        self.notify(self.words(QUIT_HOW), title=self.words(QUIT_TITLE))
 
     def action_help(self) -> None:
         from precheck.tui.screens.help import HelpScreen
