@@ -87,3 +87,21 @@ def test_the_patterns_catch_what_they_are_for() -> None:
     quoted = "端末で「sudo dnf upgrade --refresh」を実行"
     assert SUDO_QUOTE.sub("「」", quoted) == "端末で「」を実行"
     assert PRECHECK_COMMAND.search("「sudo precheck run」")
+
+
+#: docs/glossary.md: one Japanese word per concept, and how articles and colons are written.
+GLOSSARY = (
+    (re.compile(r"診断データ|診断バンドル|バンドル"), "the diagnostic bundle is 診断ファイル"),
+    (re.compile(r"ブラウザ(?!ー)"), "ブラウザー, with the long vowel (as コンピューター)"),
+    (re.compile(r"規約\s*\d|第\d+条\(\d"), "articles as 第N条第M項"),
+    (re.compile(r"[^\x00-\x7f]: |[^\x00-\x7f]:(?=\{)"), "a full-width colon (：) in Japanese"),
+    (re.compile(r"待ってください"), "お待ちください (polite)"),
+)
+
+
+@pytest.mark.parametrize("domain", ["precheck", "tui"])
+def test_japanese_messages_follow_the_glossary(domain: str) -> None:
+    found = [f"{rule}: {text}" for msgid, text in _messages(domain)
+             if not msgid.startswith("precheck:")
+             for pattern, rule in GLOSSARY if pattern.search(text)]
+    assert not found, "\n".join(found)

@@ -51,6 +51,7 @@ ADVISORY = N_("Advisory")
 HOW_TO_FIX = N_("How to fix:")
 FLYER = N_("Office flyer")
 ARTICLE = N_("Article {article}")
+ARTICLE_PARAGRAPH = N_("Article {article}({paragraph})")
 
 #: The statuses that block booking when the check is required (:attr:`Status.blocks`).
 _BLOCKING = frozenset(str(status) for status in Status if status.blocks)
@@ -121,9 +122,16 @@ def status_label(status: object, translate: Translator) -> str:
 
 
 def article_label(article: object, translate: Translator) -> str:
+    """``5(2)`` as 第5条第2項 / Article 5(2); ``12`` as 第12条 / Article 12."""
+    import re
+
     text = str(article)
     if text == "flyer":
         return translate(FLYER)
+    numbered = re.fullmatch(r"(\d+)\((\d+)\)", text)
+    if numbered:
+        return translate.render(Message.of(ARTICLE_PARAGRAPH, article=numbered[1],
+                                           paragraph=numbered[2]))
     if text[:1].isdigit():
         return translate.render(Message.of(ARTICLE, article=text))
     return text
