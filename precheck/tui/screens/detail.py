@@ -19,12 +19,14 @@ from precheck.tui.widgets.status import ICONS
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
     from rich.console import RenderableType
 
     from precheck.tui.text import Words
     from reports.render import CheckView
 
-EVIDENCE = N_("Evidence (what the check found)")
 NO_EVIDENCE = N_("No evidence was recorded.")
 TOOK = N_("Took {seconds} s")
 CHECK_AGAIN = N_("Check this again")
@@ -39,9 +41,12 @@ class CheckDetail(AppModal[str | None]):
         Binding("r", "again", show=False),
     ]
 
-    def __init__(self, view: CheckView) -> None:
+    def __init__(self, view: CheckView, evidence: Mapping[str, Any] | None = None) -> None:
+        """``evidence``: the check's evidence as the report holds it (keys and JSON values);
+        without it, the view's (already written out) values are shown for the staff."""
         super().__init__()
         self.view = view
+        self.evidence = evidence
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
@@ -71,17 +76,24 @@ class CheckDetail(AppModal[str | None]):
             parts.append(Text("\n" + words(TOOK, seconds=f"{view.duration_ms / 1000:.1f}"),
                               style="dim"))
         self.query_one("#detail-summary", Static).update(Group(*parts))
-        evidence = self.query_one("#detail-evidence", Static)
-        if view.evidence:
-            table = Table(title=words(EVIDENCE), title_justify="left", show_header=False,
-                          expand=True)
-            table.add_column(no_wrap=True, style="bold")
+        from precheck.tui import evidence as evidence_words
+
+        shown = (evidence_words.split(self.evidence, words) if self.evidence is not None
+                 else evidence_words.Shown((), view.evidence))
+        tables: list[RenderableType] = []
+        for title, rows, style in ((evidence_words.EVIDENCE, shown.rows, "bold"),
+                                   (evidence_words.STAFF, shown.staff, "dim")):
+            if not rows:
+                continue
+            table = Table(title=words(title), title_justify="left", show_header=False,
+                          expand=True, style=style if style == "dim" else "")
+            table.add_column(no_wrap=True, style=style)
             table.add_column(overflow="fold")
-            for key, value in view.evidence:
-                table.add_row(key, value)
-            evidence.update(table)
-        else:
-            evidence.update(words(NO_EVIDENCE))
+            for key, value in rows:
+                table.add_row(key, Prose(value) if words.language == "ja" else value)
+            tables.append(table)
+        self.query_one("#detail-evidence", Static).update(
+            Group(*tables) if tables else words(NO_EVIDENCE))
         relabel(self.query_one("#again", Button), f"{words(CHECK_AGAIN)} (R)")
         relabel(self.query_one("#close", Button), f"{words(CLOSE)} (Esc)")
 

@@ -275,7 +275,10 @@ class ResultsScreen(AppScreen):
         from precheck.tui.screens.detail import CheckDetail
 
         view = self.items[message.check_id].view
-        self.app.push_screen(CheckDetail(view), self._detail_closed)
+        raw = next((c.get("evidence") for c in (self.document or {}).get("checks") or ()
+                    if isinstance(c, dict) and c.get("id") == message.check_id), None)
+        self.app.push_screen(CheckDetail(view, raw if isinstance(raw, dict) else None),
+                             self._detail_closed)
 
     def _detail_closed(self, rerun: str | None) -> None:
         if rerun:
