@@ -356,14 +356,21 @@ async def test_a_live_run_is_saved_as_a_diagnostic_bundle_that_replays(
 
 
 @pytest.mark.asyncio
-async def test_esc_on_the_results_goes_back_to_the_welcome_screen_and_keeps_the_results(
+async def test_esc_on_the_results_asks_then_goes_back_to_the_welcome_screen(
         clock: Clock, tmp_path: Path) -> None:
+    from precheck.tui.screens.confirm import Confirm
+
     checkup = replayed(LINUX_FINE)
     app = app_for(checkup, clock, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await run_to_results(pilot)
         await pilot.press("escape")
-        assert isinstance(app.screen, WelcomeScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        assert "最初の画面に戻りますか" in text_of(app, "#question")
+        await pilot.press("escape")  # Esc again (or N, or Enter on No): stay
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await pilot.press("escape", "y")
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         assert checkup.has_results
 
 

@@ -45,6 +45,9 @@ DECLARE_FIRST = N_("Also confirm your declarations below.")
 NO_REPORT = N_("The report could not be made: {reason}")
 RERUN = N_("Check again")
 RERUN_FAILED = N_("Check failed items again")
+LEAVE = N_("Go back to the first screen?")
+LEAVE_EXPLAIN = N_("These results are then closed: from the first screen you start a new check. "
+                   "To keep them, save the report first (S).")
 STALE = N_("The result is too old for booking: the required items are checked again first.")
 SAVE = N_("Save report")
 BUNDLE = N_("Save diagnostic bundle")
@@ -65,13 +68,23 @@ OS_ERRORS = {
 NOT_READY = N_("Booking needs the verdict \"Ready to book\". Fix the items at the top first, then "
                "check again.")
 
-KEYS = (Key("Enter", N_("Details"), "screen.details"), Key("F1", N_("Help"), "app.help"),
-        Key("F2", N_("English / 日本語"), "app.toggle_language"),
-        Key("Ctrl+Q", N_("Quit"), "app.quit"))
+#: The results screen's own keys, in the key bar (the buttons carry no letters: five of them
+#: must fit 80 columns). Short words: with a gateway the bar holds eight keys.
+ACTION_KEYS = (Key("R", N_("Recheck"), "screen.rerun_all"),
+               Key("S", N_("Save"), "screen.save('report')"),
+               Key("D", N_("Staff"), "screen.save('bundle')"))
+GATEWAY_KEYS = (Key("B", N_("Booking"), "screen.book"),
+                Key("C", N_("Check-in"), "screen.check_in"))
+LAST_KEYS = (Key("F1", N_("Help"), "app.help"), Key("Ctrl+Q", N_("Quit"), "app.quit"))
 
 
 class DeclarationItem(Vertical):
     """A statement the job seeker promises, and the box to confirm it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "app.focus_next", show=False),
+        Binding("up", "app.focus_previous", show=False),
+    ]
 
     def __init__(self, declaration: declarations.Declaration, confirmed: bool) -> None:
         super().__init__(classes="declaration")
@@ -147,7 +160,8 @@ class ResultsScreen(AppScreen):
             if self.precheck.gateway is not None:
                 yield Button(id="book", variant="success")
                 yield Button(id="check-in")
-        yield KeyBar(KEYS)
+        gateway = GATEWAY_KEYS if self.precheck.gateway is not None else ()
+        yield KeyBar((*ACTION_KEYS, *gateway, *LAST_KEYS))  # Enter and F2: in the help (F1)
 
     def on_mount(self) -> None:
         then = self.precheck.after_rerun
@@ -313,7 +327,15 @@ class ResultsScreen(AppScreen):
         self.app.switch_screen(RunningScreen(ids))
 
     def action_welcome(self) -> None:
-        self.app.pop_screen()
+        """Esc: back to the first screen only when the job seeker says so (the results are
+        left behind; the first screen starts a new check)."""
+        from precheck.tui.screens.confirm import Confirm
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+
+        self.app.push_screen(Confirm(LEAVE, LEAVE_EXPLAIN), answered)
 
     def action_save(self, what: str) -> None:
         from precheck.tui.screens.save import SaveScreen
