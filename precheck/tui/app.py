@@ -64,6 +64,8 @@ class PrecheckApp(App[None]):
         #: What the results screen does once a re-run ends ("book" or "check-in": they waited
         #: for a result fresh enough for the gateway).
         self.after_rerun: str | None = None
+        #: The booking made in this session (the gateway's answer), once there is one.
+        self.booked: object | None = None
         self.set_reactive(PrecheckApp.language, language)
 
     @property

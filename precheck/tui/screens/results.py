@@ -46,6 +46,8 @@ NO_REPORT = N_("The report could not be made: {reason}")
 RERUN = N_("Check again")
 RERUN_FAILED = N_("Check failed items again")
 LEAVE = N_("Go back to the first screen?")
+ALREADY_BOOKED = N_("You have booked already: the reference is in the booking screen and in "
+                    "the e-mail.")
 LEAVE_EXPLAIN = N_("These results are then closed: from the first screen you start a new check. "
                    "To keep them, save the report first (S).")
 STALE = N_("The result is too old for booking: the required items are checked again first.")
@@ -269,6 +271,17 @@ class ResultsScreen(AppScreen):
             relabel(button, words(labels[str(button.id)]))
         self.query_one(KeyBar).show(words)
         self._show_said(words)
+        self._gateway_buttons()
+
+    def _gateway_buttons(self) -> None:
+        """予約する works only on a pass, and only once; 当日の受付 only on a pass."""
+        ready = self.document is not None and self.document.get("verdict") == "pass"
+        for button in self.query("#book, #check-in").results(Button):
+            button.disabled = not ready or (button.id == "book"
+                                            and self.precheck.booked is not None)
+
+    def on_screen_resume(self) -> None:
+        self._gateway_buttons()  # back from booking: a booking made disables 予約する
 
     # -- declarations -------------------------------------------------------------------------
 
@@ -410,6 +423,9 @@ class ResultsScreen(AppScreen):
         return True
 
     def action_book(self) -> None:
+        if self.precheck.booked is not None:
+            self.say(ALREADY_BOOKED)
+            return
         if self._can_use_gateway("book"):
             self._open_gateway_screen("book")
 
