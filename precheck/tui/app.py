@@ -39,6 +39,9 @@ class PrecheckApp(App[None]):
     #: Textual's command palette (Ctrl+P) speaks English only and offers nothing a job seeker
     #: needs: every action has its key, listed in the help (F1).
     ENABLE_COMMAND_PALETTE = False
+    #: Below 80 columns the screen gets the class -narrow (app.tcss hides the buttons whose keys
+    #: the key bar shows, so the rest fit).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]  # noqa: RUF012 - as Textual declares it
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("question_mark", "help", "Help", show=False),
