@@ -61,7 +61,33 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: {message}")
 
 
+#: argparse's own words (Python's argparse looks each up through its module-level ``_`` when it
+#: uses it), so usage, help headings and errors are in the job seeker's language too.
+_ARGPARSE_WORDS = (
+    N_("usage: "), N_("positional arguments"), N_("options"),
+    N_("show this help message and exit"), N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"), N_("expected one argument"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"), N_("ambiguous option: %(option)s could "
+                                                       "match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"), N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"), N_("expected at most one argument"),
+    N_("expected at least one argument"), N_("ignored explicit argument %r"),
+)
+
+
+def _speak_argparse(tr: Translator) -> None:
+    """Make argparse say its own words in ``tr``'s language (it has no catalog of its own)."""
+    known = frozenset(_ARGPARSE_WORDS)
+
+    def translate(text: str) -> str:
+        return tr.gettext(text) if text in known else text
+
+    argparse._ = translate  # type: ignore[attr-defined]  # argparse's own gettext hook
+
+
 def _parser(tr: Translator) -> argparse.ArgumentParser:
+    _speak_argparse(tr)
     parser = _Parser(
         prog="precheck",
         description=tr(N_("Checks that this computer is ready for a Hello Work online job "

@@ -92,3 +92,15 @@ def test_a_failing_check_says_fix_then_r_in_the_app_and_check_again_elsewhere() 
 def test_a_pass_is_a_pass() -> None:
     view = verdict_view(report(check("device.camera", "pass")), Translator("ja"))
     assert (view.name, view.word) == ("pass", "予約できます")
+
+
+def test_argparse_speaks_japanese() -> None:
+    status, _, err = cli("run", "--bogus")
+    assert status is ExitStatus.USAGE
+    assert "使えない引数があります：--bogus" in err
+    status, _, err = cli("run", "--only")
+    assert "値を 1 つ指定してください" in err
+    out = io.StringIO()
+    env = {"PRECHECK_HOME": os.environ["PRECHECK_HOME"], "PRECHECK_LANG": "en"}
+    run_cli(["run", "--bogus"], Environment(io.StringIO(), out, env))
+    assert "unrecognized arguments: --bogus" in out.getvalue()  # English stays English
