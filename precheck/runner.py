@@ -31,6 +31,15 @@ _PROBE_ERROR_MESSAGES = {
     "not_found": N_("A part of the system this check needs is missing"),
     "timeout": N_("The computer did not answer in time"),
     "denied": N_("This computer did not allow this to be read"),
+    "sound_library_missing": N_("The sound library precheck uses (PortAudio) is not installed "
+                                "on this computer"),
+}
+#: Fixes for the kinds of probe error that have their own; the others: check again or send.
+_PROBE_ERROR_FIXES = {
+    "sound_library_missing": N_("Install the PortAudio sound library: on Debian, Ubuntu or "
+                                "Linux Mint run \"sudo apt install libportaudio2\" in a "
+                                "terminal, on Fedora \"sudo dnf install portaudio\". Then check "
+                                "again."),
 }
 AGAIN_OR_SEND = N_("Check this item again. If the same happens again, save the diagnostic file "
                    "and send it to the Hello Work staff.")
@@ -156,7 +165,8 @@ def _run_one(check: type[Check], ctx: Context) -> Result:
             {"probe": exc.probe})
     except ProbeError as exc:
         msgid = _PROBE_ERROR_MESSAGES.get(exc.kind, N_("Could not read what this check needs"))
-        return _error(check, Message.of(msgid, probe=exc.probe), AGAIN_OR_SEND,
+        return _error(check, Message.of(msgid, probe=exc.probe),
+                      _PROBE_ERROR_FIXES.get(exc.kind, AGAIN_OR_SEND),
                       {"probe": exc.probe, "error": exc.message})
     except Exception as exc:
         log.exception("check %s crashed", check.id)
