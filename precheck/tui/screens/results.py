@@ -25,6 +25,7 @@ from precheck.tui.messages import Saved
 from precheck.tui.screens import AppScreen, relabel
 from precheck.tui.widgets.check_item import CheckItem
 from precheck.tui.widgets.keybar import Key, KeyBar
+from precheck.tui.widgets.tick_box import TickBox
 from precheck.tui.widgets.verdict import VerdictBanner
 from precheck.tui.wrap import Prose
 
@@ -95,7 +96,7 @@ class DeclarationItem(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="declaration-text")
-        yield Checkbox(value=self.confirmed, id=f"confirm-{self.declaration.id.split('.')[-1]}")
+        yield TickBox(value=self.confirmed, id=f"confirm-{self.declaration.id.split('.')[-1]}")
 
     def show(self, words: Words, status: str) -> None:
         from precheck.tui.widgets.status import ICONS
