@@ -238,13 +238,18 @@ class RunningScreen(AppScreen):
             background.in_daemon(feeds.close, "release the camera and microphone")
 
     @work(thread=True, group="tone", exit_on_error=False)
-    def play_tone(self) -> None:
-        from precheck.probes.devices import play_test_tone
+    def play_tone(self, again: bool = False) -> None:
+        """Play the test tone (recorded for the speaker check); ``again``: once more on this
+        computer, not recorded (the first playing is what the check reads)."""
+        from precheck.probes.devices import play_test_tone, play_tone_again
 
         assert self.evaluation is not None  # noqa: S101 - set on mount
         system = self.evaluation.system
         worker = get_current_worker()
-        future = background.in_daemon(lambda: play_test_tone(system), "test tone")
+        live = again and self.precheck.checkup.live
+        future = background.in_daemon(
+            play_tone_again if live else (lambda: play_test_tone(system)),
+            "test tone")
         try:
             present, played = background.wait(future, lambda: worker.is_cancelled)
         except background.Cancelled:
@@ -264,10 +269,15 @@ class RunningScreen(AppScreen):
             return
         self.app.push_screen(SpeakerQuestion(), self._heard)
 
-    def _heard(self, heard: bool | None) -> None:
+    def _heard(self, heard: bool | str | None) -> None:
         from precheck.probes.devices import confirm_speaker
+        from precheck.tui.screens.speaker import PLAY_AGAIN
 
-        if heard is not None and self.evaluation is not None:
+        if heard == PLAY_AGAIN:
+            self.busy = True
+            self.play_tone(again=True)  # then the same question again
+            return
+        if isinstance(heard, bool) and self.evaluation is not None:
             # A replayed bundle may hold no answer (ProbeMissing): the check says so itself.
             with contextlib.suppress(ProbeError):
                 confirm_speaker(self.evaluation.system, heard)  # recorded: no device work
