@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 NO_EVIDENCE = N_("No evidence was recorded.")
 TOOK = N_("Took {seconds} s")
 CHECK_AGAIN = N_("Check this again")
+OPEN_SETTING = N_("Open the setting")
+OPENED = N_("The setting is open in its own window. Change it there, then press R to check "
+            "this again.")
+NOT_OPENED = N_("The setting could not be opened. Follow the steps above instead.")
 CLOSE = N_("Close")
 
 
@@ -39,14 +43,19 @@ class CheckDetail(AppModal[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", show=False),
         Binding("r", "again", show=False),
+        Binding("o", "open_setting", show=False),
     ]
 
-    def __init__(self, view: CheckView, evidence: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, view: CheckView, evidence: Mapping[str, Any] | None = None,
+                 setting: str | None = None) -> None:
         """``evidence``: the check's evidence as the report holds it (keys and JSON values);
-        without it, the view's (already written out) values are shown for the staff."""
+        without it, the view's (already written out) values are shown for the staff.
+        ``setting``: the OS settings page that fixes it (:mod:`precheck.tui.settings_links`)."""
         super().__init__()
         self.view = view
         self.evidence = evidence
+        self.setting = setting if view.status != "pass" else None
+        self.opened: bool | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
@@ -56,6 +65,8 @@ class CheckDetail(AppModal[str | None]):
                 yield Static(id="detail-evidence")
             with Horizontal(classes="actions"):
                 yield Button(id="again", variant="primary")
+                if self.setting is not None:
+                    yield Button(id="open-setting")
                 yield Button(id="close")
 
     def on_mount(self) -> None:
@@ -95,10 +106,25 @@ class CheckDetail(AppModal[str | None]):
         self.query_one("#detail-evidence", Static).update(
             Group(*tables) if tables else words(NO_EVIDENCE))
         relabel(self.query_one("#again", Button), f"{words(CHECK_AGAIN)} (R)")
+        for button in self.query("#open-setting").results(Button):
+            relabel(button, f"{words(OPEN_SETTING)} (O)")
+        if self.opened is not None:
+            tables.append(Prose(words(OPENED if self.opened else NOT_OPENED)))
+            self.query_one("#detail-evidence", Static).update(Group(*tables))
         relabel(self.query_one("#close", Button), f"{words(CLOSE)} (Esc)")
 
+    def action_open_setting(self) -> None:
+        from precheck.tui.settings_links import open_setting
+
+        if self.setting is None:
+            return
+        self.opened = open_setting(self.setting)
+        self.translate(self.precheck.words)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "again":
+        if event.button.id == "open-setting":
+            self.action_open_setting()
+        elif event.button.id == "again":
             self.action_again()
         else:
             self.action_close()

@@ -305,8 +305,18 @@ class ResultsScreen(AppScreen):
         view = self.items[message.check_id].view
         raw = next((c.get("evidence") for c in (self.document or {}).get("checks") or ()
                     if isinstance(c, dict) and c.get("id") == message.check_id), None)
-        self.app.push_screen(CheckDetail(view, raw if isinstance(raw, dict) else None),
-                             self._detail_closed)
+        self.app.push_screen(CheckDetail(view, raw if isinstance(raw, dict) else None,
+                                         self._setting_for(view.id)), self._detail_closed)
+
+    def _setting_for(self, check_id: str) -> str | None:
+        """The settings page that fixes a check on this computer (none for a replayed bundle:
+        its computer is elsewhere)."""
+        from precheck.system import Platform
+        from precheck.tui.settings_links import link_for
+
+        if not self.precheck.checkup.live:
+            return None
+        return link_for(check_id, Platform.current())
 
     def _detail_closed(self, rerun: str | None) -> None:
         if rerun:
