@@ -68,3 +68,23 @@ async def test_playing_again_really_plays_and_the_first_playing_is_what_counts(
     (outcome,) = checkup.outcomes()
     assert dict(outcome.result.evidence) == {"output": True, "played": True, "heard": True}
     assert outcome.result.status is Status.PASS
+
+
+@pytest.mark.asyncio
+async def test_the_room_recording_counts_down(clock: Clock, tmp_path: Path) -> None:
+    from precheck.tui.text import Words
+
+    app = app_for(replayed(LINUX_FINE), clock, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen)
+                       and app.screen.step == "speaker")
+        screen = app.screen
+        assert isinstance(screen, RunningScreen)
+        screen.recording_since = clock.now  # as when the microphone check starts
+        words = Words("ja")
+        assert screen._countdown(words) == "あと 3 秒"
+        clock.now += 1.2
+        assert screen._countdown(words) == "あと 2 秒"
+        clock.now += 2.0
+        assert screen._countdown(words) == "録音しました。測っています…"

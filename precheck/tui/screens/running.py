@@ -60,6 +60,8 @@ RECORD_TEXT = N_("Next, the microphone records the room for 3 seconds (nothing i
                  "closed. When it starts, say \"Hello\".")
 RECORD = N_("Record and check")
 RECORDING = N_("Recording. Please say \"Hello\" now...")
+SECONDS_LEFT = N_("{seconds} s left")
+RECORDED = N_("Recorded. Measuring...")
 DEVICES_RUNNING = N_("Checking the camera, microphone and speaker...")
 NOTHING_TO_DO = N_("Nothing to do here: the checks run by themselves.")
 
@@ -102,6 +104,7 @@ class RunningScreen(AppScreen):
         self.busy = False  # the tone is playing
         self.note = ""  # a message id shown above the step: what went wrong in the last one
         self.recording = False  # the job seeker was told the microphone records now
+        self.recording_since: float | None = None  # the app's clock when it began
         self.device_batch_started = False
         self.done = False
 
@@ -185,6 +188,8 @@ class RunningScreen(AppScreen):
         elif self.device_batch_started and "devices" in self.batches:
             title = words(RECORD_TITLE if self.recording else LOOK_TITLE)
             text = words(RECORDING if self.recording else DEVICES_RUNNING)
+            if self.recording and self.recording_since is not None:
+                text = f"{text}\n{self._countdown(words)}"
         self.query_one("#step-title", Static).update(title)
         if self.note and step is not None:
             text = f"{words(self.note)}\n\n{text}"
@@ -228,8 +233,25 @@ class RunningScreen(AppScreen):
             self._show_step(self.precheck.words)
             self.play_tone()
         elif self.step == "recording":
-            self.recording = True
+            self.recording = True  # the countdown starts with the recording check itself
+            self.set_interval(0.25, self._tick_countdown, name="countdown")
             self._next_step()
+
+    def _countdown(self, words: Words) -> str:
+        """How long the room recording still takes, in whole seconds (the microphone check
+        records RECORD_S seconds once it starts)."""
+        import math
+
+        from precheck.probes.devices import RECORD_S
+
+        if self.recording_since is None:
+            return ""
+        left = math.ceil(RECORD_S - (self.precheck.clock() - self.recording_since))
+        return words(SECONDS_LEFT, seconds=left) if left > 0 else words(RECORDED)
+
+    def _tick_countdown(self) -> None:
+        if self.recording:
+            self._show_step(self.precheck.words)
 
     def _close_feeds(self) -> None:
         feeds, self.feeds = self.feeds, None
@@ -335,6 +357,9 @@ class RunningScreen(AppScreen):
         self.post_message(ChecksFinished(name))
 
     def on_check_started(self, message: CheckStarted) -> None:
+        if (self.recording and self.recording_since is None
+                and message.check_id in RECORDING_CHECKS):
+            self.recording_since = self.precheck.clock()  # the microphone records from now
         row = self.rows.get(message.check_id)
         if row is not None:
             row.start(self.precheck.clock())
