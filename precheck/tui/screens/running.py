@@ -65,6 +65,15 @@ RECORDED = N_("Recorded. Measuring...")
 DEVICES_RUNNING = N_("Checking the camera, microphone and speaker...")
 NOTHING_TO_DO = N_("Nothing to do here: the checks run by themselves.")
 
+#: Shown where the preview fails, so the fix is where the problem is seen.
+CAMERA_FIX = N_("The camera does not show. Close other programs that may use it (a video app, "
+                "a browser tab), check that it is connected, and allow camera access (Windows: "
+                "Settings > Privacy & security > Camera; Mac: System Settings > Privacy & "
+                "Security > Camera). Then press Next: the results say what was found.")
+MIC_FIX = N_("The microphone does not answer. Check that it is connected and not muted, and "
+             "allow microphone access (Windows: Settings > Privacy & security > Microphone; "
+             "Mac: System Settings > Privacy & Security > Microphone).")
+_FAILING = frozenset({FeedState.NOT_FOUND, FeedState.FAILED, FeedState.NO_ANSWER})
 CAMERA_LABEL = N_("Camera")
 MIC_LABEL = N_("Mic")
 FEED_NOTES = {
@@ -105,6 +114,7 @@ class RunningScreen(AppScreen):
         self.note = ""  # a message id shown above the step: what went wrong in the last one
         self.recording = False  # the job seeker was told the microphone records now
         self.recording_since: float | None = None  # the app's clock when it began
+        self.feed_fixes: tuple[str, ...] = ()  # what to do about a preview that fails
         self.device_batch_started = False
         self.done = False
 
@@ -193,6 +203,8 @@ class RunningScreen(AppScreen):
         self.query_one("#step-title", Static).update(title)
         if self.note and step is not None:
             text = f"{words(self.note)}\n\n{text}"
+        if step == "look" and self.feed_fixes:
+            text = "\n\n".join([text, *(words(fix) for fix in self.feed_fixes)])
         self.query_one("#step-text", Static).update(Prose(text))
         button = self.query_one("#step-button", Button)
         button.display = step is not None and not self.busy
@@ -404,6 +416,12 @@ class RunningScreen(AppScreen):
         if feeds is None or self.step != "look":
             return
         state = feeds.camera_state
+        fixes = tuple(fix for fix, failing in ((CAMERA_FIX, state in _FAILING),
+                                               (MIC_FIX, feeds.meter_state in _FAILING))
+                      if failing)
+        if fixes != self.feed_fixes:
+            self.feed_fixes = fixes
+            self._show_step(words)
         self.query_one("#camera", CameraView).show_frame(
             feeds.frame() if state is FeedState.LIVE else None,
             f"{words(CAMERA_LABEL)}: {words(FEED_NOTES[state])}" if FEED_NOTES[state] else "")
