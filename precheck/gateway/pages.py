@@ -102,8 +102,10 @@ TEXT = {
     "form_title": N_("Your booking"),
     "not_booked": N_("The booking was not made. Please correct the following:"),
     "run_title": N_("1. Check your computer"),
-    "run_lead": N_("Run precheck with this code within {minutes} minutes. In the terminal app "
-                   "choose \"Book\" and enter the code, or type the command below."),
+    "run_lead": N_("In the precheck app, simply press \"Book\" on the results screen: the app "
+                   "gets its own code and sends the report itself, so this page is not needed. "
+                   "On the command line, run the command below within {minutes} minutes and "
+                   "attach the report file it saves."),
     "code_label": N_("Your code:"),
     "command_label": N_("The command:"),
     "tui_hint": N_("precheck saves the report as precheck-report.json in the folder where you "
@@ -405,6 +407,14 @@ def challenge(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
                  problems=[], errors={})
 
 
+def _gateway_url(request: Request) -> str:
+    """This gateway's address for the command on the page (--gateway): the configured public
+    address, else the one the browser used."""
+    from precheck.gateway.deps import get_settings
+
+    return get_settings(request).public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
 def _form(request: Request, office: OfficeProfile, start: datetime, *, nonce: str, minutes: int,
           values: dict[str, str], problems: list[str], errors: dict[str, str],
           status_code: int = 200, browser: bool = False) -> HTMLResponse:
@@ -425,7 +435,7 @@ def _form(request: Request, office: OfficeProfile, start: datetime, *, nonce: st
     return render(request, "book.html", TEXT, status_code=status_code, office=office,
                   switch_to=f"/offices/{office.id}/book?start={_slot_param(start)}", start=start,
                   nonce=nonce, nonce_minutes=minutes, fields=fields,
-                  problems=problems, browser=browser)
+                  problems=problems, browser=browser, gateway_url=_gateway_url(request))
 
 
 @router.post("/offices/{office_id}/book", response_class=HTMLResponse)

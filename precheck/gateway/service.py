@@ -43,7 +43,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from precheck.errors import PrecheckError
-from precheck.gateway import closures, gate, metrics, rules
+from precheck.gateway import challenge_code, closures, gate, metrics, rules
 from precheck.gateway.gate import GatePolicy, GateRejected, Reason
 from precheck.gateway.models import (
     LIVE,
@@ -79,8 +79,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Bytes of randomness in a challenge nonce (192 bits) and in a link token (256 bits).
-NONCE_BYTES = 24
+#: Bytes of randomness in a link token (256 bits). A challenge nonce is a code a person can
+#: read aloud, 140 bits: see challenge_code.
 TOKEN_BYTES = 32
 #: Booking references: Crockford's base32 (no I, L, O, U), read out on the phone.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -384,7 +384,7 @@ class Gateway:
                         ) -> IssuedChallenge:
         """A new single-use nonce for a report to carry, valid for ``challenge_ttl``."""
         office = self.office(office_id)
-        nonce = secrets.token_urlsafe(NONCE_BYTES)
+        nonce = challenge_code.new()  # safe to copy and to read aloud
         expires = _aware(now) + self.settings.challenge_ttl
         with _transaction(session):
             session.add(Challenge(nonce_hash=_sha256(nonce), office_id=office.id,
@@ -394,7 +394,7 @@ class Gateway:
     def _take_challenge(self, session: Session, nonce: str, office_id: str, now: datetime,
                         *, consume: bool) -> Reason | None:
         """Consume the nonce (compare-and-swap on ``used_at``); or say why it cannot be used."""
-        digest = _sha256(nonce)
+        digest = _sha256(challenge_code.canonical(nonce))
         if consume:
             result = session.execute(
                 update(Challenge)
@@ -417,7 +417,7 @@ class Gateway:
 
     def _challenge_id(self, session: Session, nonce: str) -> int:
         return session.execute(select(Challenge.id).where(
-            Challenge.nonce_hash == _sha256(nonce))).scalar_one()
+            Challenge.nonce_hash == _sha256(challenge_code.canonical(nonce)))).scalar_one()
 
     # -- booking --------------------------------------------------------------------------------
 

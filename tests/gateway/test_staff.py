@@ -155,7 +155,7 @@ def test_the_day_view_shows_each_booking_with_its_readiness(site: Site) -> None:
     assert "滑川 太郎" in page.text
     assert "16070-123456" in page.text
     assert "準備できています" in page.text  # the verdict
-    assert "! 注意 ブラウザが最新" in page.text  # the warned check and its summary
+    assert "! 注意 ブラウザーが最新" in page.text  # the warned check and its summary
     assert "Test outcome: warn" in page.text
     assert "チェックインしていません" in page.text
     assert "確定" in page.text  # the status
@@ -287,7 +287,7 @@ def test_the_stored_report_opens_as_a_page(site: Site) -> None:
     (booking,) = bookings(site)
     page = site.client.get(f"/staff/bookings/{booking.id}/report")
     assert page.status_code == 200
-    assert "ブラウザが最新" in page.text
+    assert "ブラウザーが最新" in page.text
     assert "<script" not in page.text
     missing = site.client.get(f"/staff/bookings/{booking.id}/report", params={"checkin": 1})
     assert missing.status_code == 404
