@@ -373,7 +373,8 @@ class RunningScreen(AppScreen):
 
     def on_check_started(self, message: CheckStarted) -> None:
         if (self.recording and self.recording_since is None
-                and message.check_id in RECORDING_CHECKS):
+                and self.evaluation is not None and message.check_id in needing(
+                    self.evaluation.catalog.checks, {Need.MICROPHONE})):
             self.recording_since = self.precheck.clock()  # the microphone records from now
         row = self.rows.get(message.check_id)
         if row is not None:
