@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 #: Languages every message is given in, Japanese first.
 LANGUAGES = ("ja", "en")
+#: The largest report the gateway reads, on the API and the pages alike.
+MAX_REPORT_BYTES = 1024 * 1024
 
 #: Rule codes, stable: clients (the TUI) may act on them.
 REPORT_MISSING = "report_missing"
@@ -45,6 +47,8 @@ CHALLENGE_USED = "challenge_used"
 CHALLENGE_OTHER_OFFICE = "challenge_other_office"
 CHECK_MISSING = "check_missing"
 CHECK_FAILED = "check_failed"
+#: Check-in with a report signed by another device key and without the booking's secret.
+NOT_OWNER = "not_owner"
 
 _AGAIN = N_("Run precheck again with a new challenge and book with its report.")
 
@@ -104,6 +108,10 @@ class GatePolicy:
     required_checks: frozenset[str]
     max_age: timedelta
     clock_skew: timedelta
+    #: Required checks whose figures must match what this gateway measured (evidence.py).
+    observed_checks: frozenset[str] = frozenset()
+    measure_tolerance: float = 0.25
+    measure_slack_mbit: float = 1.0
 
 
 def gate_policy(settings: GatewaySettings) -> GatePolicy:
@@ -116,7 +124,8 @@ def gate_policy(settings: GatewaySettings) -> GatePolicy:
         accepted = {builtin.version: builtin.digest}
     required = frozenset(settings.required_checks) or builtin_required_checks()
     return GatePolicy(MappingProxyType(accepted), required, settings.report_max_age,
-                      settings.clock_skew)
+                      settings.clock_skew, frozenset(settings.observed_checks) & required,
+                      settings.measure_tolerance, settings.measure_slack_mbit)
 
 
 def builtin_required_checks() -> frozenset[str]:
@@ -140,6 +149,9 @@ class AcceptedReport:
     challenge: str
     created: datetime
     verdict: str
+    #: The evidence of the checks the gate compares with its own measurements, by check id.
+    observed: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +163,8 @@ class Inspection:
     #: The report's challenge when it could be read, even if the report was refused.
     challenge: str | None = None
     device_id: str | None = None
+    #: The key that signed it, when the signature held (even if the report was refused).
+    key_id: str | None = None
 
 
 def digest_of(document: Mapping[str, Any]) -> str:
@@ -185,11 +199,11 @@ def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
     except (RecursionError, ValueError, TypeError) as exc:  # e.g. JSON too deep to canonicalise
         return _refused(_format_reason(f"the report cannot be read ({type(exc).__name__})"))
     model = verified.report
-    reasons: list[Reason] = []
-    if model.source.kind != "live":
-        reasons.append(Reason(NOT_LIVE, Message.of(N_(
-            "The report was made from a diagnostic bundle, not on this computer now. "
-            "Run precheck on the computer you will use for the consultation."))))
+    try:
+        created = datetime.strptime(model.created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:  # e.g. 2026-02-30: the pattern allows it, the calendar does not
+        return _refused(_format_reason(f"created is not a real moment: {model.created[:40]}"))
+    reasons: list[Reason] = _source_reasons(model.source.kind)
     expected_digest = policy.accepted_policies.get(model.policy.version)
     if expected_digest is None:
         reasons.append(Reason(POLICY_UNKNOWN, Message.of(N_(
@@ -200,7 +214,6 @@ def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
         reasons.append(Reason(POLICY_DIGEST, Message.of(N_(
             "The report's policy {version} differs from the published one (a changed policy "
             "file?). Run precheck with its built-in policy."), version=model.policy.version)))
-    created = datetime.strptime(model.created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     age = now - created
     if age > policy.max_age:
         reasons.append(Reason(STALE, Message.of(N_(
@@ -218,11 +231,25 @@ def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
             "booking page and run precheck with it (precheck run --challenge ...)."))))
     reasons += _check_reasons(model.checks, policy.required_checks)
     if reasons:
-        return Inspection(None, tuple(reasons), model.challenge, model.device_id)
+        return Inspection(None, tuple(reasons), model.challenge, model.device_id,
+                          verified.key_id)
     assert model.challenge is not None  # noqa: S101 - CHALLENGE_MISSING above covers None
+    observed = {check.id: MappingProxyType(dict(check.evidence or {})) for check in model.checks
+                if check.id in policy.observed_checks}
     accepted = AcceptedReport(report, digest_of(report), verified.key_id, model.device_id,
-                              model.challenge, created, model.verdict)
-    return Inspection(accepted, (), model.challenge, model.device_id)
+                              model.challenge, created, model.verdict,
+                              MappingProxyType(observed))
+    return Inspection(accepted, (), model.challenge, model.device_id, verified.key_id)
+
+
+def _source_reasons(kind: str) -> list[Reason]:
+    """What the gate says about where the report came from (``source.kind``): the one place
+    a rule per source goes. A live run on this computer is what a booking needs."""
+    if kind == "live":
+        return []
+    return [Reason(NOT_LIVE, Message.of(N_(
+        "The report was made from a diagnostic bundle, not on this computer now. "
+        "Run precheck on the computer you will use for the consultation.")))]
 
 
 def _check_reasons(checks: Sequence[Any], required: frozenset[str]) -> list[Reason]:

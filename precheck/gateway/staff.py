@@ -75,6 +75,8 @@ TEXT = {
     "password": N_("Password"),
     "login": N_("Log in"),
     "login_failed": N_("The user name or the password is wrong."),
+    "locked": N_("This account is locked after too many wrong passwords. Ask the gateway's "
+                 "administrator to unlock it (precheck gateway unlock-staff)."),
     "logout": N_("Log out ({user})"),
     "office": N_("Office"),
     "day": N_("Day"),
@@ -184,6 +186,11 @@ def _staff(request: Request, at: datetime) -> StaffMember | None:
     return StaffMember(account.id, account.username, staff_csrf_token(token))
 
 
+def _shown(text: str) -> str:
+    """A typed value shown back in a form, without control characters."""
+    return "".join(c for c in text if c.isprintable())[:64]
+
+
 def _to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/staff/login?lang={language(request)}", status_code=303)
 
@@ -218,12 +225,21 @@ def login(request: Request, *, gw: GatewayDep, at: NowDep,
                              username=username)
             refused.headers["Retry-After"] = str(exc.retry_after)
             return refused
-        account = auth.authenticate(db, username.strip(), password, at)
+        try:
+            account = auth.authenticate(db, username.strip(), password, at)
+        except auth.AccountLocked:
+            log.warning("staff login refused: the account is locked")
+            gw.record_access(db, "staff_login", "locked", at, client=client_address(request))
+            return render(request, "staff_login.html", TEXT, status_code=423,
+                          switch_to="/staff/login", problem=words("locked"),
+                          username=_shown(username))
         if account is None:
             log.info("staff login refused")
+            gw.record_access(db, "staff_login", "refused", at, client=client_address(request))
             return render(request, "staff_login.html", TEXT, status_code=401,
                           switch_to="/staff/login",
-                          problem=words("login_failed"), username=username)
+                          problem=words("login_failed"), username=_shown(username))
+        gw.record_access(db, "staff_login", "ok", at, client=client_address(request))
         token = auth.start_session(db, account, at, gw.settings.staff_session_ttl)
     log.info("staff %s logged in", account.id)
     response = RedirectResponse(f"/staff?lang={language(request)}", status_code=303)

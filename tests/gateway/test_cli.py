@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from precheck.cli import ExitStatus
-from precheck.gateway.db import current_revision, make_engine, session_factory
+from precheck.gateway.db import current_revision, head_revision, make_engine, session_factory
 from precheck.gateway.models import NoShowStanding, OutboxMail
 from tests.gateway.conftest import MONDAY, GatewayProcess
 from tests.gateway.test_auth import gateway_cli
@@ -38,7 +38,7 @@ def test_serve_works_with_no_set_up(tmp_path: Path) -> None:
     assert database.exists()
     engine = make_engine(f"sqlite:///{database}")
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
     log = process.output()
@@ -104,7 +104,7 @@ def test_a_bad_setting_in_the_environment_names_the_variable() -> None:
 def test_migrate_reports_the_revision(database_url: str) -> None:
     status, out, _ = gateway_cli(["migrate", "--database-url", database_url])
     assert status == ExitStatus.OK
-    assert out == "database at revision 0001\n"
+    assert out == f"database at revision {head_revision()}\n"
 
 
 def test_lift_block_sweep_and_outbox_from_the_command_line(
