@@ -113,8 +113,9 @@ class DatabaseObservations(measure.Observations):
     def _find(self, ident: str) -> dict[str, Any] | None:
         with self._sessions() as session:
             parts = load_parts(session, ident)
+            found = observed_json(ident, parts) if parts else None
             session.rollback()
-        return observed_json(ident, parts) if parts else None
+        return found
 
 
 def load_parts(session: Session, ident: str) -> list[Measurement]:

@@ -228,9 +228,12 @@ def make_report(identity: Identity, challenge: str | None, *,
                 statuses: Mapping[str, Status] | None = None,
                 leave_out: tuple[str, ...] = (),
                 source_kind: str = "live",
-                policy: policies.Policy | None = None) -> dict[str, Any]:
-    """A signed report: every built-in check passes unless ``statuses`` says otherwise."""
+                policy: policies.Policy | None = None,
+                evidence: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """A signed report: every built-in check passes unless ``statuses`` says otherwise;
+    ``evidence`` gives checks their evidence (by check id)."""
     chosen = dict(statuses or {})
+    found = dict(evidence or {})
     outcomes = []
     for meta in catalog_metas():
         if meta.id in leave_out:
@@ -238,7 +241,8 @@ def make_report(identity: Identity, challenge: str | None, *,
         status = chosen.get(meta.id, Status.PASS)
         summary = Message.of("Test outcome: {status}", status=str(status))
         fix = (Message.of("Test fix for {check}", check=meta.id),) if status.blocks else ()
-        outcomes.append(Outcome(meta, Result(meta.id, status, summary, fix=fix,
+        outcomes.append(Outcome(meta, Result(meta.id, status, summary,
+                                             evidence=dict(found.get(meta.id, {})), fix=fix,
                                              duration_s=0.01)))
     document = build_report(
         outcomes, policy=policy or policies.builtin(), os_info=TEST_OS,
