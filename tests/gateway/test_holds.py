@@ -656,3 +656,64 @@ def test_a_bookings_access_row_is_written_with_the_booking(database_url: str) ->
             booked = db.execute(select(Booking.id)).scalars().all()
     assert answer.status_code == 201
     assert logged == booked
+
+
+# -- what staff see -------------------------------------------------------------------------------
+
+@pytest.fixture
+def staff_site(tmp_path: Path) -> Iterator[Any]:
+    from tests.gateway.pages_support import build_site
+    from tests.gateway.test_staff import PASSWORD
+
+    for built in build_site(tmp_path):
+        with session_factory(built.engine)() as db:
+            auth.create_staff(db, "tanaka", PASSWORD, built.clock.moment)
+        yield built
+
+
+def test_staff_see_held_and_lapsed_counts(staff_site: Any) -> None:
+    """Unconfirmed holds at Work Plaza Tenmonkan: one lapsed, one still held."""
+    from precheck.gateway.service import BookingForm
+    from tests.gateway.test_staff import log_in
+
+    site = staff_site
+    day = datetime(2026, 6, 3, 10, 0, tzinfo=TOKYO)
+    with session_factory(site.engine)() as db:
+        for index, minutes in enumerate((0, 40)):
+            at = site.clock.moment + timedelta(minutes=minutes)
+            issued = site.gateway.issue_challenge(db, "tenmonkan", at)
+            report = make_report(memory_identity(), issued.nonce, created=at)
+            form = BookingForm(start=day + timedelta(minutes=30 * index),
+                               **{**FORM, **person(index)})
+            assert site.gateway.create_booking(db, "tenmonkan", form, report, at
+                                               ).booking.status == "pending_confirmation"
+    site.clock.advance(minutes=70)  # the first hold lapsed (1 hour), the second has not
+    assert log_in(site).status_code == 303
+    page = site.client.get("/staff", params={"office": "tenmonkan", "day": "2026-06-03",
+                                             "lang": "en"})
+    assert "Held for confirmation now: 1 · Lapsed without confirmation: 1" in page.text
+
+
+def test_a_warn_check_carrying_a_megabyte_of_evidence_does_not_bloat_the_day_view(
+        staff_site: Any) -> None:
+    """Finding: a forged "warn" check with 7.5 MiB of evidence made the day page 63 MB. The
+    gate takes reports of at most 1 MiB now, and the day view shows a bounded part."""
+    from precheck.gateway.service import BookingForm
+    from precheck.result import Status as CheckStatus
+    from tests.gateway.test_staff import DAY, SLOT, log_in
+
+    site = staff_site
+    huge = {f"item{n}": "x" * 60_000 for n in range(15)}  # about 0.9 MB
+    with session_factory(site.engine)() as db:
+        issued = site.gateway.issue_challenge(db, "namerikawa", site.clock.moment)
+        report = make_report(memory_identity(), issued.nonce, created=site.clock.moment,
+                             statuses={"system.resources": CheckStatus.WARN},
+                             evidence={"system.resources": huge})
+        assert len(json.dumps(report)) > 900_000
+        site.gateway.create_booking(db, "namerikawa", BookingForm(start=SLOT, **FORM), report,
+                                    site.clock.moment)
+    assert log_in(site).status_code == 303
+    page = site.client.get("/staff", params=DAY)
+    assert page.status_code == 200
+    assert "item0=" in page.text
+    assert len(page.content) < 60_000
