@@ -52,6 +52,7 @@ from fastapi.responses import (
     Response,
     StreamingResponse,
 )
+from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
 #: Where the Speedtest Mini base lives on the gateway: clients are given ``<gateway>/measure``.
@@ -206,6 +207,18 @@ def _measurement(m: str | None) -> str | None:
 
 # The pattern is checked by FastAPI, so a bad id gets the validation answer the OpenAPI
 # document describes (HTTPValidationError), like every other malformed parameter.
+class Refused(BaseModel):
+    """An error of the speed-test endpoints (FastAPI's plain shape)."""
+
+    detail: str
+
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Refused,
+                                                     "description": "no such file"}}
+_UPLOAD: dict[int | str, dict[str, Any]] = {
+    413: {"description": "body too large (text: size=0)", "content": {"text/plain": {}}},
+    499: {"description": "the client stopped sending"}}
+
 MeasurementId = Annotated[str | None, Query(description="measurement id chosen by the client",
                                             pattern=r"^([0-9a-f]{16,64})?$")]
 
@@ -228,7 +241,7 @@ async def latency() -> PlainTextResponse:
     return PlainTextResponse("test=test\n", headers=_NO_CACHE)
 
 
-@router.get(f"{MINI_BASE}/speedtest/random{{side:int}}x{{side2:int}}.jpg")
+@router.get(f"{MINI_BASE}/speedtest/random{{side:int}}x{{side2:int}}.jpg", responses=_NOT_FOUND)
 async def download(request: Request, side: int, side2: int,
                    m: MeasurementId = None) -> StreamingResponse:
     """Incompressible bytes of Mini's size for ``random{side}x{side}.jpg``."""
@@ -262,7 +275,8 @@ async def download(request: Request, side: int, side2: int,
     return StreamingResponse(body(), media_type="image/jpeg", headers=headers)
 
 
-@router.post(f"{MINI_BASE}/speedtest/upload.php", response_class=PlainTextResponse)
+@router.post(f"{MINI_BASE}/speedtest/upload.php", response_class=PlainTextResponse,
+             responses=_UPLOAD)
 async def upload(request: Request, m: MeasurementId = None) -> Response:
     """Read the body (``content1=`` and filler) and answer ``size=<bytes read>``."""
     ident = _measurement(m)
@@ -299,7 +313,7 @@ async def upload_probe() -> PlainTextResponse:
     return PlainTextResponse("size=0", headers=_NO_CACHE)
 
 
-@router.get(f"{MINI_BASE}/udp")
+@router.get(f"{MINI_BASE}/udp", responses=_NOT_FOUND)
 async def udp(request: Request) -> JSONResponse:
     """The UDP echo's port, for jitter and loss (404 when the gateway runs none)."""
     echo = getattr(request.app.state, UDP_ECHO_STATE, None)
@@ -309,7 +323,7 @@ async def udp(request: Request) -> JSONResponse:
     return JSONResponse({"port": port, "protocol": "precheck-udp-echo/1"}, headers=_NO_CACHE)
 
 
-@router.get(f"{MINI_BASE}/observed/{{ident}}", responses={404: {"description": "not observed"}})
+@router.get(f"{MINI_BASE}/observed/{{ident}}", responses=_NOT_FOUND)
 async def observed(request: Request, ident: Annotated[str, Path(pattern=MEASUREMENT_PATTERN)]
                    ) -> JSONResponse:
     """What this server observed for measurement ``ident`` (bytes per 50 ms, per direction)."""
