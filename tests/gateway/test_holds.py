@@ -749,3 +749,91 @@ def test_every_endpoint_answers_as_documented_on_postgresql(case: Any) -> None:
     from schemathesis.specs.openapi.checks import allow_header_conformance, unsupported_method
 
     case.call_and_validate(excluded_checks=[unsupported_method, allow_header_conformance])
+
+
+# -- kill -9 in the middle of bookings -----------------------------------------------------------
+
+def _booking_requests(url: str, count: int) -> list[dict[str, Any]]:
+    """``count`` booking requests of distinct people for free slots, each with its challenge."""
+    starts = [s["start"] for s in httpx.get(f"{url}/api/v1/offices/namerikawa/slots",
+                                            timeout=10).json() if s["free"]][:count]
+    now = datetime.now(UTC).replace(microsecond=0)
+    requests = []
+    for index, start in enumerate(starts):
+        issued = httpx.post(f"{url}/api/v1/challenges", json={"office_id": "namerikawa"},
+                            timeout=10).json()["nonce"]
+        report = make_report(memory_identity(), issued, created=now)
+        requests.append({"office_id": "namerikawa", "start": start, **FORM, **person(index),
+                         "report": report})
+    return requests
+
+
+@pytest.mark.slow
+def test_after_kill_9_every_told_booking_is_a_row_and_retries_find_the_rest(
+        database_url: str, tmp_path: Path) -> None:
+    """A real ``precheck gateway serve`` killed with SIGKILL while 4 clients book: every
+    "booked" answer has its row, and retrying each unanswered request on the restarted gateway
+    gets its booking (200) or makes it (201), never a second row."""
+    import signal
+
+    from tests.gateway.conftest import GatewayProcess
+
+    limits = {"challenge_limit": "1000/60", "booking_limit": "1000/60"}
+    process = GatewayProcess(database_url, tmp_path, **limits).start()
+    process.wait_ready()
+    url = process.url
+    requests = _booking_requests(url, 80)
+    answers: dict[int, int | None] = {}
+    lock = threading.Lock()
+
+    def client(indexes: list[int]) -> None:
+        with httpx.Client(timeout=30) as http:
+            for index in indexes:
+                try:
+                    status: int | None = http.post(f"{url}/api/v1/bookings",
+                                                   json=requests[index]).status_code
+                except httpx.TransportError:
+                    status = None
+                with lock:
+                    answers[index] = status
+
+    threads = [threading.Thread(target=client, args=(list(range(n, len(requests), 4)),))
+               for n in range(4)]
+    for thread in threads:
+        thread.start()
+    while len(answers) < len(requests) // 3:
+        time.sleep(0.01)
+    assert process.process is not None
+    process.process.send_signal(signal.SIGKILL)
+    process.process.wait(timeout=10)
+    for thread in threads:
+        thread.join(timeout=60)
+    told_booked = {i for i, status in answers.items() if status == 201}
+    assert told_booked, answers
+    assert None in answers.values() or len(answers) < len(requests), "killed too late"
+
+    restarted = GatewayProcess(database_url, tmp_path, **limits)
+    restarted.port, restarted.url = process.port, process.url
+    restarted.argv[restarted.argv.index("--port") + 1] = str(process.port)
+    restarted.start()
+    try:
+        restarted.wait_ready()
+        engine = create_engine(database_url)
+        with engine.connect() as connection:
+            rows_after_kill = {row[0] for row in connection.execute(text(
+                "SELECT c.nonce_hash FROM bookings b JOIN challenges c "
+                "ON c.id = b.challenge_id"))}
+        retried = {}
+        for index, request in enumerate(requests):
+            if answers.get(index) != 201:
+                retried[index] = httpx.post(f"{url}/api/v1/bookings", json=request,
+                                            timeout=30).status_code
+        with engine.connect() as connection:
+            total = connection.execute(text("SELECT count(*) FROM bookings")).scalar_one()
+        engine.dispose()
+    finally:
+        restarted.stop()
+    assert {sha256(requests[i]["report"]["challenge"].encode()).hexdigest()
+            for i in told_booked} <= rows_after_kill
+    assert set(retried.values()) <= {200, 201}, retried
+    assert total == len(requests)  # each request made exactly one booking, none twice
