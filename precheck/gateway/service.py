@@ -1101,19 +1101,27 @@ class _transaction:  # noqa: N801 - used like a function: `with _transaction(ses
         return self.session
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is None:
-            try:
-                self.session.commit()
-            except (OperationalError, InterfaceError) as exc:
-                # The connection went while committing: the change may have been made.
-                with contextlib.suppress(SQLAlchemyError):
-                    self.session.rollback()
-                raise CommitUncertain from exc
-        else:
-            try:
+        if kind is not None:
+            self._rollback()
+            return
+        try:
+            self.session.flush()  # a failure here: nothing was committed
+        except BaseException:
+            self._rollback()
+            raise
+        try:
+            self.session.commit()
+        except (OperationalError, InterfaceError) as exc:
+            # The connection went while committing: the change may have been made.
+            with contextlib.suppress(SQLAlchemyError):
                 self.session.rollback()
-            except SQLAlchemyError:  # the connection is gone: the transaction went with it
-                log.warning("rollback failed: the database connection was lost")
+            raise CommitUncertain from exc
+
+    def _rollback(self) -> None:
+        try:
+            self.session.rollback()
+        except SQLAlchemyError:  # the connection is gone: the transaction went with it
+            log.warning("rollback failed: the database connection was lost")
 
 
 def _view(row: Booking) -> BookingView:

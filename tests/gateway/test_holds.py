@@ -542,6 +542,32 @@ def test_with_the_connection_cut_every_answer_tells_the_truth(postgres_url: str)
         "the connection was never cut: the test proved nothing", outcomes)
 
 
+def test_a_failing_access_row_never_turns_a_booking_into_nothing_was_booked(
+        postgres_url: str) -> None:
+    """Finding: the access row was written after the booking's commit; when it failed, the
+    answer was 503 "nothing was booked" for a booking that was made. A trigger makes every
+    access-row insert fail as a lost server does (SQLSTATE 57P01): the answer now matches the
+    rows either way."""
+    with app_client(postgres_url) as client:
+        engine = getattr(client.app.state, STATE).engine  # type: ignore[attr-defined]
+        with engine.begin() as connection:
+            connection.execute(text(
+                "CREATE FUNCTION refuse_access() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'server going away' USING ERRCODE = '57P01'; END $$ "
+                "LANGUAGE plpgsql"))
+            connection.execute(text(
+                "CREATE TRIGGER refuse_access BEFORE INSERT ON access_log "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_access()"))
+        answer = client.post("/api/v1/bookings", json=body(
+            make_report(memory_identity(), nonce(client))))
+        with sessions_of(client)() as db:
+            rows = db.execute(select(func.count()).select_from(Booking)).scalar_one()
+    if answer.status_code == 201:
+        assert rows == 1
+    else:
+        assert (answer.status_code, answer.json()["error"], rows) == (503, "unavailable", 0)
+
+
 # -- idempotent booking ---------------------------------------------------------------------------
 
 def test_a_retried_booking_gets_its_booking_back(database_url: str) -> None:
