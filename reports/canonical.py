@@ -77,11 +77,12 @@ def _fast(value: Any) -> bytes | None:
     The two agree on strings (the same short escapes and lower-case ``\\u00xx`` for the other
     control characters, nothing else escaped; a lone surrogate fails to encode here), on
     booleans and null, on integers within +-2**53-1, and on floats that Python writes without
-    an exponent and not ending in ``.0`` (then both write the shortest round-trip digits in plain
-    notation; Python writes ``1.0`` where JavaScript writes ``1``, and switches to exponents
-    sooner). Keys sort alike when no character lies beyond U+FFFF (Python sorts by code point,
-    RFC 8785 by UTF-16 code unit). Anything else (another mapping type, NaN, an exponent, a
-    character beyond U+FFFF anywhere) returns None and goes to ``rfc8785``.
+    an exponent (then both write the shortest round-trip digits in plain notation; an integral
+    float, ``1.0`` in Python, is rewritten as JavaScript writes it, ``1``; Python switches to
+    exponents sooner, and those go to rfc8785). Keys sort alike when no character lies beyond
+    U+FFFF (Python sorts by code point, RFC 8785 by UTF-16 code unit). Anything else (another
+    mapping type, NaN, an exponent, a character beyond U+FFFF anywhere) returns None and goes
+    to ``rfc8785``.
     """
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
@@ -91,11 +92,31 @@ def _fast(value: Any) -> bytes | None:
         return None
     if len(encoded) != len(text) and max(text) > "\uffff":
         return None
-    for token in _TOKENS.findall(text):
+    unsafe = False
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal unsafe
+        token = match[0]
         if token[0] == '"':
-            continue
-        if "e" in token or "E" in token or token.endswith(".0"):
-            return None
-        if "." not in token and len(token) > 15 and abs(int(token)) > _MAX_SAFE:
-            return None
-    return encoded
+            return token
+        if "e" in token or "E" in token:
+            unsafe = True
+        elif token.endswith(".0"):  # an integral float: JavaScript writes 1, and 0 for -0.0
+            whole = token[:-2]
+            if abs(int(whole)) > _MAX_SAFE:
+                unsafe = True
+            return "0" if whole == "-0" else whole
+        elif "." not in token and len(token) > 15 and abs(int(token)) > _MAX_SAFE:
+            unsafe = True
+        return token
+
+    if b"." not in encoded and b"e" not in encoded and b"E" not in encoded:
+        return encoded if _ints_safe(text) else None
+    rewritten = _TOKENS.sub(number, text)
+    return None if unsafe else rewritten.encode("utf-8")
+
+
+def _ints_safe(text: str) -> bool:
+    """True when no integer of the JSON text ``text`` lies beyond +-2**53-1."""
+    return all(token[0] == '"' or len(token) <= 15 or abs(int(token)) <= _MAX_SAFE
+               for token in _TOKENS.findall(text))

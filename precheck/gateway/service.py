@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from precheck.errors import PrecheckError
@@ -449,46 +449,45 @@ class Gateway:
         cannot fill the calendar with forged identities from one place, nor one identity
         with many bookings."""
         limits = office.limits
-        live = (Booking.office_id == office.id) & (Booking.slot_end > now) & (
+        live = (Booking.slot_end > now) & (
             (Booking.status == Status.CONFIRMED)
             | ((Booking.status == Status.PENDING) & (Booking.hold_expires_at > now)))
+        number, email = clean.get("jobseeker_number"), clean.get("email")
+        day = datetime.combine(office.local(now).date(), time(0), TOKYO)
+        keyed = self.keyed("client:" + client) if client else None
+        # One query for the four counts (FILTER: SQLite 3.30+ and PostgreSQL).
+        counts = session.execute(select(
+            func.count().filter(live & (Booking.jobseeker_number == number))
+            if number else literal(0),
+            func.count().filter(live & (func.lower(Booking.email) == email.lower()))
+            if email else literal(0),
+            func.count().filter(live & (Booking.key_id == key_id)) if key_id else literal(0),
+            func.count().filter((Booking.created_at >= day) & (Booking.client == keyed))
+            if keyed else literal(0),
+        ).where(Booking.office_id == office.id)).one()
         found: list[RuleViolation] = []
         checks = (
-            ("limit_jobseeker_number", limits.live_per_jobseeker_number,
-             Booking.jobseeker_number == clean.get("jobseeker_number"),
-             clean.get("jobseeker_number"), "jobseeker_number",
+            ("limit_jobseeker_number", limits.live_per_jobseeker_number, counts[0],
+             "jobseeker_number",
              N_("This job-seeker number already has {count} booking(s) at this office "
                 "(at most {limit} at a time). To change the time, cancel the booking first "
                 "with the link in its email, or phone the office.")),
-            ("limit_email", limits.live_per_email,
-             func.lower(Booking.email) == (clean.get("email") or "").lower(),
-             clean.get("email"), "email",
+            ("limit_email", limits.live_per_email, counts[1], "email",
              N_("This email address already has {count} booking(s) at this office (at most "
                 "{limit} at a time). To change the time, cancel the booking first with the "
                 "link in its email, or phone the office.")),
-            ("limit_device", limits.live_per_device, Booking.key_id == key_id, key_id, None,
+            ("limit_device", limits.live_per_device, counts[2], None,
              N_("This computer already has {count} booking(s) at this office (at most {limit} "
                 "at a time). To change the time, cancel the booking first with the link in "
                 "its email, or phone the office.")),
+            ("limit_address", limits.per_address_per_day, counts[3], None,
+             N_("Too many bookings were made from this connection today ({count}; at "
+                "most {limit} a day). Please try again tomorrow or phone the office.")),
         )
-        for code, limit, where, value, field_name, text in checks:
-            if not value:
-                continue
-            count = session.execute(select(func.count()).select_from(Booking)
-                                    .where(live, where)).scalar_one()
+        for code, limit, count, field_name, text in checks:
             if count >= limit:
                 found.append(RuleViolation(code, Message.of(text, count=count, limit=limit),
                                            field_name))
-        if client:
-            day = datetime.combine(office.local(now).date(), time(0), TOKYO)
-            count = session.execute(select(func.count()).select_from(Booking).where(
-                Booking.office_id == office.id, Booking.created_at >= day,
-                Booking.client == self.keyed("client:" + client))).scalar_one()
-            if count >= limits.per_address_per_day:
-                found.append(RuleViolation("limit_address", Message.of(N_(
-                    "Too many bookings were made from this connection today ({count}; at "
-                    "most {limit} a day). Please try again tomorrow or phone the office."),
-                    count=count, limit=limits.per_address_per_day)))
         return found
 
     # -- booking --------------------------------------------------------------------------------
