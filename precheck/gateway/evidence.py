@@ -35,7 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from precheck.gateway import measure
 from precheck.gateway.gate import Reason
@@ -237,23 +239,22 @@ def _one(session: Session, policy: GatePolicy, check_id: str, evidence: Mapping[
     if any(not low <= p.started_at.astimezone(UTC) <= high for p in parts):
         return _reason(MEASUREMENT_WINDOW, N_(
             "The network measurement was not made when the report was."))
-    used = session.execute(select(MeasurementUse.challenge_id).where(
-        MeasurementUse.ident == ident)).scalar_one_or_none()
-    if used is not None and used != challenge_id:
-        return _reason(MEASUREMENT_USED, N_(
-            "The network measurement was already used for another booking or check-in."))
     problems = _mismatches(policy, evidence, parts)
     if problems:
         return _reason(MEASUREMENT_MISMATCH, N_(
             "The report's network figures differ from what this gateway measured: {problems}."),
             problems=", ".join(problems))
-    if used is None:
-        try:
-            with session.begin_nested():  # a savepoint: a lost race leaves the rest intact
-                session.add(MeasurementUse(ident=ident, challenge_id=challenge_id, used_at=now))
-        except IntegrityError:
-            return _reason(MEASUREMENT_USED, N_(
-                "The network measurement was already used for another booking or check-in."))
+    # Spend it: INSERT ... ON CONFLICT DO NOTHING, so a use by another booking (or a race with
+    # one) leaves no row of ours and the transaction intact.
+    insert = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite_insert)
+    spent = session.execute(
+        insert(MeasurementUse).values(ident=ident, challenge_id=challenge_id, used_at=now)
+        .on_conflict_do_nothing(index_elements=[MeasurementUse.ident])
+        .returning(MeasurementUse.ident)).first()
+    if spent is None:
+        return _reason(MEASUREMENT_USED, N_(
+            "The network measurement was already used for another booking or check-in."))
     return None
 
 

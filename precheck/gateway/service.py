@@ -90,6 +90,8 @@ MAX_LISTING_DAYS = 62
 #: they lapse.
 _CHALLENGE_RETENTION = timedelta(days=1)
 _HMAC_KEY = "hmac"
+#: ``session.info`` key: the challenge a booking just consumed (hash, id, client).
+_CHALLENGE_SEEN = "precheck_challenge"
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -397,12 +399,14 @@ class Gateway:
         """Consume the nonce (compare-and-swap on ``used_at``); or say why it cannot be used."""
         digest = _sha256(nonce)
         if consume:
-            result = session.execute(
+            taken = session.execute(
                 update(Challenge)
                 .where(Challenge.nonce_hash == digest, Challenge.office_id == office_id,
                        Challenge.used_at.is_(None), Challenge.expires_at > now)
-                .values(used_at=now))
-            if _rowcount(result) == 1:
+                .values(used_at=now)
+                .returning(Challenge.id, Challenge.client)).first()
+            if taken is not None:
+                session.info[_CHALLENGE_SEEN] = (digest, taken[0], taken[1])
                 return None
         row = session.execute(select(Challenge).where(Challenge.nonce_hash == digest)
                               ).scalar_one_or_none()
@@ -416,9 +420,17 @@ class Gateway:
             return gate.challenge_reason(gate.CHALLENGE_EXPIRED)
         return None
 
-    def _challenge_row(self, session: Session, nonce: str) -> Challenge:
-        return session.execute(select(Challenge).where(
-            Challenge.nonce_hash == _sha256(nonce))).scalar_one()
+    @staticmethod
+    def _challenge_row(session: Session, nonce: str) -> tuple[int, str | None]:
+        """The challenge's id and client (as _take_challenge just read them, or from the
+        database): a booking needs them twice and they never change."""
+        digest = _sha256(nonce)
+        seen = session.info.get(_CHALLENGE_SEEN)
+        if seen is not None and seen[0] == digest:
+            return seen[1], seen[2]
+        row = session.execute(select(Challenge.id, Challenge.client).where(
+            Challenge.nonce_hash == digest)).one()
+        return row[0], row[1]
 
     def _evidence_reasons(self, session: Session, accepted: gate.AcceptedReport,
                           now: datetime) -> list[Reason]:
@@ -427,10 +439,10 @@ class Gateway:
             return []
         from precheck.gateway import evidence
 
-        row = self._challenge_row(session, accepted.challenge)
+        challenge_id, client = self._challenge_row(session, accepted.challenge)
         return evidence.measurement_reasons(session, self.gate, accepted,
-                                            challenge_client=row.client,
-                                            challenge_id=row.id, now=now)
+                                            challenge_client=client,
+                                            challenge_id=challenge_id, now=now)
 
     def _existing(self, session: Session, accepted: gate.AcceptedReport, office_id: str
                   ) -> Booking | None:
@@ -603,7 +615,7 @@ class Gateway:
             note=clean.get("note"), language=language,
             report=dict(accepted.document), report_digest=accepted.digest,
             key_id=accepted.key_id,
-            challenge_id=self._challenge_row(session, accepted.challenge).id,
+            challenge_id=self._challenge_row(session, accepted.challenge)[0],
             created_at=now, confirmed_at=None if expires is not None else now,
             status_changed_at=now, client=self.keyed("client:" + client) if client else None)
         session.add(booking)
