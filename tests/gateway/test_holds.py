@@ -863,3 +863,27 @@ def test_after_kill_9_every_told_booking_is_a_row_and_retries_find_the_rest(
             for i in told_booked} <= rows_after_kill
     assert set(retried.values()) <= {200, 201}, retried
     assert total == len(requests)  # each request made exactly one booking, none twice
+
+
+def test_an_impossible_date_on_the_booking_form_is_a_form_error(staff_site: Any) -> None:
+    """Finding: the HTML form gave 500 for a report created 2026-02-30 too. Now: the form
+    again (422) saying the report cannot be read."""
+    from tests.gateway.pages_support import csrf_of, nonce_of
+    from tests.gateway.test_staff import PERSON, SLOT
+
+    site = staff_site
+    page = site.client.get("/offices/namerikawa/book",
+                           params={"start": SLOT.strftime("%Y-%m-%dT%H:%M")})
+    form = site.client.post("/offices/namerikawa/challenge",
+                            data={"csrf_token": csrf_of(page.text), "start": SLOT.isoformat()})
+    nonce_value = nonce_of(form.text)
+    report = resign(make_report(memory_identity(), nonce_value, created=site.clock.moment),
+                    created="2026-02-30T09:00:00Z")
+    answer = site.client.post(
+        "/offices/namerikawa/book",
+        data={"csrf_token": csrf_of(form.text), "start": SLOT.isoformat(),
+              "nonce": nonce_value, **PERSON},
+        files={"report": ("precheck-report.json", json.dumps(report).encode(),
+                          "application/json")})
+    assert answer.status_code == 422
+    assert "2026-02-30" in answer.text
