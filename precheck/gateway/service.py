@@ -566,12 +566,26 @@ class Gateway:
         """RuleBroken when the job seeker may not book now: blocked after no-shows, or over
         the office's limits per person or per address."""
         subjects = self._subjects(clean.get("email"), clean.get("jobseeker_number"), key_id)
+        self._lock_people(session, office, subjects, client)
         if self._standing(session, office, subjects).blocked:
             raise RuleBroken([rules.blocked_violation(office)])
         limited = self._limit_violations(session, office, clean=clean, key_id=key_id,
                                          client=client, now=now)
         if limited:
             raise RuleBroken(limited)
+
+    def _lock_people(self, session: Session, office: OfficeProfile, subjects: Sequence[str],
+                     client: str | None) -> None:
+        """On PostgreSQL, take transaction locks on the person's identities and address at the
+        office, so two bookings of one person racing each other are counted one after the
+        other (READ COMMITTED would let both see no booking). SQLite's writers queue anyway."""
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        names = [*subjects, *([self.keyed("client:" + client)] if client else [])]
+        keys = sorted({int.from_bytes(hashlib.sha256(f"{office.id}|{name}".encode()).digest()[:8],
+                                      "big", signed=True) for name in names})
+        if keys:  # one round trip; always in the same order, so no two bookings deadlock
+            session.execute(select(*[func.pg_advisory_xact_lock(key) for key in keys]))
 
     def _admit(self, session: Session, office: OfficeProfile, inspection: gate.Inspection,
                now: datetime) -> gate.AcceptedReport:

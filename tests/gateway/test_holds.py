@@ -291,6 +291,44 @@ def test_one_person_holds_one_live_booking_per_office(shipped: TestClient) -> No
         assert answer.json()["reasons"][0]["message"]["en"]
 
 
+def test_one_person_racing_with_many_requests_still_gets_one_booking(database_url: str) -> None:
+    """Eight bookings of one email at once, for eight slots: the counts are taken one after
+    the other (PostgreSQL: a transaction lock per identity), so exactly one is made."""
+    from precheck.gateway.service import BookingForm, RuleBroken
+
+    with app_client(database_url, offices_path=None) as client:
+        gateway = gateway_of(client)
+        sessions = sessions_of(client)
+        starts = [THURSDAY_1000 + timedelta(minutes=30 * n) for n in range(4)] + [
+            THURSDAY_1000 + timedelta(days=1, minutes=30 * n) for n in range(4)]
+        work = []
+        with sessions() as db:
+            for index, start in enumerate(starts):
+                issued = gateway.issue_challenge(db, "namerikawa", MONDAY)
+                form = BookingForm(start=start, **{**FORM, **person(index),
+                                                   "email": "same@example.jp"})
+                work.append((form, make_report(memory_identity(), issued.nonce)))
+        barrier = threading.Barrier(len(work))
+        outcomes: list[str] = []
+
+        def book_one(form: Any, report: Any) -> None:
+            with sessions() as db:
+                barrier.wait()
+                try:
+                    gateway.create_booking(db, "namerikawa", form, report, MONDAY,
+                                           client=f"198.51.100.{len(form.email)}")
+                    outcomes.append("booked")
+                except RuleBroken as exc:
+                    outcomes.append(exc.violations[0].code)
+
+        threads = [threading.Thread(target=book_one, args=item) for item in work]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert sorted(outcomes) == ["booked"] + ["limit_email"] * (len(work) - 1)
+
+
 def test_a_lapsed_hold_no_longer_counts(database_url: str) -> None:
     """An unconfirmed hold (Work Plaza Tenmonkan: confirm within the hour) lapses and then
     no longer holds the person's one booking."""
