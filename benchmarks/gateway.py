@@ -11,10 +11,18 @@ starts, as job seekers make them on their own computers):
 - ``gate``: the report checks alone (no database), and their parts: JSON Schema, the pydantic
   model, RFC 8785 canonical form, the Ed25519 signature.
 
-Then the service loop once more under cProfile, whose top entries name the bottleneck. Prints
-figures (latency p50/p99 in milliseconds); asserts no timing.
+Each booking is a different person (email, 求職番号, device key) and carries a
+``network.quality`` measurement the gateway filed before the clock starts (over HTTP by a real
+upload to ``/measure``; in process as the rows ``/measure`` writes), so the gate's lookup of its
+own measurement is part of every figure. The office limits per client address are raised (the
+load comes from one address; docs/gateway.md).
 
-    .venv/bin/python benchmarks/gateway.py [--bookings 200] [--clients 4] [--no-postgres]
+Then the service loop once more under cProfile, whose top entries name the bottleneck. Prints
+figures (latency p50/p99 in milliseconds) and, with ``--json``, one JSON object per figure
+(``{"db", "mode", "n", "clients", "per_s", "p50_ms", "p99_ms"}``); asserts no timing.
+
+    .venv/bin/python benchmarks/gateway.py [--bookings 200] [--clients 4] [--workers 1]
+                                           [--no-postgres] [--json]
 
 PostgreSQL: ``postgresql+psycopg://postgres@127.0.0.1:5432/test`` or
 ``PRECHECK_TEST_POSTGRES_URL``; each run uses a schema of its own and drops it.
@@ -59,8 +67,10 @@ def _identity() -> Any:
     return Identity(Ed25519PrivateKey.generate(), secrets.token_bytes(32))
 
 
-def signed_report(identity: Any, challenge: str, created: datetime) -> dict[str, Any]:
-    """A report of every built-in check passing (INVENTED outcomes), signed as precheck signs."""
+def signed_report(identity: Any, challenge: str, created: datetime,
+                  measurement: str | None = None) -> dict[str, Any]:
+    """A report of every built-in check passing (INVENTED outcomes), signed as precheck signs;
+    ``network.quality`` names ``measurement`` (1 Mbit/s each way, below what was filed)."""
     from precheck import plugins
     from precheck import policy as policies
     from precheck.probes import OsInfo
@@ -70,7 +80,10 @@ def signed_report(identity: Any, challenge: str, created: datetime) -> dict[str,
     from reports.build import build_report
     from reports.signing import device_id, sign
 
+    evidence = {"target": "gateway", "measurement_id": measurement, "download_mbit": 1.0,
+                "upload_mbit": 1.0} if measurement else {}
     outcomes = [Outcome(meta, Result(meta.id, Status.PASS, Message.of("Benchmark outcome"),
+                                     evidence=evidence if meta.id == "network.quality" else {},
                                      duration_s=0.01))
                 for meta in (CheckMeta.of(c) for c in plugins.load().checks)]
     os_info = OsInfo(Platform.LINUX, "debian", "Debian GNU/Linux", "12", None, None, "x86_64")
@@ -120,11 +133,44 @@ def postgres_reachable() -> bool:
     return True
 
 
+@contextmanager
+def load_test_offices() -> Iterator[Path]:
+    """The shipped office profiles with the limits per person and per address raised: the
+    benchmark's load comes from one address."""
+    import re
+
+    from precheck.gateway.offices import DEFAULT_PATH
+
+    text = DEFAULT_PATH.read_text("utf-8")
+    for key in ("live_bookings_per_jobseeker_number", "live_bookings_per_email",
+                "live_bookings_per_device", "bookings_per_address_per_day"):
+        text = re.sub(rf"^{key} = \d+$", f"{key} = 1000000", text, flags=re.MULTILINE)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "offices.toml"
+        path.write_text(text, "utf-8")
+        yield path
+
+
 # -- measurements ---------------------------------------------------------------------------------
 
-def figures(label: str, latencies: list[float], wall: float) -> str:
+#: Every figure as JSON (--json): {"db", "mode", "n", "clients", "per_s", "p50_ms", "p99_ms"}.
+RECORDS: list[dict[str, Any]] = []
+
+
+def figures(label: str, latencies: list[float], wall: float, *, db: str | None = None,
+            mode: str | None = None, clients: int = 1, workers: int | None = None) -> str:
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    record: dict[str, Any] = {
+        "db": db, "mode": mode, "n": len(ordered), "clients": clients,
+        "per_s": round(len(ordered) / wall, 1),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(p99 * 1000, 2)}
+    if workers is not None:
+        record["workers"] = workers
+    if mode is not None:
+        record["what"] = label.strip()
+        RECORDS.append(record)
     return (f"{label:<34} {len(ordered):>5} {len(ordered) / wall:>10.1f} "
             f"{statistics.median(ordered) * 1000:>8.1f} {p99 * 1000:>8.1f}")
 
@@ -149,22 +195,46 @@ def free_slots(offices: Any, now: datetime, count: int) -> list[tuple[str, datet
     raise SystemExit(msg)
 
 
+def person(index: int) -> dict[str, str]:
+    """A different (INVENTED) person per booking: the office's limits are per person."""
+    return {**FORM, "email": f"b{index}@example.jp", "jobseeker_number": f"46010-{index:06d}"}
+
+
+#: What the in-process run's client address is called (its challenges and measurements).
+CLIENT = "192.0.2.10"
+
+
+def file_measurement(gateway: Any, session: Any, ident: str, now: datetime) -> None:
+    """The rows the /measure endpoints write for a 2 s upload and download at 40 Mbit/s."""
+    from precheck.gateway.models import Measurement
+
+    per_bucket = 250_000
+    for direction in ("up", "down"):
+        session.add(Measurement(ident=ident, direction=direction,
+                                client=gateway.keyed("client:" + CLIENT), started_at=now,
+                                bytes=per_bucket * 40, buckets=[per_bucket] * 40))
+
+
 def prepare(gateway: Any, sessions: Any, now: datetime, count: int
             ) -> list[tuple[str, Any, dict[str, Any]]]:
-    """The bookings to make: office, form and signed report, each with its own challenge."""
+    """The bookings to make: office, form and signed report, each with its own challenge and
+    measurement."""
     from precheck.gateway.service import BookingForm
 
-    identity = _identity()
     work = []
     with sessions() as session:
         for index, (office_id, start) in enumerate(free_slots(gateway.offices, now, count)):
-            nonce = gateway.issue_challenge(session, office_id, now).nonce
-            form = BookingForm(start=start, **{**FORM, "email": f"b{index}@example.jp"})
-            work.append((office_id, form, signed_report(identity, nonce, now)))
+            nonce = gateway.issue_challenge(session, office_id, now, CLIENT).nonce
+            ident = secrets.token_hex(16)
+            file_measurement(gateway, session, ident, now)
+            form = BookingForm(start=start, **person(index))
+            work.append((office_id, form, signed_report(_identity(), nonce, now, ident)))
+        session.commit()
     return work
 
 
-def service_run(url: str, count: int, *, profile: bool = False) -> tuple[str, str]:
+def service_run(url: str, count: int, offices: Path, *, db: str, profile: bool = False
+                ) -> tuple[str, str]:
     from precheck.gateway.db import make_engine, migrate, session_factory
     from precheck.gateway.service import Gateway
     from precheck.gateway.settings import GatewaySettings
@@ -172,7 +242,7 @@ def service_run(url: str, count: int, *, profile: bool = False) -> tuple[str, st
     engine = make_engine(url)
     migrate(engine)
     sessions = session_factory(engine)
-    gateway = Gateway.open(GatewaySettings(database_url=url), engine)
+    gateway = Gateway.open(GatewaySettings(database_url=url, offices_path=offices), engine)
     now = datetime.now(UTC).replace(microsecond=0)
     work = prepare(gateway, sessions, now, count)
     latencies: list[float] = []
@@ -183,7 +253,7 @@ def service_run(url: str, count: int, *, profile: bool = False) -> tuple[str, st
             profiler.enable()
         for office_id, form, report in work:
             begin = time.perf_counter()
-            gateway.create_booking(session, office_id, form, report, now)
+            gateway.create_booking(session, office_id, form, report, now, client=CLIENT)
             latencies.append(time.perf_counter() - begin)
         if profiler:
             profiler.disable()
@@ -194,10 +264,12 @@ def service_run(url: str, count: int, *, profile: bool = False) -> tuple[str, st
         stream = io.StringIO()
         pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(18)
         text = stream.getvalue()
-    return figures("service (one at a time)", latencies, wall), text
+    label = "service (one at a time)"
+    return figures(label, latencies, wall, db=db, mode=None if profile else "process"), text
 
 
-def http_run(url: str, count: int, clients: int) -> str:
+def http_run(url: str, count: int, clients: int, offices: Path, *, db: str,
+             workers: int = 1) -> str:
     import httpx
 
     from precheck.gateway.offices import load_offices
@@ -206,33 +278,38 @@ def http_run(url: str, count: int, clients: int) -> str:
         port = _free_port()
         environ = {**os.environ, "PRECHECK_HOME": home, "PRECHECK_GATEWAY_UDP_ECHO": "false",
                    "PRECHECK_GATEWAY_CHALLENGE_LIMIT": "100000/60",
-                   "PRECHECK_GATEWAY_BOOKING_LIMIT": "100000/60"}
+                   "PRECHECK_GATEWAY_BOOKING_LIMIT": "100000/60",
+                   "PRECHECK_GATEWAY_OFFICES_PATH": str(offices)}
         script = Path(sys.executable).parent / "precheck"
         log = Path(home) / "gateway.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [str(script), "gateway", "serve", "--port", str(port), "--database-url", url],
+                [str(script), "gateway", "serve", "--port", str(port), "--database-url", url,
+                 "--workers", str(workers)],
                 env=environ, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(base, process, log)
             now = datetime.now(UTC).replace(microsecond=0)
-            identity = _identity()
             bodies = []
             with httpx.Client(base_url=base, timeout=30) as client:
-                slots = free_slots(load_offices(), now, count)
+                slots = free_slots(load_offices(offices), now, count)
                 for index, (office_id, start) in enumerate(slots):
                     nonce = client.post("/api/v1/challenges",
                                         json={"office_id": office_id}).json()["nonce"]
-                    bodies.append({"office_id": office_id, "start": start.isoformat(), **FORM,
-                                   "email": f"h{index}@example.jp",
-                                   "report": signed_report(identity, nonce, now)})
+                    ident = secrets.token_hex(16)
+                    client.post(f"/measure/speedtest/upload.php?m={ident}",
+                                content=b"content1=" + b"0" * 65536)
+                    bodies.append({"office_id": office_id, "start": start.isoformat(),
+                                   **person(index),
+                                   "report": signed_report(_identity(), nonce, now, ident)})
             latencies, failures = _post_all(base, bodies, clients)
         finally:
             process.terminate()
             process.wait(timeout=30)
-    label = f"http POST ({clients} clients at once)"
-    line = figures(label, latencies[0], latencies[1])
+    label = f"http POST ({clients} clients, {workers} worker{'s' if workers > 1 else ''})"
+    line = figures(label, latencies[0], latencies[1], db=db, mode="http", clients=clients,
+                   workers=workers)
     return line + (f"   ({failures} not 201!)" if failures else "")
 
 
@@ -282,13 +359,13 @@ def gate_run(count: int) -> list[str]:
     from reports.signing import signed_bytes, verify
 
     now = datetime.now(UTC).replace(microsecond=0)
-    identity = _identity()
-    reports = [signed_report(identity, f"nonce-{i}", now) for i in range(count)]
+    reports = [signed_report(_identity(), f"nonce-{i}", now, secrets.token_hex(16))
+               for i in range(count)]
     policy = gate.gate_policy(GatewaySettings(database_url="sqlite://"))
     lines = []
     parts: list[tuple[str, Callable[[dict[str, Any]], object]]] = [
         ("gate.inspect (all report checks)", lambda r: gate.inspect(r, policy, now)),
-        ("  reports.signing.verify", verify),
+        ("  reports.signing.verify (refusals)", verify),
         ("    JSON Schema validation", validate),
         ("    pydantic model", Report.model_validate),
         ("    RFC 8785 canonical form", lambda r: canonical_bytes(
@@ -304,7 +381,8 @@ def gate_run(count: int) -> list[str]:
             begin = time.perf_counter()
             work(report)
             latencies.append(time.perf_counter() - begin)
-        lines.append(figures(label, latencies, time.perf_counter() - started))
+        lines.append(figures(label, latencies, time.perf_counter() - started,
+                             mode="gate" if label.startswith("gate.") else None))
     return lines
 
 
@@ -346,8 +424,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=200)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="gateway processes of the HTTP run (PostgreSQL; SQLite runs 1)")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--json", action="store_true",
+                        help="also print one JSON object per figure")
     args = parser.parse_args()
+    import json
     import platform
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
@@ -359,21 +442,30 @@ def main() -> int:
         else:
             print(f"PostgreSQL not reachable at {POSTGRES_URL}: SQLite only")
     profiles = {}
-    for name, database in databases:
-        print(f"\n== {name}\n{HEADER}")
-        with database() as url:
-            line, _ = service_run(url, args.bookings)
-            print(line, flush=True)
-        with database() as url:
-            print(http_run(url, args.bookings, args.clients), flush=True)
-        with database() as url:
-            _, profiles[name] = service_run(url, args.bookings, profile=True)
+    with load_test_offices() as offices:
+        for name, database in databases:
+            print(f"\n== {name}\n{HEADER}")
+            with database() as url:
+                line, _ = service_run(url, args.bookings, offices, db=name)
+                print(line, flush=True)
+            worker_counts = sorted({1, args.workers}) if name == "postgresql" else [1]
+            for workers in worker_counts:
+                with database() as url:
+                    print(http_run(url, args.bookings, args.clients, offices, db=name,
+                                   workers=workers), flush=True)
+            with database() as url:
+                _, profiles[name] = service_run(url, args.bookings, offices, db=name,
+                                                profile=True)
     print(f"\n== the gate alone (no database)\n{HEADER}")
     for line in gate_run(args.bookings):
         print(line)
     for name, text in profiles.items():
         print(f"\n== where the service loop spends its time on {name} (cProfile, own time)")
         print("\n".join(text.strip().splitlines()[:30]))
+    if args.json:
+        print()
+        for record in RECORDS:
+            print(json.dumps(record, ensure_ascii=False))
     return 0
 
 

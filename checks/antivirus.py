@@ -23,8 +23,8 @@ from precheck.probes.security_center import RegisteredProduct
 from precheck.probes.software import running_matches, signatures
 from precheck.result import N_, Message
 
-RETRY = N_("Check again; if it happens again, save a diagnostic bundle with \"precheck "
-           "collect\" and send it to the Hello Work staff.")
+RETRY = N_("Check again; if it happens again, save the diagnostic file and send it to the "
+           "Hello Work staff.")
 DEFENDER_ON = N_("Open Start > Settings > Privacy & security > Windows Security > Virus & threat "
                  "protection (Windows 10: Settings > Update & Security > Windows Security), "
                  "open \"Manage settings\" and switch \"Real-time protection\" on.")

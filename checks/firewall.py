@@ -132,14 +132,15 @@ class Firewall(Check):
             return (), self.error(
                 N_("Could not tell whether a firewall is on: reading {sources} needs "
                    "administrator rights"),
-                fix=[N_("Run the check again with administrator rights: \"sudo precheck run\"."),
+                fix=[N_("Start precheck as the administrator (on Linux: \"sudo precheck\") "
+                        "and check again."),
                      *TURN_ON[platform]],
                 evidence=evidence, sources=tuple(needs_admin))
         if state.unreadable:
             return (), self.error(
                 N_("Could not read the firewall settings ({sources})"),
-                fix=[N_("Check again; if it happens again, save a diagnostic bundle with "
-                        "\"precheck collect\" and send it to the Hello Work staff."),
+                fix=[N_("Check again; if it happens again, save the diagnostic file and send "
+                        "it to the Hello Work staff."),
                      *TURN_ON[platform]],
                 evidence=evidence, sources=tuple(s for s, _ in state.unreadable))
         return (), self.fail(N_("No firewall is on"), fix=TURN_ON[platform], evidence=evidence)

@@ -24,8 +24,8 @@ from precheck.result import N_, Message
 _SOURCE_KIND = {"uninstall": "uninstall registry", "file": "program files", "shortcut":
                 "Start menu", "app": "Applications folder", "dpkg": "dpkg", "rpm": "rpm",
                 "flatpak": "flatpak", "snap": "snap"}
-RUN_AGAIN = N_("Run precheck again as the user who uses this computer. If it still fails, send "
-               "the diagnostic bundle to the Hello Work staff.")
+RUN_AGAIN = N_("Start precheck as the person who uses this computer and check again. If it "
+               "still fails, send the diagnostic file to the Hello Work staff.")
 
 
 def _sources(inventory: Inventory) -> dict[str, object]:
@@ -110,7 +110,7 @@ class FileSharing(Check):
                                        "terminal with `sudo apt remove PACKAGE` (Debian, Ubuntu), "
                                        "`sudo dnf remove PACKAGE` (Fedora), `flatpak uninstall "
                                        "APP` or `sudo snap remove PACKAGE`."), products=found))
-        steps.append(N_("Then run precheck again."))
+        steps.append(N_("Then check again."))
         return steps
 
 
@@ -158,7 +158,7 @@ class Recording(Check):
                    "(video or sound) is forbidden by Article 12(2) of the terms"),
                 products=running, evidence={"products": running},
                 fix=[Message.of(QUIT_RECORDER, products=running), NO_RECORDING,
-                     N_("Then run precheck again.")],
+                     N_("Then check again.")],
             )
         return self.passed(N_("No recording software is running ({count} programs checked)"),
                            count=len(names))
@@ -264,7 +264,7 @@ class Browser(Check):
                                      name=b.name, version=show(b.version or ()),
                                      minimum=show(b.minimum)) for b in old],
                 evidence=evidence,
-                fix=[*dict.fromkeys(_fix_for(b) for b in old), N_("Then run precheck again.")],
+                fix=[*dict.fromkeys(_fix_for(b) for b in old), N_("Then check again.")],
             )
         current = [b for b in found if b.current]
         if current:
@@ -275,7 +275,7 @@ class Browser(Check):
             return self.warn(N_("Could not read the version of {browsers}"), browsers=names,
                              evidence=evidence,
                              fix=[*dict.fromkeys(_fix_for(b) for b in found),
-                                  N_("Then run precheck again.")])
+                                  N_("Then check again.")])
         if not inventory.read:
             return _unreadable(self, N_("Could not read the list of installed programs"),
                                evidence)
@@ -283,5 +283,5 @@ class Browser(Check):
             N_("No web browser was found; the video app may need one"), evidence=evidence,
             fix=[N_("Install an up-to-date browser: Microsoft Edge (microsoft.com/edge) or "
                     "Google Chrome (google.com/chrome) on Windows and Mac; on Linux Firefox or "
-                    "Chromium from the software manager. Then run precheck again.")],
+                    "Chromium from the software manager. Then check again.")],
         )

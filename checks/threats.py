@@ -17,7 +17,7 @@ FULL_SCAN = N_("Then run a full scan: Virus & threat protection > Scan options >
 ALLOWED = N_("If you allowed {threats} yourself, open Virus & threat protection > Protection "
              "history, open the item and choose \"Remove\" (or remove it from \"Allowed "
              "threats\"), then scan again.")
-AGAIN = N_("Then run precheck again.")
+AGAIN = N_("Then check again.")
 AS_ADMIN = N_("Run precheck as an administrator: right-click it and choose \"Run as "
               "administrator\" (or ask the computer's owner to). Windows lets only "
               "administrators read Defender's list of detected threats.")
@@ -26,8 +26,8 @@ SHOW_SCREEN = N_("Or open Windows Security > Virus & threat protection and check
 #: What Defender still asks for (the parser's labels), as words to translate.
 ACTION_WORDS = {"full scan": N_("a full scan"), "restart": N_("a restart"),
                 "manual steps": N_("manual steps"), "offline scan": N_("an offline scan")}
-RETRY = N_("Check again; if it happens again, save a diagnostic bundle with \"precheck "
-           "collect\" and send it to the Hello Work staff.")
+RETRY = N_("Check again; if it happens again, save the diagnostic file and send it to the "
+           "Hello Work staff.")
 
 
 class Threats(Check):

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from precheck.bundle import Bundle
     from precheck.i18n import Translator
     from precheck.plugins import Catalog
+    from precheck.runner import Outcome
     from precheck.system import System
 
 log = logging.getLogger("precheck")
@@ -46,7 +47,33 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: {message}")
 
 
+#: argparse's own words (Python's argparse looks each up through its module-level ``_`` when it
+#: uses it), so usage, help headings and errors are in the job seeker's language too.
+_ARGPARSE_WORDS = (
+    N_("usage: "), N_("positional arguments"), N_("options"),
+    N_("show this help message and exit"), N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"), N_("expected one argument"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"), N_("ambiguous option: %(option)s could "
+                                                       "match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"), N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"), N_("expected at most one argument"),
+    N_("expected at least one argument"), N_("ignored explicit argument %r"),
+)
+
+
+def _speak_argparse(tr: Translator) -> None:
+    """Make argparse say its own words in ``tr``'s language (it has no catalog of its own)."""
+    known = frozenset(_ARGPARSE_WORDS)
+
+    def translate(text: str) -> str:
+        return tr.gettext(text) if text in known else text
+
+    argparse._ = translate  # type: ignore[attr-defined]  # argparse's own gettext hook
+
+
 def _parser(tr: Translator) -> argparse.ArgumentParser:
+    _speak_argparse(tr)
     parser = _Parser(
         prog="precheck",
         description=tr(N_("Checks that this computer is ready for a Hello Work online job "
@@ -281,19 +308,62 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     if replayed is None:
         _use_gateway(evaluation.system, args.gateway, env, tr)
         _use_video_app(evaluation.system, args.video_app)
-    outcomes = evaluation.run()
+    progress = None if args.json else _progress(catalog, env, tr)
+    outcomes = evaluation.run(progress)
     document = signed_report(evaluation, args.challenge)
     text = render_json(document) + "\n"
     if args.report:
         _write_text(args.report, text, tr)
+        saved = tr(N_("The signed report was saved to {path}")).format(
+            path=args.report.resolve())
     if args.json:
         env.stdout.write(text)
     else:
-        _print_rich(env, _terminal(document, tr.language))
         if args.report:
-            env.stdout.write(tr(N_("The signed report was saved to {path}")).format(
-                path=args.report) + "\n")
+            env.stdout.write(saved + "\n")
+        from reports.render.terminal import render_terminal
+
+        # The verdict last: what is left on a terminal after the output scrolled is what
+        # blocks booking and the verdict itself.
+        _print_rich(env, render_terminal(document, tr.language, verdict_last=True,
+                                         left_out=_left_out(args.only, tr)))
     return ExitStatus.OK if not verdict(outcomes).blocks else ExitStatus.CHECK_FAILED
+
+
+def _left_out(only: Sequence[str], tr: Translator) -> tuple[str, ...]:
+    """The titles of the required checks a run with ``--only`` did not include."""
+    if not only:
+        return ()
+    from precheck import plugins
+
+    return tuple(tr.gettext(check.title, check.domain, check.locale_dir)
+                 for check in plugins.load().checks if check.required and check.id not in only)
+
+
+def _progress(catalog: Catalog, env: Environment, tr: Translator
+              ) -> Callable[[Outcome], None] | None:
+    """On a terminal, a line on standard error as each check finishes; else nothing."""
+    try:
+        if not env.stderr.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    from reports.render import status_label
+
+    total = len(catalog.checks) + len(catalog.failures)
+    env.stderr.write(tr(N_("Checking {count} items (about 15 seconds)...")).format(count=total)
+                     + "\n")
+    done = 0
+
+    def show(outcome: Outcome) -> None:
+        nonlocal done
+        done += 1
+        title = tr.render(outcome.meta.title, outcome.meta.domain, outcome.meta.locale_dir)
+        env.stderr.write(f"[{done:>2}/{total}] {status_label(str(outcome.result.status), tr)}"
+                         f"  {title}\n")
+        env.stderr.flush()
+
+    return show
 
 
 def _bundle_checks(replayed: Bundle | None, env: Environment, tr: Translator) -> list[str]:

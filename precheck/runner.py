@@ -20,28 +20,38 @@ from pathlib import Path
 from precheck.api import Check, Context
 from precheck.errors import ProbeError, ProbeMissing
 from precheck.plugins import Catalog, PluginFailure, Provider
-from precheck.result import N_, Message, Result, Status, freeze
+from precheck.result import N_, Message, Result, Status, Value, freeze
 from precheck.system import JSON, Backend, Platform, System
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PARALLEL = 8
+#: What a person reads when a probe failed. The probe's name and its own words (for the staff)
+#: are kept in the message's arguments and the evidence, never in the sentence itself.
 _PROBE_ERROR_MESSAGES = {
-    "not_found": N_("A system tool this check needs is missing ({probe})"),
-    "timeout": N_("The computer did not answer in time ({probe})"),
-    "denied": N_("precheck is not allowed to read this ({probe})"),
-    "language": N_("The computer answered in a language precheck does not read yet ({probe})"),
-    "malformed": N_("precheck could not understand the computer's answer ({probe})"),
+    "not_found": N_("A part of the system this check needs is missing"),
+    "timeout": N_("The computer did not answer in time"),
+    "denied": N_("This computer did not allow this to be read"),
+    "language": N_("The computer answered in a language precheck does not read yet"),
+    "malformed": N_("precheck could not understand the computer's answer"),
+    "sound_library_missing": N_("The sound library precheck uses (PortAudio) is not installed "
+                                "on this computer"),
 }
-#: What to do about an answer precheck cannot read; the others get the general advice.
+#: Fixes for the kinds of probe error that have their own; the others: check again or send.
 _PROBE_ERROR_FIXES = {
     "language": N_("The computer is set to a display language precheck does not read yet. Save "
-                   "a diagnostic file (precheck collect) and send it to the office, or switch "
-                   "the display language to Japanese or English and check again."),
-    "malformed": N_("Run precheck again. If the same message comes back, save a diagnostic file "
-                    "(precheck collect) and send it to the office: this version of the system "
-                    "answers in a way precheck does not read yet."),
+                   "the diagnostic file and send it to the Hello Work staff, or switch the "
+                   "display language to Japanese or English and check again."),
+    "malformed": N_("Check this item again. If the same message comes back, save the diagnostic "
+                    "file and send it to the Hello Work staff: this version of the system answers "
+                    "in a way precheck does not read yet."),
+    "sound_library_missing": N_("Install the PortAudio sound library: on Debian, Ubuntu or "
+                                "Linux Mint run \"sudo apt install libportaudio2\" in a "
+                                "terminal, on Fedora \"sudo dnf install portaudio\". Then check "
+                                "again."),
 }
+AGAIN_OR_SEND = N_("Check this item again. If the same happens again, save the diagnostic file "
+                   "and send it to the Hello Work staff.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,8 +221,9 @@ def _judge(check: type[Check], ctx: Context, reading: _Reading) -> Result:
         result = check().run(ctx)
     except ProbeMissing as exc:
         return _error(check, Message.of(
-            N_("The diagnostic bundle has no recording for this check ({probe})"),
-            probe=exc.probe), N_("Collect a new bundle with this version of precheck."))
+            N_("The diagnostic file has no recording for this check"), probe=exc.probe),
+            N_("Collect a new diagnostic file with this version of precheck."),
+            {"probe": exc.probe})
     except ProbeError as exc:
         # An answer that came back but could not be understood (a parser's ProbeError) is
         # "could not read" too, not "read".
@@ -220,32 +231,32 @@ def _judge(check: type[Check], ctx: Context, reading: _Reading) -> Result:
         if name in reading.read:
             reading.read.remove(name)
         _note(reading.unread, f"{name} ({exc.kind})")
-        msgid = _PROBE_ERROR_MESSAGES.get(exc.kind, N_("Could not read {probe}"))
-        return _error(check, Message.of(msgid, probe=exc.probe), _PROBE_ERROR_FIXES.get(
-            exc.kind, N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
-                         "(precheck collect) and send it to the office.")))
+        msgid = _PROBE_ERROR_MESSAGES.get(exc.kind, N_("Could not read what this check needs"))
+        return _error(check, Message.of(msgid, probe=exc.probe),
+                      _PROBE_ERROR_FIXES.get(exc.kind, AGAIN_OR_SEND),
+                      {"probe": exc.probe, "error": exc.message})
     except Exception as exc:
         log.exception("check %s crashed", check.id)
-        return _error(check, Message.of(
-            N_("The check stopped with an internal error ({error})"),
-            error=f"{type(exc).__name__}: {exc}"),
-            N_("Run precheck again. If this keeps happening, save a diagnostic bundle "
-               "(precheck collect) and send it to the office."))
+        error = f"{type(exc).__name__}: {exc}"
+        return _error(check, Message.of(N_("The check stopped because of an error in precheck"),
+                                        error=error), AGAIN_OR_SEND, {"error": error})
     if not isinstance(result, Result) or result.check_id != check.id:
         return _error(check, Message.of(N_("The check returned no valid result")),
                       N_("Reinstall precheck, or remove the plugin package that provides it."))
     return result
 
 
-def _error(check: type[Check], summary: Message, fix: str) -> Result:
-    return Result(check.id, Status.ERROR, summary, fix=(Message.of(fix),))
+def _error(check: type[Check], summary: Message, fix: str,
+           evidence: dict[str, Value] | None = None) -> Result:
+    return Result(check.id, Status.ERROR, summary, fix=(Message.of(fix),),
+                  evidence=evidence or {})
 
 
 def _timed_out(check: type[Check]) -> Result:
     return Result(
         check.id, Status.ERROR,
         Message.of(N_("The check did not finish within {seconds} s"), seconds=check.timeout_s),
-        fix=(Message.of(N_("Close programs you do not need and run precheck again. If it still "
+        fix=(Message.of(N_("Close programs you do not need and check again. If it still "
                            "does not finish, restart the computer.")),),
         duration_s=check.timeout_s,
     )

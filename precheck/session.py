@@ -17,6 +17,7 @@ from precheck.runner import Outcome, Runner
 from precheck.system import LiveBackend, ReplayBackend, System
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from precheck.bundle import Bundle
@@ -34,8 +35,18 @@ class Evaluation:
     bundle: Bundle | None = None
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def run(self) -> list[Outcome]:
-        self.outcomes = Runner(self.catalog, Context(self.system, self.policy)).run()
+    def run(self, on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+        """Run every check; ``on_outcome`` hears of each as it finishes (a live display)."""
+        runner = Runner(self.catalog, Context(self.system, self.policy))
+        if on_outcome is None:
+            self.outcomes = runner.run()
+            return self.outcomes
+        order = {cid: i for i, cid in enumerate(self.catalog.ids)}
+        found: list[Outcome] = []
+        for outcome in runner.iter_results():
+            on_outcome(outcome)
+            found.append(outcome)
+        self.outcomes = sorted(found, key=lambda o: order.get(o.meta.id, len(order)))
         return self.outcomes
 
     def os_info(self) -> OsInfo:

@@ -89,3 +89,85 @@ def test_live_checks_on_this_machine(replay: Callable[..., Context]) -> None:
     resources = Resources().run(ctx)
     assert resources.status in (Status.PASS, Status.WARN)
     assert resources.evidence["memory_total_mb"] > 0  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("machine", "own", "status"),
+    [
+        (97.0, 40.0, Status.PASS),  # precheck's own checks made the machine busy: no warning
+        (97.0, 5.0, Status.WARN),  # other programs keep it busy: a warning
+        (97.0, None, Status.WARN),  # a bundle recorded before precheck's load was measured
+    ],
+)
+def test_resources_leaves_out_precheck_own_load(replay: Callable[..., Context], machine: float,
+                                                own: float | None, status: Status) -> None:
+    answer = resources_answer(percent=machine)
+    if own is not None:
+        answer["own_cpu_percent"] = own
+    result = Resources().run(replay({"psutil:resources": answer}))
+    assert result.status is status
+    assert result.evidence["cpu_percent"] == machine
+    assert result.evidence["precheck_cpu_percent"] == (own or 0.0)
+
+
+_BURN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass\n"
+
+
+def test_own_load_counts_the_programs_precheck_started() -> None:
+    """A program precheck started (as os.patches starts apt-get) burning the processor during the
+    sample is counted as precheck's own load, measured against the burner's own figures."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    from precheck.probes import _read_resources
+
+    burner = subprocess.Popen([sys.executable, "-c", _BURN.format(seconds=4)])
+    try:
+        process = psutil.Process(burner.pid)
+        before = sum(process.cpu_times()[:2])
+        answer = _read_resources()
+        after = sum(process.cpu_times()[:2])
+    finally:
+        burner.kill()
+        burner.wait()
+    assert isinstance(answer, dict)
+    # The sample window lies within the test's two readings, so the burner spent at most
+    # after - before in it; it spent nearly all of that in the one-second window.
+    burned_percent = 100.0 * (after - before) / answer["cpu_count"]
+    assert answer["own_cpu_percent"] <= answer["cpu_percent"]
+    assert answer["own_cpu_percent"] >= 0.6 * burned_percent - 2.0, (answer, burned_percent)
+
+
+def test_resources_beside_the_heaviest_checks_is_not_warned_by_them(
+        replay: Callable[..., Context]) -> None:
+    """system.resources runs at once with the update simulation, the speed test and the process
+    listing (and a busy program precheck started): their load is precheck's, not the machine's."""
+    import subprocess
+    import sys
+
+    from precheck import plugins
+    from precheck.runner import Runner
+
+    heavy = ("os.patches", "network.quality", "software.recording", "software.browser",
+             "system.resources")
+    catalog = plugins.load().select(heavy)
+    ctx = Context(System(LiveBackend()), replay({}).policy)
+    burner = subprocess.Popen([sys.executable, "-c", _BURN.format(seconds=3)])
+    try:
+        outcomes = {o.meta.id: o.result for o in Runner(catalog, ctx).run()}
+    finally:
+        burner.kill()
+        burner.wait()
+    result = outcomes["system.resources"]
+    evidence = result.evidence
+    own, machine = evidence["precheck_cpu_percent"], evidence["cpu_percent"]
+    assert isinstance(own, float)
+    assert isinstance(machine, float)
+    assert own > 10.0, evidence  # the burner alone kept a core busy for the whole sample
+    busy = [p for p in result.summary.args.get("problems", ())  # type: ignore[attr-defined]
+            if "processor" in p.msgid and "busy" in p.msgid]
+    # A warning about the processor only ever comes from other programs' load.
+    assert bool(busy) == (machine - own > ctx.policy.section("system.resources")[
+        "max_cpu_percent"])

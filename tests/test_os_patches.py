@@ -269,7 +269,7 @@ def test_bundle_replays_to_a_known_verdict(name: str, status: Status) -> None:
 def test_live_on_this_machine(replay: Callable[..., Context]) -> None:
     system = System(LiveBackend())
     state = system.patches()
-    assert state.source in ("apt", "dnf")
+    assert state.source in ("apt-lists", "apt", "dnf")
     assert state.pending_security is not None or state.unreadable
     result = OsPatches().run(Context(system, replay({}).policy))
     if state.pending_security:
@@ -277,3 +277,102 @@ def test_live_on_this_machine(replay: Callable[..., Context]) -> None:
         assert result.summary.args["count"] == len(state.pending_security)
     else:
         assert result.status in (Status.PASS, Status.WARN, Status.ERROR)
+
+
+# -- apt's own files instead of the simulation ----------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("1.0", "1.0"), ("1.0", "1.1"), ("1.0~rc1", "1.0"), ("1:0.9", "2.0"), ("1.0-1", "1.0-2"),
+        ("1.0-1+deb12u6", "1.0-1+deb12u10"), ("1:9.2p1-2+deb12u6", "1:9.2p1-2+deb12u9"),
+        ("2.36-9+deb12u9", "2.36-9+deb12u10"), ("1.0a", "1.0+"), ("1.0", "1.0-0"),
+        ("0.9.8~", "0.9.8~~"), ("1.2.3", "1.2.3.0"), ("10", "9"), ("1.0.0", "1.00"),
+        ("7.88.1-10+deb12u5", "7.88.1-10+deb12u14"), ("2:1.0", "1:9.9"), ("1.0+b1", "1.0"),
+    ],
+)
+def test_debian_versions_compare_as_dpkg_does(left: str, right: str) -> None:
+    """Each pair against the real ``dpkg --compare-versions`` (skipped where dpkg is absent)."""
+    import subprocess
+
+    from precheck.probes.patches._aptlists import compare_versions
+
+    if shutil.which("dpkg") is None:
+        pytest.skip("needs dpkg")
+    expected = 0 if subprocess.run(["dpkg", "--compare-versions", left, "eq", right],
+                                   check=False).returncode == 0 else (
+        -1 if subprocess.run(["dpkg", "--compare-versions", left, "lt", right],
+                             check=False).returncode == 0 else 1)
+    assert compare_versions(left, right) == expected
+    assert compare_versions(right, left) == -expected
+
+
+def test_pending_security_from_status_and_lists() -> None:
+    """INVENTED paragraphs in the format of dpkg's status file and a security Packages list."""
+    from precheck.probes.patches._aptlists import pending_security
+
+    status = (
+        "Package: openssl\nStatus: install ok installed\nArchitecture: amd64\n"
+        "Version: 3.0.15-1~deb12u1\nDescription: x\n continued line\n\n"
+        "Package: tzdata\nStatus: install ok installed\nArchitecture: all\nVersion: 2025b-0\n\n"
+        "Package: curl\nStatus: deinstall ok config-files\nArchitecture: amd64\n"
+        "Version: 7.88.1-10\n\n"
+        "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\n"
+        "Version: 1:1.2.13.dfsg-1\n"
+    )
+    security = (
+        "Package: openssl\nArchitecture: amd64\nVersion: 3.0.17-1~deb12u2\n\n"
+        "Package: tzdata\nArchitecture: all\nVersion: 2025b-0+deb12u1\n\n"
+        "Package: curl\nArchitecture: amd64\nVersion: 7.88.1-10+deb12u14\n\n"
+        "Package: zlib1g\nArchitecture: i386\nVersion: 1:1.2.13.dfsg-1+deb12u1\n\n"
+        "Package: zlib1g\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1\n"
+    )
+    # curl is not installed (only its configuration is left); zlib1g's newer build is i386 only
+    assert pending_security(status, [security]) == ["openssl", "tzdata"]
+
+
+@pytest.mark.skipif(shutil.which("apt-get") is None, reason="needs apt-get")
+def test_apt_lists_find_what_the_simulation_finds_on_this_machine() -> None:
+    """The lists' answer holds every security update apt's simulation names on this machine;
+    any other it names has a newer version in a security suite than the one installed, which
+    the simulation credits to the point release that also carries it (e.g. openssh-client
+    1:9.2p1-2+deb12u6 installed, u9 in bookworm-security, u10 in the point release)."""
+    import subprocess
+
+    from precheck.probes.patches._aptlists import read_pending_security
+
+    try:
+        answer = read_pending_security()
+    except Exception as exc:  # noqa: BLE001 - a machine without a security suite configured
+        pytest.skip(f"no security list to read: {exc}")
+    assert isinstance(answer, dict)
+    simulation = subprocess.run(_linux.APT, capture_output=True, text=True, check=True,
+                                env={"LC_ALL": "C", "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"})
+    security, _ = _linux.parse_apt_simulation(simulation.stdout)
+    assert set(security) <= set(answer["pending_security"])
+    for name in set(answer["pending_security"]) - set(security):
+        policy = subprocess.run(["apt-cache", "policy", name], capture_output=True, text=True,
+                                check=True, env={"LC_ALL": "C"}).stdout
+        assert "-security" in policy, policy
+
+
+def test_a_bundle_without_the_lists_is_judged_by_the_simulation(
+        replay: Callable[..., Context]) -> None:
+    """Bundles recorded before the lists were read still hold the simulation, which answers."""
+    ctx = apt(replay, text(LINUX / "apt-get-s-dist-upgrade-debian12.txt"))
+    state = ctx.system.patches()
+    assert state.source == "apt"
+    assert state.pending_security is not None
+    assert len(state.pending_security) == 66
+
+
+def test_the_lists_answer_is_judged_like_the_simulation(replay: Callable[..., Context]) -> None:
+    ctx = replay({"clock:now": "2026-11-23T01:40:00+00:00", LISTS: "2026-11-22T00:00:00+00:00",
+                  "file:/var/run/reboot-required": None,
+                  "apt-lists:pending-security": {"lists": ["x_dists_bookworm-security_Packages"],
+                                                 "pending_security": ["openssl", "tzdata"]}})
+    result = OsPatches().run(ctx)
+    assert result.status is Status.FAIL
+    assert result.summary.args == {"count": 2}
+    assert result.evidence["source"] == "apt-lists"
+    assert result.evidence["pending_other"] is None

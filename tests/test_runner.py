@@ -206,7 +206,10 @@ def test_the_probe_error_kind_reaches_the_user() -> None:
 
     result = by_id(Runner(Catalog((Denied,), ()), context()).run())["test.denied"]
     assert result.status is Status.ERROR
-    assert "not allowed" in result.summary.msgid
+    assert "did not allow" in result.summary.msgid
+    # the probe and its own words are for the staff: in the evidence, not in the sentence
+    assert "{probe}" not in result.summary.msgid
+    assert result.evidence == {"probe": "wmi:root/x:Y", "error": "access denied"}
 
 
 def test_on_start_names_each_check_as_its_thread_starts() -> None:
@@ -227,3 +230,27 @@ def test_cancel_starts_no_further_checks() -> None:
     # The check already running finishes its wait (here: its budget); nothing else starts.
     assert [o.meta.id for o in runner.iter_results()] == ["test.hangs"]
     assert started == ["test.hangs"]
+
+
+def test_a_missing_sound_library_is_named_with_its_install_command() -> None:
+    """Linux without libportaudio2: the reason and its fix, not "run precheck again"; the
+    library's own words stay in the evidence for the staff."""
+    from precheck.i18n import Translator
+    from precheck.probes.devices.capture import SOUND_LIBRARY_MISSING
+
+    class Microphone(Check):
+        id = "test.microphone"
+        article = "2(2)"
+        required = True
+        title = "Microphone"
+
+        def run(self, ctx: Context) -> Result:
+            raise ProbeError("sounddevice:record:3s", SOUND_LIBRARY_MISSING,
+                             "the PortAudio sound library is missing: PortAudio library not found")
+
+    result = by_id(Runner(Catalog((Microphone,), ()), context()).run())["test.microphone"]
+    assert result.status is Status.ERROR
+    ja = Translator("ja")
+    assert "PortAudio" in ja.render(result.summary)
+    assert "sudo apt install libportaudio2" in ja.render(result.fix[0])
+    assert "PortAudio library not found" in str(result.evidence["error"])

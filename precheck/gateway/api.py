@@ -13,13 +13,15 @@ clear. Confirm and cancel links belong to the HTML pages (a button press), not t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from precheck.gateway import gate, service
@@ -124,6 +126,9 @@ class CheckInIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     report: dict[str, Any] | None
+    #: For a check-in from another computer than the one that booked: the token of a link
+    #: in the booking's email (the part after /confirm/ or /cancel/).
+    secret: Annotated[str | None, Field(max_length=200)] = None
 
 
 class CheckInOut(BaseModel):
@@ -145,10 +150,60 @@ class PolicyOut(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 404, 409, 410, 413, 422, 429)
+    code: {"model": ErrorOut} for code in (400, 404, 409, 410, 413, 422, 429, 503)
 }
 
-router = APIRouter(prefix=PREFIX, tags=["api"], responses=_ERRORS)
+class DuplicateKey(ValueError):
+    """A JSON object names a member twice (RFC 8259 leaves the meaning open: refused)."""
+
+
+def strict_json(data: bytes | str) -> Any:
+    """``json.loads`` that refuses an object with a member named twice (DuplicateKey): two
+    readers of one document must never see two different documents."""
+    import json
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in items:
+            if key in found:
+                raise DuplicateKey(key)
+            found[key] = value
+        return found
+
+    return json.loads(data, object_pairs_hook=pairs)
+
+
+#: The largest API request body: a report as large as the pages take, and the form around it.
+MAX_API_BODY = gate.MAX_REPORT_BYTES + 64 * 1024
+
+
+class _StrictRoute(APIRoute):
+    """The API's routes read a JSON body only when it is within :data:`MAX_API_BODY` and names
+    no member twice; otherwise they answer 413 or 422 in the API's error shape."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            if request.method in ("POST", "PUT", "PATCH"):
+                body = await request.body()  # kept by the request: FastAPI reads it again
+                if len(body) > MAX_API_BODY:
+                    return http_error_response(413)
+                if body and "json" in request.headers.get("content-type", ""):
+                    try:
+                        strict_json(body)
+                    except DuplicateKey as exc:
+                        return duplicate_key_response(str(exc))
+                    except ValueError:
+                        pass  # FastAPI answers a body it cannot read (400/422)
+                    except RecursionError:
+                        return http_error_response(400)
+            return await handler(request)
+
+        return strict
+
+
+router = APIRouter(prefix=PREFIX, tags=["api"], responses=_ERRORS, route_class=_StrictRoute)
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -161,6 +216,7 @@ _STATUS = {
     service.RuleBroken: 422,
     gate.GateRejected: 422,
     service.RateLimited: 429,
+    service.CommitUncertain: 503,
 }
 
 
@@ -199,6 +255,17 @@ def validation_response(exc: RequestValidationError) -> JSONResponse:
         "message": _texts(Message.of(N_(
             "The request is not valid. Please check what is listed."))),
         "reasons": reasons}), status_code=422)
+
+
+def duplicate_key_response(key: str) -> JSONResponse:
+    """422: a JSON object of the request names ``key`` twice."""
+    return JSONResponse({
+        "error": "invalid_request",
+        "message": _texts(Message.of(N_(
+            "The request is not valid. Please check what is listed."))),
+        "reasons": [{"rule": "duplicate_key", "field": None, "message": _texts(Message.of(N_(
+            "A JSON object names the member {key} twice. Send each member once."),
+            key=key[:60]))}]}, status_code=422)
 
 
 def http_error_response(status: int) -> JSONResponse:
@@ -261,7 +328,7 @@ def challenge(body: ChallengeIn, gw: GatewayDep, session: SessionDep, now: NowDe
     """A single-use nonce for ``precheck run --challenge NONCE`` (rate limited)."""
     try:
         gw.take_rate(session, "challenge", client, gw.settings.challenge_limit, now)
-        issued = gw.issue_challenge(session, body.office_id, now)
+        issued = gw.issue_challenge(session, body.office_id, now, client)
     except GatewayError as exc:
         gw.record_access(session, "challenge", exc.code, now, client=client,
                          office_id=body.office_id)
@@ -271,14 +338,18 @@ def challenge(body: ChallengeIn, gw: GatewayDep, session: SessionDep, now: NowDe
                         expires_at=issued.expires_at)
 
 
-@router.post("/bookings", status_code=201, response_model=BookingOut)
+@router.post("/bookings", status_code=201, response_model=BookingOut,
+             responses={200: {"model": BookingOut, "description": "the same request again"}})
 def book(body: BookingIn, gw: GatewayDep, session: SessionDep, now: NowDep,
          client: ClientDep) -> BookingOut | JSONResponse:
     """Book a session with a signed, passing report carrying a fresh challenge.
 
     201 with the booking (``pending_confirmation``: confirm with the emailed link by
-    ``confirm_by``; ``confirmed``: done). 409 ``taken``: someone else booked it first. 422: the
-    office's rules (``rule_broken``) or the report (``gate_rejected``) say no, with every reason.
+    ``confirm_by``; ``confirmed``: done); 200 with the same booking when the same request
+    (same challenge, same report) comes again, e.g. after a lost answer. 409 ``taken``: someone
+    else booked it first. 422: the office's rules (``rule_broken``, limits per person and per
+    address included) or the report (``gate_rejected``) say no, with every reason. 503
+    ``unavailable``: nothing was booked; ``unavailable_uncertain``: send the same request again.
     """
     form = BookingForm(start=body.start, name=body.name, email=body.email,
                        phone=body.phone or "", jobseeker_number=body.jobseeker_number or "",
@@ -286,17 +357,19 @@ def book(body: BookingIn, gw: GatewayDep, session: SessionDep, now: NowDep,
     device = _device(body.report)
     try:
         gw.take_rate(session, "booking", client, gw.settings.booking_limit, now)
-        created = gw.create_booking(session, body.office_id, form, body.report, now)
+        created = gw.create_booking(session, body.office_id, form, body.report, now,
+                                    client=client)
     except (GatewayError, gate.GateRejected) as exc:
         gw.record_access(session, "booking", exc.code, now, client=client,
                          office_id=body.office_id, device_id=device)
         return error_response(exc)
     booking = created.booking
-    gw.record_access(session, "booking", "ok", now, client=client, office_id=booking.office_id,
-                     booking_id=booking.id, device_id=device)
-    return BookingOut(reference=booking.reference, office_id=booking.office_id,
-                      status=booking.status, start=booking.start, end=booking.end,
-                      confirm_by=booking.hold_expires_at)
+    out = BookingOut(reference=booking.reference, office_id=booking.office_id,
+                     status=booking.status, start=booking.start, end=booking.end,
+                     confirm_by=booking.hold_expires_at)
+    if created.repeated:
+        return JSONResponse(jsonable_encoder(out), status_code=200)
+    return out
 
 
 @router.get("/bookings/{reference}", response_model=BookingStatusOut)
@@ -315,11 +388,15 @@ def booking_status(reference: str, gw: GatewayDep, session: SessionDep
 @router.post("/bookings/{reference}/check-in", response_model=CheckInOut)
 def check_in(reference: str, body: CheckInIn, *, gw: GatewayDep, session: SessionDep,
              now: NowDep, client: ClientDep) -> CheckInOut | JSONResponse:
-    """Check in on the day with a fresh report (its own new challenge), before start + 10 min."""
+    """Check in on the day with a fresh report (its own new challenge), before start + 10 min.
+
+    Only the booking's owner: the report signed by the device key that booked, or ``secret``
+    from the booking's email; anyone else gets 422 ``gate_rejected`` with rule ``not_owner``.
+    """
     device = _device(body.report)
     try:
         gw.take_rate(session, "booking", client, gw.settings.booking_limit, now)
-        booking = gw.check_in(session, reference, body.report, now)
+        booking = gw.check_in(session, reference, body.report, now, secret=body.secret)
     except (GatewayError, gate.GateRejected) as exc:
         gw.record_access(session, "check_in", exc.code, now, client=client, device_id=device)
         return error_response(exc)

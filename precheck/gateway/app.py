@@ -25,8 +25,9 @@ from fastapi.exception_handlers import (
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, ProgrammingError
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import precheck
@@ -45,6 +46,7 @@ from precheck.gateway import (
 )
 from precheck.gateway.db import make_engine, migrate, session_factory
 from precheck.gateway.deps import STATE, AppState
+from precheck.gateway.evidence import DatabaseObservations
 from precheck.gateway.offices import OfficeProfile
 from precheck.gateway.service import Gateway
 from precheck.gateway.settings import GatewaySettings
@@ -91,10 +93,14 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.include_router(browser_check.router)
     app.include_router(browser_measure.router)
     app.include_router(downloads.router)
+    setattr(app.state, measure.STORE_STATE,
+            DatabaseObservations(state.sessions, gateway.keyed, state.clock))
+    app.router.redirect_slashes = False  # its redirects are built from the Host header
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_middleware(_Guard, max_body=settings.max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     return app
 
 
@@ -120,21 +126,39 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)  # type: ignore[arg-type]
 
 
-async def _database_down(request: Request, exc: Exception) -> Response:
-    """The database cannot be reached: 503 saying so (no booking can be made or lost)."""
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database error no operation handled, in the error shape, never a 500.
+
+    A value the database cannot store (PostgreSQL's DataError: a NUL character, a number out
+    of range) is the request's fault: 422. Anything else (unreachable, a database without the
+    gateway's tables, a lost connection) is 503: the operation's transaction was not committed
+    (a failure while committing is service.CommitUncertain, answered by the operation).
+    """
     from precheck.gateway.gate import render
     from precheck.result import N_
     from precheck.result import Message as Text
 
-    log.error("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
-    message = Text.of(N_("The booking service is not available at the moment. Nothing was "
-                         "booked or changed. Please try again in a few minutes."))
+    cause = type(getattr(exc, "orig", exc)).__name__
+    if isinstance(exc, DataError):
+        log.info("request refused by the database: %s", cause)
+        message = Text.of(N_("The request holds a value that cannot be stored (for example a "
+                             "control character). Please correct it and try again."))
+        code, status, headers = "invalid_request", 422, None
+    else:
+        if isinstance(exc, ProgrammingError):
+            log.error("database error %s: is this the gateway's database, migrated? "
+                      "(precheck gateway migrate)", cause)
+        else:
+            log.error("database unavailable: %s", cause)
+        message = Text.of(N_("The booking service is not available at the moment. Nothing "
+                             "was booked or changed. Please try again in a few minutes."))
+        code, status, headers = "unavailable", 503, {"Retry-After": "60"}
     texts = {lang: render(message, lang) for lang in ("ja", "en")}
-    if api.is_api(request):
-        return JSONResponse({"error": "unavailable", "message": texts, "reasons": []},
-                            status_code=503, headers={"Retry-After": "60"})
-    return Response(f"{texts['ja']}\n{texts['en']}\n", status_code=503,
-                    media_type="text/plain; charset=utf-8", headers={"Retry-After": "60"})
+    if api.is_api(request) or request.url.path.startswith(measure.MINI_BASE):
+        return JSONResponse({"error": code, "message": texts, "reasons": []},
+                            status_code=status, headers=headers)
+    return Response(f"{texts['ja']}\n{texts['en']}\n", status_code=status,
+                    media_type="text/plain; charset=utf-8", headers=headers)
 
 
 @contextlib.asynccontextmanager

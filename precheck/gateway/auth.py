@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+#: Wrong passwords in a row after which an account locks, whatever addresses they came from
+#: (the per-address limit alone let 10 addresses guess 100 times a minute).
+LOCK_AFTER = 10
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 SESSION_TOKEN_BYTES = 32
@@ -125,27 +128,60 @@ def _user(session: Session, username: str) -> StaffUser:
     return row
 
 
+class AccountLocked(StaffError):
+    """The account locked itself after :data:`LOCK_AFTER` wrong passwords in a row."""
+
+
 def authenticate(session: Session, username: str, password: str, now: datetime
                  ) -> StaffAccount | None:
-    """The staff user when the password is right and the user is active, else None (commits)."""
+    """The staff user when the password is right and the user is active, else None (commits).
+
+    Each wrong password counts against the account; at :data:`LOCK_AFTER` in a row it locks
+    and even the right password gets AccountLocked until :func:`unlock`
+    (``precheck gateway unlock-staff NAME``). A name that cannot be a user name (control
+    characters, capitals) is refused without asking the database.
+    """
     from argon2.exceptions import InvalidHashError, VerificationError
 
-    row = session.execute(select(StaffUser).where(StaffUser.username == username[:64])
-                          ).scalar_one_or_none()
+    row = None
+    if USERNAME.fullmatch(username):
+        row = session.execute(select(StaffUser).where(StaffUser.username == username)
+                              ).scalar_one_or_none()
     stored = row.password_hash if row is not None else _dummy_hash()
     try:
         hasher().verify(stored, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
-        session.rollback()
+        if row is not None and row.locked_at is not None:
+            session.rollback()
+            raise AccountLocked(f"the staff account {username!r} is locked") from None
+        if row is not None:
+            row.failed_logins = (row.failed_logins or 0) + 1
+            if row.failed_logins >= LOCK_AFTER:
+                row.locked_at = now
+            session.commit()
+        else:
+            session.rollback()
         return None
     if row is None or row.disabled_at is not None:
         session.rollback()
         return None
+    if row.locked_at is not None:
+        session.rollback()
+        raise AccountLocked(f"the staff account {username!r} is locked")
     if hasher().check_needs_rehash(row.password_hash):  # parameters were raised since
         row.password_hash = hasher().hash(password)
     row.last_login_at = now
+    row.failed_logins = 0
     session.commit()
     return StaffAccount(row.id, row.username)
+
+
+def unlock(session: Session, username: str) -> None:
+    """Let a locked account log in again (its failure count back to 0; commits)."""
+    row = _user(session, username)
+    row.locked_at = None
+    row.failed_logins = 0
+    session.commit()
 
 
 def start_session(session: Session, staff: StaffAccount, now: datetime, ttl: timedelta) -> str:

@@ -10,6 +10,7 @@ The operator's messages are in English (the job seeker never sees them).
     precheck gateway create-staff USER          (password asked twice, or --password-stdin)
     precheck gateway set-password USER
     precheck gateway disable-staff USER | enable-staff USER
+    precheck gateway unlock-staff USER          (after repeated wrong passwords)
     precheck gateway lift-block --office ID (--reference R | --email E | --jobseeker-number N)
     precheck gateway sweep
     precheck gateway outbox [--retry-failed]
@@ -81,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("create-staff", "create a staff user for the console"),
                        ("set-password", "give a staff user a new password"),
                        ("disable-staff", "stop a staff user from logging in"),
-                       ("enable-staff", "let a disabled staff user log in again")):
+                       ("enable-staff", "let a disabled staff user log in again"),
+                       ("unlock-staff", "let a staff user locked after repeated wrong "
+                                        "passwords log in again")):
         sub = command(name, text)
         sub.add_argument("username")
         if name in ("create-staff", "set-password"):
@@ -307,6 +310,16 @@ def _disable(args: argparse.Namespace, env: Environment) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _unlock(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    from precheck.cli import ExitStatus
+    from precheck.gateway import auth
+
+    with _sessions(args, env) as session:
+        auth.unlock(session, args.username)
+    env.stdout.write(f"{args.username} unlocked\n")
+    return ExitStatus.OK
+
+
 @contextlib.contextmanager
 def _gateway(args: argparse.Namespace, env: Environment) -> Iterator[tuple[Any, Any]]:
     """The booking service and a session on the migrated database."""
@@ -373,5 +386,6 @@ def _outbox(args: argparse.Namespace, env: Environment) -> ExitStatus:
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Environment], ExitStatus]] = {
     "serve": _serve, "check": _check, "migrate": _migrate, "create-staff": _create_staff,
     "set-password": _set_password, "disable-staff": _disable, "enable-staff": _disable,
+    "unlock-staff": _unlock,
     "lift-block": _lift_block, "sweep": _sweep, "outbox": _outbox,
 }

@@ -20,8 +20,12 @@ A client may add ``m=<id>`` (16 to 64 lower-case hex digits, chosen by the clien
 of download and upload requests. The server then records, per direction, the bytes it read
 (upload) or handed to the network (download) in 50 ms buckets, and returns them from
 ``/measure/observed/{id}``: the upload figure is the server's own count of what arrived, which
-the gateway can trust more than a client's claim. Nothing about the client (no address) is kept;
-at most :data:`MAX_OBSERVATIONS` measurements, each for :data:`OBSERVATION_TTL_S` seconds.
+the gateway can trust more than a client's claim. A bare app (this router alone) keeps them in
+memory, at most :data:`MAX_OBSERVATIONS` measurements, each for :data:`OBSERVATION_TTL_S` seconds;
+the booking gateway (``create_app``) installs its database store instead
+(:class:`precheck.gateway.evidence.DatabaseObservations`), so every worker process sees every
+measurement and the gate can hold a report to what this gateway saw. Each request's share is
+handed to the store's :meth:`Observations.record` when the request ends.
 
 The booking app includes :data:`router` and starts the UDP echo
 (:func:`precheck.gateway.udp_echo.start_udp_echo`), storing its handle as
@@ -39,7 +43,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+import anyio
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -47,6 +52,7 @@ from fastapi.responses import (
     Response,
     StreamingResponse,
 )
+from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
 #: Where the Speedtest Mini base lives on the gateway: clients are given ``<gateway>/measure``.
@@ -70,8 +76,14 @@ MAX_BUCKETS = 600  # 30 s of 50 ms buckets: far beyond a 10 s test
 _CHUNK = 64 * 1024
 _NO_CACHE = {"Cache-Control": "no-store, no-cache, must-revalidate, max-age=0",
              "Pragma": "no-cache"}
-_MEASUREMENT_ID = re.compile(r"^[0-9a-f]{16,64}$")
-_STORE_STATE = "measure_observations"
+#: A measurement id: 16 to 64 lower-case hexadecimal digits, chosen by the client.
+MEASUREMENT_PATTERN = r"^[0-9a-f]{16,64}$"
+MEASUREMENT_ID = re.compile(MEASUREMENT_PATTERN)
+_MEASUREMENT_ID = MEASUREMENT_ID
+#: Name of the ``app.state`` attribute holding the measurement store (Observations or a
+#: subclass; create_app installs the database's).
+STORE_STATE = "measure_observations"
+_STORE_STATE = STORE_STATE
 _BLOCK_STATE = "measure_block"
 
 
@@ -150,6 +162,25 @@ class Observations:
             return {"id": ident, "download": item.down.to_json(item.origin),
                     "upload": item.up.to_json(item.origin)}
 
+    async def record(self, request: Request, ident: str, direction: str, part: Part) -> None:
+        """One request of measurement ``ident`` ended, having moved ``part`` (kept by stores
+        that outlive the process; the memory store already counted it live)."""
+
+    async def find(self, request: Request, ident: str) -> dict[str, Any] | None:
+        """What the server observed of ``ident`` (see :meth:`get`)."""
+        return self.get(ident)
+
+
+@dataclass(slots=True)
+class Part:
+    """What one request of a measurement moved: bytes per 50 ms from its own start."""
+
+    origin: float = field(default_factory=time.monotonic)
+    direction: _Direction = field(default_factory=_Direction)
+
+    def add(self, count: int) -> None:
+        self.direction.add(self.origin, time.monotonic(), count)
+
 
 def observations(request: Request) -> Observations:
     """The app's observation store (made on first use; one per app, no module-level state)."""
@@ -171,14 +202,25 @@ def _block(request: Request) -> bytes:
 
 
 def _measurement(m: str | None) -> str | None:
-    if m is None or m == "":
-        return None
-    if not _MEASUREMENT_ID.match(m):
-        raise HTTPException(422, "m must be 16 to 64 lower-case hexadecimal digits")
-    return m
+    return m or None
 
 
-MeasurementId = Annotated[str | None, Query(description="measurement id chosen by the client")]
+# The pattern is checked by FastAPI, so a bad id gets the validation answer the OpenAPI
+# document describes (HTTPValidationError), like every other malformed parameter.
+class Refused(BaseModel):
+    """An error of the speed-test endpoints (FastAPI's plain shape)."""
+
+    detail: str
+
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Refused,
+                                                     "description": "no such file"}}
+_UPLOAD: dict[int | str, dict[str, Any]] = {
+    413: {"description": "body too large (text: size=0)", "content": {"text/plain": {}}},
+    499: {"description": "the client stopped sending"}}
+
+MeasurementId = Annotated[str | None, Query(description="measurement id chosen by the client",
+                                            pattern=r"^([0-9a-f]{16,64})?$")]
 
 router = APIRouter(tags=["measure"])
 
@@ -199,7 +241,7 @@ async def latency() -> PlainTextResponse:
     return PlainTextResponse("test=test\n", headers=_NO_CACHE)
 
 
-@router.get(f"{MINI_BASE}/speedtest/random{{side:int}}x{{side2:int}}.jpg")
+@router.get(f"{MINI_BASE}/speedtest/random{{side:int}}x{{side2:int}}.jpg", responses=_NOT_FOUND)
 async def download(request: Request, side: int, side2: int,
                    m: MeasurementId = None) -> StreamingResponse:
     """Incompressible bytes of Mini's size for ``random{side}x{side}.jpg``."""
@@ -211,22 +253,30 @@ async def download(request: Request, side: int, side2: int,
     if store is not None and ident is not None:
         store.start(ident, "down")
     block = memoryview(_block(request))
+    part = Part()
 
     async def body() -> AsyncIterator[bytes]:
         left, offset = size, 0
-        while left > 0:
-            count = min(_CHUNK, left, len(block) - offset)
-            yield bytes(block[offset:offset + count])
+        try:
+            while left > 0:
+                count = min(_CHUNK, left, len(block) - offset)
+                yield bytes(block[offset:offset + count])
+                if store is not None and ident is not None:
+                    store.add(ident, "down", count)
+                    part.add(count)
+                left -= count
+                offset = (offset + count) % len(block)
+        finally:
             if store is not None and ident is not None:
-                store.add(ident, "down", count)
-            left -= count
-            offset = (offset + count) % len(block)
+                with anyio.CancelScope(shield=True):  # the client hung up: still file it
+                    await store.record(request, ident, "down", part)
 
     headers = {**_NO_CACHE, "Content-Length": str(size)}
     return StreamingResponse(body(), media_type="image/jpeg", headers=headers)
 
 
-@router.post(f"{MINI_BASE}/speedtest/upload.php", response_class=PlainTextResponse)
+@router.post(f"{MINI_BASE}/speedtest/upload.php", response_class=PlainTextResponse,
+             responses=_UPLOAD)
 async def upload(request: Request, m: MeasurementId = None) -> Response:
     """Read the body (``content1=`` and filler) and answer ``size=<bytes read>``."""
     ident = _measurement(m)
@@ -238,16 +288,22 @@ async def upload(request: Request, m: MeasurementId = None) -> Response:
         return PlainTextResponse(f"size=0\nerror=body larger than {MAX_UPLOAD_BYTES} bytes\n",
                                  status_code=413, headers=_NO_CACHE)
     received = 0
+    part = Part()
     try:
         async for chunk in request.stream():
             received += len(chunk)
             if store is not None and ident is not None and chunk:
                 store.add(ident, "up", len(chunk))
+                part.add(len(chunk))
             if received > MAX_UPLOAD_BYTES:
                 return PlainTextResponse("size=0\n", status_code=413, headers=_NO_CACHE)
     except ClientDisconnect:
-        # The client stopped mid-body (its test ended): what arrived is recorded above.
+        # The client stopped mid-body (its test ended): what arrived is recorded below.
         return Response(status_code=499)
+    finally:
+        if store is not None and ident is not None:
+            with anyio.CancelScope(shield=True):
+                await store.record(request, ident, "up", part)
     return PlainTextResponse(f"size={received}", headers=_NO_CACHE)
 
 
@@ -257,7 +313,7 @@ async def upload_probe() -> PlainTextResponse:
     return PlainTextResponse("size=0", headers=_NO_CACHE)
 
 
-@router.get(f"{MINI_BASE}/udp")
+@router.get(f"{MINI_BASE}/udp", responses=_NOT_FOUND)
 async def udp(request: Request) -> JSONResponse:
     """The UDP echo's port, for jitter and loss (404 when the gateway runs none)."""
     echo = getattr(request.app.state, UDP_ECHO_STATE, None)
@@ -267,12 +323,11 @@ async def udp(request: Request) -> JSONResponse:
     return JSONResponse({"port": port, "protocol": "precheck-udp-echo/1"}, headers=_NO_CACHE)
 
 
-@router.get(f"{MINI_BASE}/observed/{{ident}}")
-async def observed(request: Request, ident: str) -> JSONResponse:
+@router.get(f"{MINI_BASE}/observed/{{ident}}", responses=_NOT_FOUND)
+async def observed(request: Request, ident: Annotated[str, Path(pattern=MEASUREMENT_PATTERN)]
+                   ) -> JSONResponse:
     """What this server observed for measurement ``ident`` (bytes per 50 ms, per direction)."""
-    if not _MEASUREMENT_ID.match(ident):
-        raise HTTPException(422, "the id must be 16 to 64 lower-case hexadecimal digits")
-    found = observations(request).get(ident)
+    found = await observations(request).find(request, ident)
     if found is None:
-        raise HTTPException(404, "no such measurement (ids are kept for 10 minutes)")
+        raise HTTPException(404, "no such measurement (none with this id seen lately)")
     return JSONResponse(found, headers=_NO_CACHE)

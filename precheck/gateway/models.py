@@ -97,6 +97,8 @@ class Booking(Base):
     meeting_url: Mapped[str | None] = mapped_column(String(500))
     #: When the day-before reminder was queued (reminders.py).
     reminder_sent_at: Mapped[datetime | None] = mapped_column(TS)
+    #: HMAC of the address that booked (the limit of bookings per address per day).
+    client: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("uq_bookings_live_slot", "office_id", "slot_start", unique=True,
@@ -152,6 +154,37 @@ class Challenge(Base):
     created_at: Mapped[datetime] = mapped_column(TS)
     expires_at: Mapped[datetime] = mapped_column(TS, index=True)
     used_at: Mapped[datetime | None] = mapped_column(TS)
+    #: HMAC of the address it was issued to: a report's measurement must come from there.
+    client: Mapped[str | None] = mapped_column(String(32))
+
+
+class Measurement(Base):
+    """What the gateway saw of one speed-test request (measure.py), in any process.
+
+    One row per download or upload request carrying ``m=<ident>``; a measurement is the rows
+    of one ident (several streams, both directions). ``buckets`` holds the bytes of each 50 ms
+    from ``started_at``. The client is a keyed hash of its address, never the address.
+    """
+
+    __tablename__ = "measurements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ident: Mapped[str] = mapped_column(String(64), index=True)
+    direction: Mapped[str] = mapped_column(String(4))
+    client: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(TS, index=True)
+    bytes: Mapped[int] = mapped_column(Integer)
+    buckets: Mapped[list[int]] = mapped_column(JSON)
+
+
+class MeasurementUse(Base):
+    """A measurement vouches for one report only: the booking or check-in that used it."""
+
+    __tablename__ = "measurement_uses"
+
+    ident: Mapped[str] = mapped_column(String(64), primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(Integer)
+    used_at: Mapped[datetime] = mapped_column(TS)
 
 
 class NoShowStanding(Base):
@@ -231,6 +264,10 @@ class StaffUser(Base):
     created_at: Mapped[datetime] = mapped_column(TS)
     disabled_at: Mapped[datetime | None] = mapped_column(TS)
     last_login_at: Mapped[datetime | None] = mapped_column(TS)
+    #: Wrong passwords since the last good login; at auth.LOCK_AFTER the account locks.
+    failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    #: Locked after repeated failures until ``precheck gateway unlock-staff`` (auth.unlock).
+    locked_at: Mapped[datetime | None] = mapped_column(TS)
 
 
 class StaffSession(Base):

@@ -62,6 +62,20 @@ class Lead:
 
 
 @dataclass(frozen=True, slots=True)
+class BookingLimits:
+    """How much of an office's calendar one person, or one address, may hold.
+
+    Live bookings (confirmed, or pending and not lapsed, and not over) per 求職番号, per email
+    address and per device key; and bookings made per client address per day (Asia/Tokyo).
+    """
+
+    live_per_jobseeker_number: int = 1
+    live_per_email: int = 1
+    live_per_device: int = 1
+    per_address_per_day: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class OfficeProfile:
     """One office's booking rules (see data/offices.toml for the source of each value)."""
 
@@ -88,6 +102,7 @@ class OfficeProfile:
     address: str | None = None
     #: The booking gateway that serves this office, for the job seeker's app (None: not set).
     gateway_url: str | None = None
+    limits: BookingLimits = BookingLimits()
 
     @property
     def opens(self) -> time:
@@ -198,6 +213,13 @@ class _Reader:
             raise self.fail(key, f"must be {'0 or more' if zero else 'more than 0'}, got {value}")
         return value
 
+    def optional_positive(self, key: str, default: int) -> int:
+        """A whole number above 0, or ``default`` when the key is not set."""
+        if key not in self.table:
+            self.known.add(key)
+            return default
+        return self.positive(key)
+
     def check_unknown(self) -> None:
         unknown = sorted(set(self.table) - self.known)
         if unknown:
@@ -260,6 +282,7 @@ def _profile(r: _Reader) -> OfficeProfile:
         horizon_days=r.positive("horizon_days"),
         address=(r.text("address") if "address" in r.table else "") or None,
         gateway_url=_gateway_url(r),
+        limits=_limits(r),
     )
     if not profile.name_ja or not profile.name_en:
         raise r.fail("name_ja", "both names (name_ja, name_en) must be given")
@@ -360,3 +383,15 @@ def _closed_dates(r: _Reader) -> frozenset[date]:
         except (TypeError, ValueError) as exc:
             raise r.fail("closed_dates", f"{item!r} is not a date (YYYY-MM-DD)") from exc
     return frozenset(days)
+
+
+def _limits(r: _Reader) -> BookingLimits:
+    default = BookingLimits()
+    return BookingLimits(
+        live_per_jobseeker_number=r.optional_positive(
+            "live_bookings_per_jobseeker_number", default.live_per_jobseeker_number),
+        live_per_email=r.optional_positive("live_bookings_per_email", default.live_per_email),
+        live_per_device=r.optional_positive("live_bookings_per_device",
+                                            default.live_per_device),
+        per_address_per_day=r.optional_positive("bookings_per_address_per_day",
+                                                default.per_address_per_day))

@@ -42,13 +42,10 @@ def healthz() -> JSONResponse:
 
 @functools.cache
 def head_revision() -> str | None:
-    """The newest migration this version of the gateway knows."""
-    from alembic.script import ScriptDirectory
+    """The newest migration this version of the gateway knows (read once per process)."""
+    from precheck.gateway import db
 
-    from precheck.gateway.db import alembic_config
-
-    head: str | None = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    return head
+    return db.head_revision()
 
 
 def readiness(engine: Engine, settings: GatewaySettings, now: datetime

@@ -18,7 +18,6 @@ calls of :class:`~precheck.gateway.service.Gateway` belong.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -26,7 +25,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse
 
-from precheck.gateway import browser_check, mail, rules
+from precheck.gateway import browser_check, gate, mail, rules
 from precheck.gateway.deps import GatewayDep, NowDep, client_address
 from precheck.gateway.gate import GateRejected
 from precheck.gateway.gate import render as render_reason
@@ -34,6 +33,7 @@ from precheck.gateway.offices import TOKYO, OfficeProfile
 from precheck.gateway.service import (
     BookingForm,
     BookingView,
+    CommitUncertain,
     Gateway,
     GatewayError,
     LinkExpired,
@@ -63,7 +63,7 @@ router = APIRouter(include_in_schema=False)
 #: How many days the office page shows at once.
 DAYS_SHOWN = 14
 #: The largest report file accepted (a real one is a few tens of kilobytes).
-MAX_REPORT_BYTES = 1024 * 1024
+MAX_REPORT_BYTES = gate.MAX_REPORT_BYTES
 
 TEXT = {
     "choose_office": N_("Choose your Hello Work office"),
@@ -102,8 +102,10 @@ TEXT = {
     "form_title": N_("Your booking"),
     "not_booked": N_("The booking was not made. Please correct the following:"),
     "run_title": N_("1. Check your computer"),
-    "run_lead": N_("Run precheck with this code within {minutes} minutes. In the terminal app "
-                   "choose \"Book\" and enter the code, or type the command below."),
+    "run_lead": N_("In the precheck app, simply press \"Book\" on the results screen: the app "
+                   "gets its own code and sends the report itself, so this page is not needed. "
+                   "On the command line, run the command below within {minutes} minutes and "
+                   "attach the report file it saves."),
     "code_label": N_("Your code:"),
     "command_label": N_("The command:"),
     "tui_hint": N_("precheck saves the report as precheck-report.json in the folder where you "
@@ -176,6 +178,8 @@ OUTCOMES = {
                             "(precheck-report.json), unchanged."),
     "report_missing": N_("Attach the report file that precheck saved."),
     "report_too_big": N_("The report file is too large. Attach the file precheck saved."),
+    "report_duplicate": N_("The report file names the same item twice, so it cannot be "
+                           "trusted. Attach the file precheck saved, unchanged."),
     "start_invalid": N_("The chosen time could not be read. Please choose a time from the "
                         "list."),
     "cancel_by_phone": N_("Cancelling on the day"),
@@ -397,12 +401,24 @@ def challenge(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
         try:
             gw.take_rate(db, "challenge", client_address(request),
                          gw.settings.challenge_limit, at)
-            issued = gw.issue_challenge(db, office.id, at)
+            issued = gw.issue_challenge(db, office.id, at, client_address(request))
         except GatewayError as exc:
+            gw.record_access(db, "page_challenge", exc.code, at,
+                             client=client_address(request), office_id=office.id)
             return _failure(request, office, exc)
+        gw.record_access(db, "page_challenge", "ok", at, client=client_address(request),
+                         office_id=office.id)
     minutes = max(1, int((issued.expires_at - at).total_seconds() // 60))
     return _form(request, office, moment, nonce=issued.nonce, minutes=minutes, values={},
                  problems=[], errors={})
+
+
+def _gateway_url(request: Request) -> str:
+    """This gateway's address for the command on the page (--gateway): the configured public
+    address, else the one the browser used."""
+    from precheck.gateway.deps import get_settings
+
+    return get_settings(request).public_url.rstrip("/") or str(request.base_url).rstrip("/")
 
 
 def _form(request: Request, office: OfficeProfile, start: datetime, *, nonce: str, minutes: int,
@@ -425,7 +441,7 @@ def _form(request: Request, office: OfficeProfile, start: datetime, *, nonce: st
     return render(request, "book.html", TEXT, status_code=status_code, office=office,
                   switch_to=f"/offices/{office.id}/book?start={_slot_param(start)}", start=start,
                   nonce=nonce, nonce_minutes=minutes, fields=fields,
-                  problems=problems, browser=browser)
+                  problems=problems, browser=browser, gateway_url=_gateway_url(request))
 
 
 @router.post("/offices/{office_id}/book", response_class=HTMLResponse)
@@ -467,24 +483,17 @@ def book(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
                      problems=[words(report_problem)], errors=errors, status_code=422,
                      browser=browser)
     form = BookingForm(start=moment, language=words.lang, **values)
+    client = client_address(request)
     with session(request) as db:
         try:
-            gw.take_rate(db, "booking", client_address(request), gw.settings.booking_limit, at)
-            created = gw.create_booking(db, office.id, form, document, at)
-        except RuleBroken as exc:
-            errors = {v.field: words.message(v.message) for v in exc.violations
-                      if v.field and v.field != "start"}
-            general = [words.message(v.message) for v in exc.violations
-                       if not v.field or v.field == "start"]
-            return _form(request, office, moment, nonce=nonce, minutes=minutes, values=values,
-                         problems=general, errors=errors, status_code=422, browser=browser)
-        except GateRejected as exc:
-            texts = [render_reason(r.message, words.lang, r.localized) for r in exc.reasons]
-            return _form(request, office, moment, nonce=nonce, minutes=minutes, values=values,
-                         problems=texts or [words.message(exc.message)], errors={},
-                         status_code=422, browser=browser)
-        except GatewayError as exc:
-            return _failure(request, office, exc)
+            gw.take_rate(db, "booking", client, gw.settings.booking_limit, at)
+            created = gw.create_booking(db, office.id, form, document, at, client=client,
+                                        channel="page_booking")
+        except (GatewayError, GateRejected) as exc:
+            gw.record_access(db, "page_booking", exc.code, at, client=client,
+                             office_id=office.id)
+            return _booking_refused(request, office, moment, exc, nonce=nonce,
+                                    minutes=minutes, values=values, browser=browser)
     booking = created.booking
     if booking.status == Status.PENDING:
         expires = booking.hold_expires_at
@@ -498,6 +507,27 @@ def book(request: Request, office_id: str, *, gw: GatewayDep, at: NowDep,
     return _completed(request, office, booking, created.cancel_token, "booked", status_code=201)
 
 
+def _booking_refused(request: Request, office: OfficeProfile, moment: datetime,
+                     exc: GatewayError | GateRejected, *, nonce: str, minutes: int,
+                     values: dict[str, str], browser: bool = False) -> HTMLResponse:
+    """The form again with what to correct (the office's rules, the report), or the page for
+    an error that is not about the form."""
+    words = _words(request)
+    if isinstance(exc, RuleBroken):
+        errors = {v.field: words.message(v.message) for v in exc.violations
+                  if v.field and v.field != "start"}
+        general = [words.message(v.message) for v in exc.violations
+                   if not v.field or v.field == "start"]
+        return _form(request, office, moment, nonce=nonce, minutes=minutes, values=values,
+                     problems=general, errors=errors, status_code=422, browser=browser)
+    if isinstance(exc, GateRejected):
+        texts = [render_reason(r.message, words.lang, r.localized) for r in exc.reasons]
+        return _form(request, office, moment, nonce=nonce, minutes=minutes, values=values,
+                     problems=texts or [words.message(exc.message)], errors={},
+                     status_code=422, browser=browser)
+    return _failure(request, office, exc)
+
+
 def _read_report(upload: UploadFile | None) -> tuple[Any, str | None]:
     """The report document from the uploaded file, or the key of what is wrong with it."""
     if upload is None or not upload.filename:
@@ -505,9 +535,13 @@ def _read_report(upload: UploadFile | None) -> tuple[Any, str | None]:
     data = upload.file.read(MAX_REPORT_BYTES + 1)
     if len(data) > MAX_REPORT_BYTES:
         return None, "report_too_big"
+    from precheck.gateway.api import DuplicateKey, strict_json
+
     try:
-        return json.loads(data.decode("utf-8-sig")), None
-    except (UnicodeDecodeError, ValueError):
+        return strict_json(data.decode("utf-8-sig")), None
+    except DuplicateKey:
+        return None, "report_duplicate"
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None, "report_unreadable"
 
 
@@ -552,7 +586,8 @@ def _failure(request: Request, office: OfficeProfile | None, exc: GatewayError) 
                             phone=office.phone if office else None,
                             status_code=422, link=link)
     return message_page(request, Message.of(OUTCOMES["refused_title"]), exc.message,
-                        status_code=400, link=link)
+                        status_code=503 if isinstance(exc, CommitUncertain) else 400,
+                        link=link)
 
 
 # -- the pages the emailed links open -------------------------------------------------------------
@@ -589,7 +624,11 @@ def confirm(request: Request, token: str, gw: GatewayDep, at: NowDep,
         try:
             confirmed = gw.confirm_booking(db, token, at)
         except GatewayError as exc:
+            gw.record_access(db, "page_confirm", exc.code, at, client=client_address(request))
             return _failure(request, None, exc)
+        gw.record_access(db, "page_confirm", "ok", at, client=client_address(request),
+                         office_id=confirmed.booking.office_id,
+                         booking_id=confirmed.booking.id)
     booking = confirmed.booking
     return _completed(request, gw.office(booking.office_id), booking, confirmed.cancel_token,
                       "confirmed")
@@ -623,7 +662,11 @@ def cancel(request: Request, token: str, gw: GatewayDep, at: NowDep,
             office = gw.office(booking.office_id)
             booking = gw.cancel_booking(db, token, at)
         except GatewayError as exc:
+            gw.record_access(db, "page_cancel", exc.code, at, client=client_address(request),
+                             office_id=office.id if office else None)
             return _failure(request, office, exc)
+        gw.record_access(db, "page_cancel", "ok", at, client=client_address(request),
+                         office_id=booking.office_id, booking_id=booking.id)
     words = _words(request)
     return render(request, "booked.html", TEXT, office=office, start=booking.start,
                   switch_to=f"/offices/{booking.office_id}", reference=booking.reference,

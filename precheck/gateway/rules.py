@@ -345,21 +345,57 @@ def normalize_jobseeker_number(text: str, pattern: str) -> str:
         text=text.strip()[:40]))
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _PHONE_DIGITS = re.compile(r"0\d{9,10}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_NAME = 100
 MAX_NOTE = 1000
 
 
+class InvalidEmail(ValueError):
+    """An address the gateway will not send to; ``message`` tells the job seeker why."""
+
+    def __init__(self, text: str, message: Message) -> None:
+        super().__init__(f"not an email address: {text!r}")
+        self.message = message
+
+
+#: RFC 5322 dot-atom text of the local part (ASCII; quoted local parts are not taken).
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+#: A DNS label (RFC 1035, letters, digits and inner hyphens; IDN labels in their xn-- form).
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+#: What separates recipients or addresses in a header: never inside one address here.
+_LIST_MARKS = frozenset(",;<>()[]\"\\:")
+_ONE_ONLY = Message.of(N_("Please enter one email address only, without commas, spaces or "
+                          "names, for example taro@example.jp."))
+_BAD_EMAIL = Message.of(N_("Please check the email address, for example taro@example.jp."))
+
+
 def normalize_email(text: str) -> str:
-    """The address, full-width letters folded, the domain in lower case; ValueError if bad."""
-    folded = unicodedata.normalize("NFKC", text).strip()
-    if len(folded) > 254 or not _EMAIL.fullmatch(folded):
-        msg = f"not an email address: {text!r}"
-        raise ValueError(msg)
-    local, _, domain = folded.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    """One address by the domain rules, or InvalidEmail (a ValueError) saying what is wrong.
+
+    Full-width letters are folded (NFKC) and the Japanese full stop 。 (an IME's "." ) becomes
+    "."; the domain goes to lower case and IDN labels to their ASCII form. Refused: control
+    characters, a second recipient (commas, full-width ones included, semicolons, spaces,
+    angle brackets), a local part outside RFC 5322's dot-atom, and a domain that is not at
+    least two DNS labels with a top-level domain of letters.
+    """
+    folded = unicodedata.normalize("NFKC", text).strip().replace("\u3002", ".")
+    if any(not c.isprintable() for c in folded):
+        raise InvalidEmail(text, _BAD_EMAIL)
+    if any(c in _LIST_MARKS or c.isspace() for c in folded) or folded.count("@") > 1:
+        raise InvalidEmail(text, _ONE_ONLY)
+    local, at, domain = folded.partition("@")
+    if not at or len(folded) > 254 or len(local) > 64 or not _LOCAL.fullmatch(local):
+        raise InvalidEmail(text, _BAD_EMAIL)
+    try:
+        ascii_domain = domain.lower().encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidEmail(text, _BAD_EMAIL) from exc
+    labels = ascii_domain.split(".")
+    if (len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels)
+            or not (labels[-1].isalpha() or labels[-1].startswith("xn--"))):
+        raise InvalidEmail(text, _BAD_EMAIL)
+    return f"{local}@{ascii_domain}"
 
 
 def normalize_phone(text: str) -> str:
@@ -397,7 +433,7 @@ def check_fields(office: OfficeProfile, values: Mapping[str, str]
             continue
         try:
             clean[field] = _clean(office, field, raw)
-        except InvalidJobseekerNumber as exc:
+        except (InvalidJobseekerNumber, InvalidEmail) as exc:
             problems.append(RuleViolation("invalid", exc.message, field))
         except ValueError:
             problems.append(RuleViolation("invalid", _INVALID[field], field))

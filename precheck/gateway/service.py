@@ -29,6 +29,7 @@ Mail scanners follow links, never buttons.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -39,11 +40,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from precheck.errors import PrecheckError
-from precheck.gateway import closures, gate, metrics, rules
+from precheck.gateway import challenge_code, closures, gate, metrics, rules
 from precheck.gateway.gate import GatePolicy, GateRejected, Reason
 from precheck.gateway.models import (
     LIVE,
@@ -72,15 +73,16 @@ if TYPE_CHECKING:
     from reports.signing import Identity
 
 __all__ = [
-    "BookingConfirmed", "BookingCreated", "BookingForm", "BookingView", "GateRejected", "Gateway",
+    "BookingConfirmed", "BookingCreated", "BookingForm", "BookingView", "CommitUncertain",
+    "GateRejected", "Gateway",
     "GatewayError", "IssuedChallenge", "LinkExpired", "NotFound", "RateLimited", "RuleBroken",
     "SlotTaken", "SlotView", "StaleState", "Status", "SweepCounts",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Bytes of randomness in a challenge nonce (192 bits) and in a link token (256 bits).
-NONCE_BYTES = 24
+#: Bytes of randomness in a link token (256 bits). A challenge nonce is a code a person can
+#: read aloud, 140 bits: see challenge_code.
 TOKEN_BYTES = 32
 #: Booking references: Crockford's base32 (no I, L, O, U), read out on the phone.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -90,6 +92,8 @@ MAX_LISTING_DAYS = 62
 #: they lapse.
 _CHALLENGE_RETENTION = timedelta(days=1)
 _HMAC_KEY = "hmac"
+#: ``session.info`` key: the challenge a booking just consumed (hash, id, client).
+_CHALLENGE_SEEN = "precheck_challenge"
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -147,6 +151,19 @@ class RateLimited(GatewayError):
             "Too many requests. Please wait {seconds} seconds and try again."),
             seconds=retry_after))
         self.retry_after = retry_after
+
+
+class CommitUncertain(GatewayError):
+    """The database went away while the change was being committed: it may or may not have
+    been made. A retry of the same request finds out (a booking retry is idempotent)."""
+
+    code = "unavailable_uncertain"
+
+    def __init__(self) -> None:
+        super().__init__(Message.of(N_(
+            "The connection to the booking database was lost while your request was being "
+            "saved, so it is not known whether it was done. Please send the same request again "
+            "in a minute: if it was done, you will see the result then.")))
 
 
 #: How a status is named to people.
@@ -251,6 +268,8 @@ class BookingCreated:
     confirm_token: str | None
     #: For a booking confirmed at once: the cancel link's token; else None.
     cancel_token: str | None
+    #: True when this is the booking the same request made before (no new links).
+    repeated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +350,8 @@ class Gateway:
         """The office profile, or NotFound."""
         office = self.offices.get(office_id)
         if office is None:
-            raise NotFound(Message.of(N_("There is no office {office}."), office=office_id[:40]))
+            raise NotFound(Message.of(N_("There is no office {office}."),
+                                      office=_printable(office_id)[:40]))
         return office
 
     def list_slots(self, session: Session, office_id: str, first: date, last: date,
@@ -380,28 +400,32 @@ class Gateway:
 
     # -- challenges -----------------------------------------------------------------------------
 
-    def issue_challenge(self, session: Session, office_id: str, now: datetime
-                        ) -> IssuedChallenge:
-        """A new single-use nonce for a report to carry, valid for ``challenge_ttl``."""
+    def issue_challenge(self, session: Session, office_id: str, now: datetime,
+                        client: str | None = None) -> IssuedChallenge:
+        """A new single-use nonce for a report to carry, valid for ``challenge_ttl``; it
+        remembers (as a keyed hash) the address ``client`` it went to."""
         office = self.office(office_id)
-        nonce = secrets.token_urlsafe(NONCE_BYTES)
+        nonce = challenge_code.new()  # safe to copy and to read aloud
         expires = _aware(now) + self.settings.challenge_ttl
         with _transaction(session):
             session.add(Challenge(nonce_hash=_sha256(nonce), office_id=office.id,
-                                  created_at=now, expires_at=expires))
+                                  created_at=now, expires_at=expires,
+                                  client=self.keyed("client:" + client) if client else None))
         return IssuedChallenge(nonce, office.id, expires)
 
     def _take_challenge(self, session: Session, nonce: str, office_id: str, now: datetime,
                         *, consume: bool) -> Reason | None:
         """Consume the nonce (compare-and-swap on ``used_at``); or say why it cannot be used."""
-        digest = _sha256(nonce)
+        digest = _sha256(challenge_code.canonical(nonce))
         if consume:
-            result = session.execute(
+            taken = session.execute(
                 update(Challenge)
                 .where(Challenge.nonce_hash == digest, Challenge.office_id == office_id,
                        Challenge.used_at.is_(None), Challenge.expires_at > now)
-                .values(used_at=now))
-            if _rowcount(result) == 1:
+                .values(used_at=now)
+                .returning(Challenge.id, Challenge.client)).first()
+            if taken is not None:
+                session.info[_CHALLENGE_SEEN] = (digest, taken[0], taken[1])
                 return None
         row = session.execute(select(Challenge).where(Challenge.nonce_hash == digest)
                               ).scalar_one_or_none()
@@ -416,19 +440,107 @@ class Gateway:
         return None
 
     def _challenge_id(self, session: Session, nonce: str) -> int:
-        return session.execute(select(Challenge.id).where(
-            Challenge.nonce_hash == _sha256(nonce))).scalar_one()
+        return self._challenge_row(session, nonce)[0]
+
+    @staticmethod
+    def _challenge_row(session: Session, nonce: str) -> tuple[int, str | None]:
+        """The challenge's id and client (as _take_challenge just read them, or from the
+        database): a booking needs them twice and they never change."""
+        digest = _sha256(challenge_code.canonical(nonce))
+        seen = session.info.get(_CHALLENGE_SEEN)
+        if seen is not None and seen[0] == digest:
+            return seen[1], seen[2]
+        row = session.execute(select(Challenge.id, Challenge.client).where(
+            Challenge.nonce_hash == digest)).one()
+        return row[0], row[1]
+
+    def _evidence_reasons(self, session: Session, accepted: gate.AcceptedReport,
+                          now: datetime) -> list[Reason]:
+        """The report against what this gateway measured itself (evidence.py)."""
+        if not self.gate.observed_checks or _source(accepted.document) == "browser":
+            # A browser check's report was written and signed by this gateway from figures it
+            # measured itself (sources.py holds it to this gateway's own key).
+            return []
+        from precheck.gateway import evidence
+
+        challenge_id, client = self._challenge_row(session, accepted.challenge)
+        return evidence.measurement_reasons(session, self.gate, accepted,
+                                            challenge_client=client,
+                                            challenge_id=challenge_id, now=now)
+
+    def _existing(self, session: Session, accepted: gate.AcceptedReport, office_id: str
+                  ) -> Booking | None:
+        """The booking this very request made before (same challenge, same report): a client
+        retrying a POST whose answer was lost gets it back instead of challenge_used."""
+        return session.execute(
+            select(Booking).join(Challenge, Challenge.id == Booking.challenge_id)
+            .where(Challenge.nonce_hash == _sha256(challenge_code.canonical(accepted.challenge)),
+                   Booking.report_digest == accepted.digest,
+                   Booking.office_id == office_id)).scalar_one_or_none()
+
+    def _limit_violations(self, session: Session, office: OfficeProfile, *,
+                          clean: Mapping[str, str], key_id: str | None, client: str | None,
+                          now: datetime) -> list[RuleViolation]:
+        """The office's limits per person and per address (offices.BookingLimits): one person
+        cannot fill the calendar with forged identities from one place, nor one identity
+        with many bookings."""
+        limits = office.limits
+        live = (Booking.slot_end > now) & (
+            (Booking.status == Status.CONFIRMED)
+            | ((Booking.status == Status.PENDING) & (Booking.hold_expires_at > now)))
+        number, email = clean.get("jobseeker_number"), clean.get("email")
+        day = datetime.combine(office.local(now).date(), time(0), TOKYO)
+        keyed = self.keyed("client:" + client) if client else None
+        # One query for the four counts (FILTER: SQLite 3.30+ and PostgreSQL).
+        counts = session.execute(select(
+            func.count().filter(live & (Booking.jobseeker_number == number))
+            if number else literal(0),
+            func.count().filter(live & (func.lower(Booking.email) == email.lower()))
+            if email else literal(0),
+            func.count().filter(live & (Booking.key_id == key_id)) if key_id else literal(0),
+            func.count().filter((Booking.created_at >= day) & (Booking.client == keyed))
+            if keyed else literal(0),
+        ).where(Booking.office_id == office.id)).one()
+        found: list[RuleViolation] = []
+        checks = (
+            ("limit_jobseeker_number", limits.live_per_jobseeker_number, counts[0],
+             "jobseeker_number",
+             N_("This job-seeker number already has {count} booking(s) at this office "
+                "(at most {limit} at a time). To change the time, cancel the booking first "
+                "with the link in its email, or phone the office.")),
+            ("limit_email", limits.live_per_email, counts[1], "email",
+             N_("This email address already has {count} booking(s) at this office (at most "
+                "{limit} at a time). To change the time, cancel the booking first with the "
+                "link in its email, or phone the office.")),
+            ("limit_device", limits.live_per_device, counts[2], None,
+             N_("This computer already has {count} booking(s) at this office (at most {limit} "
+                "at a time). To change the time, cancel the booking first with the link in "
+                "its email, or phone the office.")),
+            ("limit_address", limits.per_address_per_day, counts[3], None,
+             N_("Too many bookings were made from this connection today ({count}; at "
+                "most {limit} a day). Please try again tomorrow or phone the office.")),
+        )
+        for code, limit, count, field_name, text in checks:
+            if count >= limit:
+                found.append(RuleViolation(code, Message.of(text, count=count, limit=limit),
+                                           field_name))
+        return found
 
     # -- booking --------------------------------------------------------------------------------
 
     @metrics.observe_booking
     def create_booking(self, session: Session, office_id: str, form: BookingForm,
-                       report: object, now: datetime) -> BookingCreated:
+                       report: object, now: datetime, *, client: str | None = None,
+                       channel: str = "booking") -> BookingCreated:
         """Book ``form.start`` at the office if its rules, the form and the report allow it.
 
         Raises, in this order: RuleBroken (the office's rules and the form, all at once; or
-        online booking blocked after no-shows), GateRejected (every broken rule of the report),
-        SlotTaken (the unique index said so, whatever process booked it first).
+        online booking blocked after no-shows; or the limits per person and per address),
+        GateRejected (every broken rule of the report, its measurements included), SlotTaken
+        (the unique index said so, whatever process booked it first). The same request sent
+        again (same challenge, same report) returns the booking it made, without new links.
+        The access-history row of a booking made is written in the booking's own transaction
+        (``channel`` names the way it came: the API's "booking", the pages' "page_booking").
         """
         office = self.office(office_id)
         _aware(now)
@@ -447,23 +559,20 @@ class Gateway:
         inspection = gate.inspect(report, self.gate, now)
         key_id = inspection.accepted.key_id if inspection.accepted else None
         with _transaction(session):
-            subjects = self._subjects(clean.get("email"), clean.get("jobseeker_number"), key_id)
-            if self._standing(session, office, subjects).blocked:
-                raise RuleBroken([rules.blocked_violation(office)])
+            if inspection.accepted is not None:
+                existing = self._existing(session, inspection.accepted, office.id)
+                if existing is not None:
+                    log.info("booking %s asked for again: the same answer", existing.id)
+                    return BookingCreated(_view(existing), None, None, repeated=True)
+            self._refuse_person(session, office, clean=clean, key_id=key_id, client=client,
+                                now=now)
             closed = closures.violation(session, office, start)
             if closed is not None:
                 raise RuleBroken([closed])
-            reasons = list(inspection.reasons)
-            if inspection.challenge:
-                taken = self._take_challenge(session, inspection.challenge, office.id, now,
-                                             consume=not reasons)
-                if taken is not None:
-                    reasons.append(taken)
-            if reasons or inspection.accepted is None:
-                raise GateRejected(reasons)
-            accepted = inspection.accepted
+            accepted = self._admit(session, office, inspection, now)
             booking = self._insert_booking(session, office, start, clean=clean,
-                                           language=form.language, accepted=accepted, now=now)
+                                           language=form.language, accepted=accepted, now=now,
+                                           client=client)
             confirm_token = cancel_token = None
             if booking.status == Status.PENDING:
                 assert booking.hold_expires_at is not None  # noqa: S101 - set for PENDING
@@ -474,12 +583,58 @@ class Gateway:
                 cancel_token = self._new_token(session, booking, TokenPurpose.CANCEL,
                                                _cancel_expiry(booking), now)
                 self._mail(session, office, booking, "booked", token=cancel_token, now=now)
+            self._access(session, channel, "ok", now, client=client, office_id=office.id,
+                         booking_id=booking.id, device_id=inspection.device_id)
         log.info("booking %s made at office %s (%s)", booking.id, office.id, booking.status)
         return BookingCreated(_view(booking), confirm_token, cancel_token)
 
+    def _refuse_person(self, session: Session, office: OfficeProfile, *,
+                       clean: Mapping[str, str], key_id: str | None, client: str | None,
+                       now: datetime) -> None:
+        """RuleBroken when the job seeker may not book now: blocked after no-shows, or over
+        the office's limits per person or per address."""
+        subjects = self._subjects(clean.get("email"), clean.get("jobseeker_number"), key_id)
+        self._lock_people(session, office, subjects, client)
+        if self._standing(session, office, subjects).blocked:
+            raise RuleBroken([rules.blocked_violation(office)])
+        limited = self._limit_violations(session, office, clean=clean, key_id=key_id,
+                                         client=client, now=now)
+        if limited:
+            raise RuleBroken(limited)
+
+    def _lock_people(self, session: Session, office: OfficeProfile, subjects: Sequence[str],
+                     client: str | None) -> None:
+        """On PostgreSQL, take transaction locks on the person's identities and address at the
+        office, so two bookings of one person racing each other are counted one after the
+        other (READ COMMITTED would let both see no booking). SQLite's writers queue anyway."""
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        names = [*subjects, *([self.keyed("client:" + client)] if client else [])]
+        keys = sorted({int.from_bytes(hashlib.sha256(f"{office.id}|{name}".encode()).digest()[:8],
+                                      "big", signed=True) for name in names})
+        if keys:  # one round trip; always in the same order, so no two bookings deadlock
+            session.execute(select(*[func.pg_advisory_xact_lock(key) for key in keys]))
+
+    def _admit(self, session: Session, office: OfficeProfile, inspection: gate.Inspection,
+               now: datetime) -> gate.AcceptedReport:
+        """The report, once its challenge is consumed and its measurements hold; else
+        GateRejected with every reason (the challenge is then left unused)."""
+        reasons = list(inspection.reasons)
+        if inspection.challenge:
+            taken = self._take_challenge(session, inspection.challenge, office.id, now,
+                                         consume=not reasons)
+            if taken is not None:
+                reasons.append(taken)
+        if not reasons and inspection.accepted is not None:
+            reasons += self._evidence_reasons(session, inspection.accepted, now)
+        if reasons or inspection.accepted is None:
+            raise GateRejected(reasons)
+        return inspection.accepted
+
     def _insert_booking(self, session: Session, office: OfficeProfile, start: datetime, *,
                         clean: Mapping[str, str], language: str,
-                        accepted: gate.AcceptedReport, now: datetime) -> Booking:
+                        accepted: gate.AcceptedReport, now: datetime,
+                        client: str | None = None) -> Booking:
         # A lapsed hold on this slot is let go first, in this transaction: the index then has
         # room, and nothing depends on the sweeper having run (models.py).
         lapsed = session.execute(
@@ -501,9 +656,10 @@ class Gateway:
             phone=clean.get("phone"), jobseeker_number=clean.get("jobseeker_number"),
             note=clean.get("note"), language=language,
             report=dict(accepted.document), report_digest=accepted.digest,
-            key_id=accepted.key_id, challenge_id=self._challenge_id(session, accepted.challenge),
+            key_id=accepted.key_id,
+            challenge_id=self._challenge_row(session, accepted.challenge)[0],
             created_at=now, confirmed_at=None if expires is not None else now,
-            status_changed_at=now)
+            status_changed_at=now, client=self.keyed("client:" + client) if client else None)
         session.add(booking)
         try:
             session.flush()
@@ -614,12 +770,15 @@ class Gateway:
 
     # -- check-in -------------------------------------------------------------------------------
 
-    def check_in(self, session: Session, reference: str, report: object, now: datetime
-                 ) -> BookingView:
+    def check_in(self, session: Session, reference: str, report: object, now: datetime, *,
+                 secret: str | None = None) -> BookingView:
         """Check in on the day of the session with a fresh report that passes the gate.
 
-        Open from the start of the day until the no-show time (start + 10 minutes); after that,
-        or on another day, RuleBroken says what to do. A second check-in gets StaleState.
+        Only the booking's owner may: the report must be signed by the device key that booked,
+        or ``secret`` must be a link token from the booking's own emails (a new computer);
+        anyone else gets GateRejected(not_owner). Open from the start of the day until the
+        no-show time (start + 10 minutes); after that, or on another day, RuleBroken says what
+        to do. A second check-in gets StaleState.
         """
         _aware(now)
         with _transaction(session):
@@ -628,7 +787,7 @@ class Gateway:
             if booking is None:
                 raise NotFound(Message.of(N_(
                     "There is no booking {reference}. Check the reference in your email."),
-                    reference=reference.strip()[:20]))
+                    reference=_printable(reference).strip()[:20]))
             office = self.office(booking.office_id)
             if booking.status != Status.CONFIRMED:
                 raise StaleState(booking.status)
@@ -637,11 +796,19 @@ class Gateway:
             self._check_in_window(office, booking, now)
             inspection = gate.inspect(report, self.gate, now)
             reasons = list(inspection.reasons)
+            owner = inspection.key_id == booking.key_id
+            unread = inspection.key_id is None and reasons  # refused before its key was known
+            if not owner and not unread and not self._holds_secret(session, booking, secret):
+                reasons.insert(0, Reason(gate.NOT_OWNER, Message.of(N_(
+                    "Only the person who made the booking can check in: use the computer you "
+                    "booked with, or the link from the booking's email."))))
             if inspection.challenge:
                 taken = self._take_challenge(session, inspection.challenge, office.id, now,
                                              consume=not reasons)
                 if taken is not None:
                     reasons.append(taken)
+            if not reasons and inspection.accepted is not None:
+                reasons += self._evidence_reasons(session, inspection.accepted, now)
             if reasons or inspection.accepted is None:
                 raise GateRejected(reasons)
             accepted = inspection.accepted
@@ -658,6 +825,16 @@ class Gateway:
             session.refresh(booking)
         log.info("booking %s checked in", booking.id)
         return _view(booking)
+
+    @staticmethod
+    def _holds_secret(session: Session, booking: Booking, secret: str | None) -> bool:
+        """True when ``secret`` is one of the booking's own link tokens (from its emails)."""
+        if not secret or len(secret) > 200:
+            return False
+        found = session.execute(select(BookingToken.id).where(
+            BookingToken.token_hash == _sha256(secret),
+            BookingToken.booking_id == booking.id)).first()
+        return found is not None
 
     @staticmethod
     def _check_in_window(office: OfficeProfile, booking: Booking, now: datetime) -> None:
@@ -740,7 +917,7 @@ class Gateway:
             if booking is None:
                 raise NotFound(Message.of(N_(
                     "There is no booking {reference}. Check the reference in your email."),
-                    reference=reference.strip()[:20]))
+                    reference=_printable(reference).strip()[:20]))
             return _view(booking)
         finally:
             session.rollback()
@@ -805,7 +982,7 @@ class Gateway:
                 if booking is None or booking.office_id != office.id:
                     raise NotFound(Message.of(N_(
                         "There is no booking {reference} at this office."),
-                        reference=reference.strip()[:20]))
+                        reference=_printable(reference).strip()[:20]))
                 email = email or booking.email
                 jobseeker_number = jobseeker_number or booking.jobseeker_number
                 key_id = key_id or booking.key_id
@@ -909,6 +1086,9 @@ class Gateway:
             # Browser checks: a booking keeps its own copy of the report.
             purged += _rowcount(session.execute(delete(BrowserCheck).where(
                 BrowserCheck.expires_at < now - _CHALLENGE_RETENTION)))
+            from precheck.gateway import evidence
+
+            purged += evidence.sweep(session, now)
         if lapsed or no_shows:
             log.info("sweep: %s hold(s) lapsed, %s no-show(s)", len(lapsed), no_shows)
         return SweepCounts(len(lapsed), no_shows, purged)
@@ -934,13 +1114,28 @@ class Gateway:
     def record_access(self, session: Session, action: str, outcome: str, now: datetime, *,
                       client: str | None = None, office_id: str | None = None,
                       booking_id: int | None = None, device_id: str | None = None) -> None:
-        """Add to the access history (terms, Article 7): keyed hashes, never the identifiers."""
-        with _transaction(session):
-            session.add(AccessLog(
-                at=_aware(now), action=action[:40], outcome=outcome[:40],
-                office_id=office_id[:40] if office_id else None, booking_id=booking_id,
-                client=self.keyed("client:" + client) if client else None,
-                device=self.keyed("device:" + device_id) if device_id else None))
+        """Add to the access history (terms, Article 7): keyed hashes, never the identifiers.
+
+        Written in its own transaction, after the operation's: when the database fails now,
+        the operation's answer stands (a booking made is still answered as made) and the
+        failure is logged. A booking made writes its row in its own transaction instead.
+        """
+        try:
+            with _transaction(session):
+                self._access(session, action, outcome, now, client=client,
+                             office_id=office_id, booking_id=booking_id, device_id=device_id)
+        except (SQLAlchemyError, CommitUncertain) as exc:
+            log.warning("access history not written (%s %s): %s", action, outcome,
+                        type(exc).__name__)
+
+    def _access(self, session: Session, action: str, outcome: str, now: datetime, *,
+                client: str | None = None, office_id: str | None = None,
+                booking_id: int | None = None, device_id: str | None = None) -> None:
+        session.add(AccessLog(
+            at=_aware(now), action=action[:40], outcome=outcome[:40],
+            office_id=_printable(office_id)[:40] if office_id else None, booking_id=booking_id,
+            client=self.keyed("client:" + client) if client else None,
+            device=self.keyed("device:" + device_id) if device_id else None))
 
     def keyed(self, text: str) -> str:
         """HMAC-SHA256 of ``text`` with the gateway's own key (128 bits, hex): a pseudonym that
@@ -965,10 +1160,27 @@ class _transaction:  # noqa: N801 - used like a function: `with _transaction(ses
         return self.session
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is None:
+        if kind is not None:
+            self._rollback()
+            return
+        try:
+            self.session.flush()  # a failure here: nothing was committed
+        except BaseException:
+            self._rollback()
+            raise
+        try:
             self.session.commit()
-        else:
+        except (OperationalError, InterfaceError) as exc:
+            # The connection went while committing: the change may have been made.
+            with contextlib.suppress(SQLAlchemyError):
+                self.session.rollback()
+            raise CommitUncertain from exc
+
+    def _rollback(self) -> None:
+        try:
             self.session.rollback()
+        except SQLAlchemyError:  # the connection is gone: the transaction went with it
+            log.warning("rollback failed: the database connection was lost")
 
 
 def _view(row: Booking) -> BookingView:
@@ -1018,7 +1230,13 @@ def _clean_reference(text: str) -> str:
 
     folded = unicodedata.normalize("NFKC", text).upper()
     chars = "".join(c for c in folded if c in _REFERENCE_ALPHABET)
-    return f"{chars[:5]}-{chars[5:]}" if len(chars) == 10 else folded.strip()[:20]
+    return f"{chars[:5]}-{chars[5:]}" if len(chars) == 10 else _printable(folded).strip()[:20]
+
+
+def _printable(text: str) -> str:
+    """``text`` without control characters (PostgreSQL refuses NUL in text; none belongs in a
+    name, an id or a reference)."""
+    return "".join(c for c in text if c.isprintable())
 
 
 def _lapsed_link(purpose: str) -> LinkExpired:

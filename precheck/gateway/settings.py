@@ -59,6 +59,14 @@ class GatewaySettings:
     #: Check ids that must be in the report and must not block (empty: the built-in required
     #: checks).
     required_checks: tuple[str, ...] = ()
+    #: Required checks whose figures this gateway must have measured itself (measure.py): the
+    #: report names the measurement, and the gate compares (docs/report.md, "Threat model").
+    #: "none" in the environment turns the rule off.
+    observed_checks: tuple[str, ...] = ("network.quality",)
+    #: How far a reported speed may exceed what the gateway saw: a factor over the gateway's
+    #: figure, plus an absolute slack in Mbit/s (timing differs between the two ends).
+    measure_tolerance: float = 0.25
+    measure_slack_mbit: float = 1.0
     challenge_limit: RateLimit = RateLimit(10, timedelta(minutes=1))
     booking_limit: RateLimit = RateLimit(10, timedelta(minutes=1))
     #: SMTP server for the outbox; empty host: mail waits in the outbox until one is set.
@@ -87,6 +95,9 @@ class GatewaySettings:
     max_body_bytes: int = 8 * 1024 * 1024
     #: Load balancers whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips).
     forwarded_allow_ips: str = "127.0.0.1"
+    #: Host names the gateway answers to (Host header); empty: the host of ``public_url``,
+    #: ``host`` and localhost. Another Host gets 400, so no answer is built from a forged one.
+    trusted_hosts: tuple[str, ...] = ()
     staff_session_ttl: timedelta = timedelta(hours=8)
     #: /readyz reports the mail sender stuck when a mail has waited longer than this.
     mail_stuck_after: timedelta = timedelta(minutes=15)
@@ -99,6 +110,19 @@ class GatewaySettings:
         if self.public_url:
             return self.public_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """``trusted_hosts``, or the host names the gateway is reached by when none is set."""
+        if self.trusted_hosts:
+            return self.trusted_hosts
+        from urllib.parse import urlsplit
+
+        public = urlsplit(self.public_url).hostname or ""
+        if not public and self.host in ("0.0.0.0", "::", ""):  # noqa: S104 - names, not a bind
+            return ("*",)  # reachable by any address and no public name given: cannot tell
+        names = [public, self.host, "localhost", "127.0.0.1"]
+        return tuple(dict.fromkeys(n for n in names if n))
 
     def replace(self, **changes: Any) -> GatewaySettings:
         """A copy with some settings changed."""
@@ -168,8 +192,15 @@ def _parse(name: str, raw: str) -> Any:
             return raw.lower()
         if name == "accepted_policies":
             return MappingProxyType(_pairs(raw))
-        if name == "required_checks":
+        if name in ("required_checks", "observed_checks", "trusted_hosts"):
+            if raw.lower() == "none":
+                return ()
             return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if isinstance(sample, float):
+            value = float(raw)
+            if not value >= 0:
+                raise ValueError(raw)
+            return value
         if isinstance(sample, RateLimit):
             hits, seconds = raw.split("/")
             return RateLimit(_positive(hits), timedelta(seconds=_positive(seconds)))
@@ -225,7 +256,8 @@ _WANTED: dict[type, str] = {
     RateLimit: "HITS/SECONDS, e.g. 10/60",
     bool: "true or false",
     int: "a whole number above 0",
+    float: "a number, 0 or more",
     timedelta: "a number of seconds",
     MappingProxyType: "VERSION=sha256:DIGEST[,VERSION=sha256:DIGEST...]",
-    tuple: "check ids separated by commas",
+    tuple: "names separated by commas (or none)",
 }

@@ -74,12 +74,15 @@ TEXT = {
     "password": N_("Password"),
     "login": N_("Log in"),
     "login_failed": N_("The user name or the password is wrong."),
+    "locked": N_("This account is locked after too many wrong passwords. Ask the gateway's "
+                 "administrator to unlock it (precheck gateway unlock-staff)."),
     "logout": N_("Log out ({user})"),
     "office": N_("Office"),
     "day": N_("Day"),
     "show": N_("Show"),
     "export": N_("Export the day as CSV"),
     "no_bookings": N_("No bookings on this day."),
+    "holds": N_("Held for confirmation now: {held} · Lapsed without confirmation: {lapsed}"),
     "col_time": N_("Time"),
     "col_person": N_("Job seeker"),
     "col_status": N_("Status"),
@@ -190,6 +193,11 @@ def _staff(request: Request, at: datetime) -> StaffMember | None:
     return StaffMember(account.id, account.username, staff_csrf_token(token))
 
 
+def _shown(text: str) -> str:
+    """A typed value shown back in a form, without control characters."""
+    return "".join(c for c in text if c.isprintable())[:64]
+
+
 def _to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/staff/login?lang={language(request)}", status_code=303)
 
@@ -224,12 +232,21 @@ def login(request: Request, *, gw: GatewayDep, at: NowDep,
                              username=username)
             refused.headers["Retry-After"] = str(exc.retry_after)
             return refused
-        account = auth.authenticate(db, username.strip(), password, at)
+        try:
+            account = auth.authenticate(db, username.strip(), password, at)
+        except auth.AccountLocked:
+            log.warning("staff login refused: the account is locked")
+            gw.record_access(db, "staff_login", "locked", at, client=client_address(request))
+            return render(request, "staff_login.html", TEXT, status_code=423,
+                          switch_to="/staff/login", problem=words("locked"),
+                          username=_shown(username))
         if account is None:
             log.info("staff login refused")
+            gw.record_access(db, "staff_login", "refused", at, client=client_address(request))
             return render(request, "staff_login.html", TEXT, status_code=401,
                           switch_to="/staff/login",
-                          problem=words("login_failed"), username=username)
+                          problem=words("login_failed"), username=_shown(username))
+        gw.record_access(db, "staff_login", "ok", at, client=client_address(request))
         token = auth.start_session(db, account, at, gw.settings.staff_session_ttl)
     log.info("staff %s logged in", account.id)
     response = RedirectResponse(f"/staff?lang={language(request)}", status_code=303)
@@ -276,6 +293,9 @@ def _day(request: Request, gw: Gateway, member: StaffMember, at: datetime, *, of
     with session(request) as db:
         bookings = gw.day_view(db, profile.id, day)
         rows = [_row(gw, db, words, profile, b) for b in bookings]
+    held = sum(1 for b in bookings if b.status == Status.PENDING and held_now(b, at))
+    lapsed = sum(1 for b in bookings if b.status == Status.EXPIRED
+                 or (b.status == Status.PENDING and not held_now(b, at)))
     try:
         closed_message = rules.closed_reason(profile, day)
         closed = words.message(closed_message) if closed_message else ""
@@ -284,7 +304,8 @@ def _day(request: Request, gw: Gateway, member: StaffMember, at: datetime, *, of
     return render(request, "staff_day.html", TEXT, status_code=status_code, csrf=member.csrf,
                   switch_to=f"/staff?office={profile.id}&day={day.isoformat()}",
                   offices=list(gw.offices.values()), office=profile, day=day, rows=rows,
-                  username=member.username, problem=problem, done=done, closed=closed)
+                  username=member.username, problem=problem, done=done, closed=closed,
+                  holds=words("holds", held=held, lapsed=lapsed))
 
 
 def _row(gw: Gateway, db: Any, words: Words, office: OfficeProfile,
@@ -295,7 +316,7 @@ def _row(gw: Gateway, db: Any, words: Words, office: OfficeProfile,
     stored = gw.booking_report(db, booking.id, checkin=booking.checked_in_at is not None)
     report: Mapping[str, Any] = stored or {}
     views = check_views(report, lang, Translator(lang))
-    problems = tuple(v for v in views if v.status not in {"pass", "skip"})
+    problems = tuple(_capped(v) for v in views if v.status not in {"pass", "skip"})[:MAX_SHOWN]
     verdict = "pass" if report.get("verdict") == "pass" else "fail"
     signature_problem = _signature_problem(stored) or ""
     if signature_problem:  # its verdict is a claim nobody can rely on: shown as such, uncoloured
@@ -340,6 +361,31 @@ def _signature_problem(document: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+def held_now(booking: BookingView, at: datetime) -> bool:
+    """True while a pending booking's hold has not lapsed."""
+    return booking.hold_expires_at is not None and booking.hold_expires_at > at
+
+
+#: What the day view shows of a report's problem checks at most: a forged "warn" check with
+#: megabytes of evidence must not make the page megabytes (issue 13); the report page shows all.
+MAX_SHOWN = 40
+MAX_TEXT = 400
+MAX_EVIDENCE_ITEMS = 12
+
+
+def _clip(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _capped(view: Any) -> Any:
+    """A check's view with its texts and evidence cut to what the day view shows."""
+    import dataclasses
+
+    evidence = tuple((_clip(k, 60), _clip(v, 120)) for k, v in view.evidence[:MAX_EVIDENCE_ITEMS])
+    return dataclasses.replace(view, title=_clip(view.title, 200), summary=_clip(view.summary),
+                               fix=tuple(_clip(f) for f in view.fix[:5]), evidence=evidence)
+
+
 def _parse_day(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip()) if text else None
@@ -363,10 +409,14 @@ def change_status(request: Request, booking_id: int, *, gw: GatewayDep, at: NowD
         try:
             booking = gw.set_status(db, booking_id, expected, new, staff_id=member.id, now=at)
         except GatewayError as exc:
+            gw.record_access(db, "staff_status", exc.code, at, client=client_address(request),
+                             booking_id=booking_id)
             details = [v.message for v in getattr(exc, "violations", ())]
             text = " ".join(words.message(m) for m in [exc.message, *details])
             return _day(request, gw, member, at, office_id=office, day_text=day, problem=text,
                         status_code=409 if exc.code == "stale_state" else 422)
+        gw.record_access(db, "staff_status", new, at, client=client_address(request),
+                         office_id=booking.office_id, booking_id=booking.id)
     done = words("done_status", reference=booking.reference,
                  status=words.msgid(STATUS_LABELS.get(booking.status, booking.status)))
     return _day(request, gw, member, at, office_id=booking.office_id,
@@ -404,8 +454,11 @@ def lift(request: Request, *, gw: GatewayDep, at: NowDep,
                                   email=email.strip() or None, jobseeker_number=number,
                                   actor=f"staff:{member.id}", now=at)
         except GatewayError as exc:
+            gw.record_access(db, "staff_lift", exc.code, at, client=client_address(request))
             return _day(request, gw, member, at, office_id=office, day_text=day,
                         problem=words.message(exc.message), status_code=404)
+        gw.record_access(db, "staff_lift", f"lifted:{count}", at,
+                         client=client_address(request), office_id=office)
     if count == 0:
         return _day(request, gw, member, at, office_id=office, day_text=day,
                     problem=words("nothing_lifted"), status_code=404)

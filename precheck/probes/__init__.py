@@ -50,6 +50,15 @@ class Resources:
     cpu_percent: float  # whole-machine load over a one-second sample
     memory_total: int  # bytes
     memory_available: int  # bytes
+    #: The part of ``cpu_percent`` that precheck itself caused (its threads and the programs it
+    #: started, such as the update simulation): gone once precheck ends, so not a call's worry.
+    #: 0 for bundles recorded before it was measured.
+    own_cpu_percent: float = 0.0
+
+    @property
+    def others_cpu_percent(self) -> float:
+        """The load a video call would meet: the machine's, less precheck's own."""
+        return max(0.0, self.cpu_percent - self.own_cpu_percent)
 
 
 def platform_module(package: str, system: System) -> ModuleType:
@@ -112,13 +121,63 @@ def parse_battery(raw: JSON) -> BatteryState | None:
     )
 
 
+def own_cpu_seconds() -> float:
+    """Processor seconds used so far by precheck's whole process tree.
+
+    This process's own time (all its threads), the time of every program it started and waited
+    for (``os.times`` children), and of each program still running below it, counted with the
+    programs *it* waited for. Every process of the tree is so counted exactly once, whether it is
+    running or has ended, so the difference of two readings is the tree's time in between.
+    """
+    import psutil
+
+    me = psutil.Process()
+    times = me.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in me.children(recursive=True):
+        try:
+            done = child.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue  # it ended between the listing and the reading; its parent counts it
+        total += (done.user + done.system + getattr(done, "children_user", 0.0)
+                  + getattr(done, "children_system", 0.0))
+    return float(total)
+
+
+def _machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, all) processor seconds of the whole machine so far, summed over its cores."""
+    import psutil
+
+    times = psutil.cpu_times()
+    total = sum(times)
+    # Linux counts a virtual machine's time in user and nice as well: not twice (as psutil does).
+    total -= getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    return total - idle, total
+
+
 def _read_resources() -> JSON:
+    import time
+
     import psutil
 
     memory = psutil.virtual_memory()
+    cpus = psutil.cpu_count() or 1
+    # The machine's and precheck's own processor time over the same second. (Read here rather
+    # than with psutil.cpu_percent, whose between-calls state is shared by the whole process.)
+    machine_before, own_before = _machine_cpu_seconds(), own_cpu_seconds()
+    started = time.monotonic()
+    time.sleep(1.0)
+    machine_after, own_after = _machine_cpu_seconds(), own_cpu_seconds()
+    elapsed = time.monotonic() - started
+    spent = machine_after[1] - machine_before[1]
+    machine = 0.0 if spent <= 0 else min(
+        100.0, max(0.0, 100.0 * (machine_after[0] - machine_before[0]) / spent))
+    own_percent = min(machine, max(0.0, 100.0 * (own_after - own_before) / (elapsed * cpus)))
     return {
-        "cpu_count": psutil.cpu_count() or 1,
-        "cpu_percent": psutil.cpu_percent(interval=1.0),
+        "cpu_count": cpus,
+        "cpu_percent": round(machine, 1),
+        "own_cpu_percent": round(own_percent, 1),
         "memory_total": memory.total,
         "memory_available": memory.available,
     }
@@ -129,6 +188,7 @@ def resources(system: System) -> Resources:
     try:
         assert isinstance(raw, dict)  # noqa: S101 - narrowed for the type checker; caught below
         return Resources(int(raw["cpu_count"]), float(raw["cpu_percent"]),
-                         int(raw["memory_total"]), int(raw["memory_available"]))
+                         int(raw["memory_total"]), int(raw["memory_available"]),
+                         float(raw.get("own_cpu_percent", 0.0)))
     except (AssertionError, KeyError, TypeError, ValueError) as exc:
         raise ProbeError("psutil:resources", "malformed", "incomplete resource figures") from exc

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from precheck.tui.feeds import LiveFeeds
     from precheck.tui.office_gateway import OfficeGateway
 
+QUIT_TITLE = N_("Do you want to quit?")
+QUIT_HOW = N_("Press Ctrl+Q to quit.")
+
 #: Makes the live camera and microphone views for a run of the given checks (None: no views).
 FeedsFactory = Callable[[Collection[str]], "LiveFeeds | None"]
 
@@ -34,6 +37,12 @@ class PrecheckApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "precheck"
+    #: Textual's command palette (Ctrl+P) speaks English only and offers nothing a job seeker
+    #: needs: every action has its key, listed in the help (F1).
+    ENABLE_COMMAND_PALETTE = False
+    #: Below 80 columns the screen gets the class -narrow (app.tcss hides the buttons whose keys
+    #: the key bar shows, so the rest fit).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]  # noqa: RUF012 - as Textual declares it
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("question_mark", "help", "Help", show=False),
@@ -59,6 +68,11 @@ class PrecheckApp(App[None]):
         self.save_folder = save_folder or default_save_folder()
         #: Live device views currently open; quitting releases them before the app ends.
         self.open_feeds: set[LiveFeeds] = set()
+        #: What the results screen does once a re-run ends ("book" or "check-in": they waited
+        #: for a result fresh enough for the gateway).
+        self.after_rerun: str | None = None
+        #: The booking made in this session (the gateway's answer), once there is one.
+        self.booked: object | None = None
         self.set_reactive(PrecheckApp.language, language)
 
     @property
@@ -79,6 +93,11 @@ class PrecheckApp(App[None]):
     def action_toggle_language(self) -> None:
         index = LANGUAGES.index(self.language)
         self.language = LANGUAGES[(index + 1) % len(LANGUAGES)]
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: a reflex to quit; say how, in the job seeker's language (Textual's own
+        message is English)."""
+        self.notify(self.words(QUIT_HOW), title=self.words(QUIT_TITLE))
 
     def action_help(self) -> None:
         from precheck.tui.screens.help import HelpScreen

@@ -22,6 +22,34 @@ KINDS = {
                        "office."),
 }
 NO_REPORT = N_("The report could not be made: {reason}")
+
+#: The gateway's report rules (precheck/gateway/gate.py codes) in the app's own words: its
+#: messages name check ids and command lines for people using the command line; in the app the
+#: way out is a key or a button. Rules not listed here are said in the gateway's words.
+_UNREADABLE = N_("The booking service could not read this result. Check again (R), then book.")
+RULE_WORDS = {
+    "report_missing": _UNREADABLE,
+    "report_format": _UNREADABLE,
+    "unsigned": _UNREADABLE,
+    "signature": _UNREADABLE,
+    "not_live": N_("A result from a diagnostic file cannot be used for booking. Check this "
+                   "computer itself, then book."),
+    "policy_unknown": N_("This version of precheck is too old for the booking service. Update "
+                         "precheck, then check again."),
+    "policy_digest": N_("This version of precheck is too old for the booking service. Update "
+                        "precheck, then check again."),
+    "stale": N_("The result is too old. Check again (R), then book."),
+    "future": N_("The computer's clock is wrong. Set the date and time automatically, then "
+                 "check again (R)."),
+    "challenge_missing": N_("The booking could not be linked to this result. Press Book again."),
+    "challenge_unknown": N_("The booking could not be linked to this result. Press Book again."),
+    "challenge_expired": N_("Too much time passed since Book was pressed. Press Book again."),
+    "challenge_used": N_("This result was already used for a booking. Press Book again."),
+    "challenge_other_office": N_("This result was made for another office. Press Book again "
+                                 "and choose the office."),
+    "check_missing": N_("Some required items were not checked. Check everything again (R)."),
+    "check_failed": N_("A required item did not pass. Fix it as shown, then check again (R)."),
+}
 WEEKDAYS = N_("Mon Tue Wed Thu Fri Sat Sun")
 SLOT = N_("{weekday} {month}/{day} {time}")
 
@@ -40,7 +68,13 @@ def describe(error: GatewayError, words: Words) -> str:
     lines = [words(KINDS.get(error.kind, KINDS["bad_response"]))]
     if error.message is not None:
         lines.append(error.message.in_language(words.language))
-    lines += [f"・{r.message.in_language(words.language) or r.rule}" for r in error.reasons]
+    said: list[str] = []
+    for reason in error.reasons:
+        own = RULE_WORDS.get(reason.rule)
+        line = words(own) if own else reason.message.in_language(words.language)
+        if line and line not in said:  # several failed checks: one line says it
+            said.append(line)
+    lines += [f"・{line}" for line in said]
     return "\n".join(line for line in lines if line)
 
 

@@ -23,12 +23,18 @@ if TYPE_CHECKING:
     from precheck.i18n import Translator
 
 
-VERDICT_WORDS = {"pass": N_("Ready to book"), "fail": N_("Not ready to book")}
+VERDICT_WORDS = {"pass": N_("Ready to book"), "fail": N_("Not ready to book"),
+                 "partial": N_("Only some items were checked")}
 VERDICT_DETAILS = {
     "pass": N_("Every required check passed. You can book the online consultation."),
-    "fail": N_("Fix the checks that block booking (listed first below), then run precheck "
-               "again."),
+    "fail": N_("Fix the items marked \"blocks booking\", then check again."),
+    "partial": N_("Booking needs every required item checked; these were not: {items}. Check "
+                  "everything to know whether you can book."),
 }
+#: The detail when only the declarations are left: the fix is a tick each, not a new check.
+ONLY_DECLARATIONS = N_("Tick your declarations and you can book.")
+#: The detail in the app, where R checks again.
+FIX_THEN_R = N_("Fix the items that block booking (at the top), then press R to check again.")
 STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "skip": "–", "error": "?"}
 STATUS_WORDS = {
     "pass": N_("Pass"),
@@ -43,6 +49,7 @@ ADVISORY = N_("Advisory")
 HOW_TO_FIX = N_("How to fix:")
 FLYER = N_("Office flyer")
 ARTICLE = N_("Article {article}")
+ARTICLE_PARAGRAPH = N_("Article {article}({paragraph})")
 
 #: Shown first, instead of the verdict, when a report's signature does not hold: its verdict and
 #: statuses are then claims nobody can rely on, so no view shows them in the verdict's colours.
@@ -139,9 +146,16 @@ def status_label(status: object, translate: Translator) -> str:
 
 
 def article_label(article: object, translate: Translator) -> str:
+    """``5(2)`` as 第5条第2項 / Article 5(2); ``12`` as 第12条 / Article 12."""
+    import re
+
     text = str(article)
     if text == "flyer":
         return translate(FLYER)
+    numbered = re.fullmatch(r"(\d+)\((\d+)\)", text)
+    if numbered:
+        return translate.render(Message.of(ARTICLE_PARAGRAPH, article=numbered[1],
+                                           paragraph=numbered[2]))
     if text[:1].isdigit():
         return translate.render(Message.of(ARTICLE, article=text))
     return text
@@ -158,10 +172,28 @@ def japan_time(created: object) -> str:
     return moment.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M:%S JST")
 
 
-def verdict_view(report: Mapping[str, Any], translate: Translator) -> VerdictView:
+def verdict_view(report: Mapping[str, Any], translate: Translator, *, in_app: bool = False,
+                 left_out: tuple[str, ...] = ()) -> VerdictView:
+    """The verdict and exactly what is left to do.
+
+    ``left_out`` names the required checks a run did not include (``run --only``): then the
+    verdict never promises a booking, whatever the checks run said. When only declarations
+    block booking, the detail says a tick is all that is left; ``in_app``: fixing ends with R.
+    """
     name = "pass" if report.get("verdict") == "pass" else "fail"
+    if left_out:
+        return VerdictView("partial", STATUS_ICONS["warn"], translate(VERDICT_WORDS["partial"]),
+                           translate.render(Message.of(VERDICT_DETAILS["partial"],
+                                                       items=left_out)))
+    detail = VERDICT_DETAILS[name]
+    if name == "fail":
+        blocking = [c for c in report.get("checks") or () if isinstance(c, Mapping) and blocks(c)]
+        if blocking and all(str(c.get("id", "")).startswith("declaration.") for c in blocking):
+            detail = ONLY_DECLARATIONS
+        elif in_app:
+            detail = FIX_THEN_R
     return VerdictView(name, STATUS_ICONS[name], translate(VERDICT_WORDS[name]),
-                       translate(VERDICT_DETAILS[name]))
+                       translate(detail))
 
 
 def check_views(report: Mapping[str, Any], lang: str,

@@ -38,7 +38,8 @@ _CHECKED_AT = N_("Checked at {time}, policy {policy}")
 
 
 def render_terminal(report: Mapping[str, Any], lang: str, *,
-                    signature_problem: str | None = None) -> RenderableType:
+                    signature_problem: str | None = None, verdict_last: bool = False,
+                    left_out: tuple[str, ...] = ()) -> RenderableType:
     """A renderable for ``rich.console.Console.print`` in ``lang`` ("ja" or "en").
 
     ``signature_problem`` is why the report's signature does not hold (None when it holds, or
@@ -47,25 +48,38 @@ def render_terminal(report: Mapping[str, Any], lang: str, *,
 
     A list rather than a table: each check's lines wrap on their own, which keeps Japanese text
     readable in a narrow terminal and reads in order with a screen reader.
+
+    ``verdict_last`` (a run in a terminal): the order is reversed, so what is left on the screen
+    after the output has scrolled is what matters: the items that block booking, then the
+    verdict. ``left_out``: the titles of required checks the run did not include (see
+    :func:`~reports.render.verdict_view`).
     """
     translate = Translator(lang)
     alarm = signature_alarm(signature_problem, translate)
-    parts: list[RenderableType] = [
-        _verdict(report, translate) if alarm is None else _alarm(alarm, fold=lang == "ja")]
-    for check in check_views(report, lang, translate):
-        parts.extend(_check(check, translate, fold=lang == "ja", colour=alarm is None))
-    parts.append(Text(""))
-    parts.append(Text(translate.render(Message.of(
+    head: RenderableType = (_verdict(report, translate, left_out) if alarm is None
+                            else _alarm(alarm, fold=lang == "ja"))
+    checks: list[RenderableType] = []
+    views = check_views(report, lang, translate)
+    if verdict_last and alarm is None:
+        views.reverse()
+    for check in views:
+        checks.extend(_check(check, translate, fold=lang == "ja", colour=alarm is None))
+    checked_at = Text(translate.render(Message.of(
         _CHECKED_AT, time=japan_time(report.get("created")),
-        policy=str(mapping(report.get("policy")).get("version", "?")))), style="dim"))
-    return Group(*parts)
+        policy=str(mapping(report.get("policy")).get("version", "?")))), style="dim")
+    if verdict_last and alarm is None:
+        return Group(*checks, Text(""), checked_at, head)
+    # A report whose signature fails opens with the banner, whatever the order asked for.
+    return Group(head, *checks, Text(""), checked_at)
 
 
-def _verdict(report: Mapping[str, Any], translate: Translator) -> Panel:
-    verdict = verdict_view(report, translate)
-    style = "bold green" if verdict.name == "pass" else "bold red"
+def _verdict(report: Mapping[str, Any], translate: Translator,
+             left_out: tuple[str, ...] = ()) -> Panel:
+    verdict = verdict_view(report, translate, left_out=left_out)
+    style = {"pass": "bold green", "partial": "bold yellow"}.get(verdict.name, "bold red")
     heading = Text(f"{verdict.icon}  {verdict.word}", style=style, justify="center")
-    detail = Text(verdict.detail, justify="center")
+    detail: RenderableType = (Folded(verdict.detail) if translate.language == "ja"
+                              else Text(verdict.detail, justify="center"))
     return Panel(Group(heading, detail), box=box.HEAVY, border_style=style, padding=(1, 2))
 
 

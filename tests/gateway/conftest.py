@@ -14,12 +14,15 @@ report breaks; the live machine's outcomes would make the tests depend on this c
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -146,18 +149,42 @@ def engine(database_url: str) -> Iterator[Any]:
         engine.dispose()
 
 
+@functools.cache
+def relaxed_offices_path() -> Path:
+    """The shipped office profiles with the limits per person and per address raised, for
+    the tests of every other rule (one test identity books many slots there); the tests of
+    the limits use the shipped profiles (``offices_path=None``)."""
+    from precheck.gateway.offices import DEFAULT_PATH
+
+    text = DEFAULT_PATH.read_text("utf-8")
+    for key in ("live_bookings_per_jobseeker_number", "live_bookings_per_email",
+                "live_bookings_per_device", "bookings_per_address_per_day"):
+        text, count = re.subn(rf"^{key} = \d+$", f"{key} = 100000", text, flags=re.MULTILINE)
+        assert count == 1, key
+    path = Path(tempfile.mkdtemp(prefix="precheck-offices-")) / "offices.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
 @pytest.fixture
 def offices() -> dict[str, OfficeProfile]:
-    """The office profiles shipped with precheck."""
-    return load_offices()
+    """The office profiles shipped with precheck, limits per person raised (see above)."""
+    return load_offices(relaxed_offices_path())
+
+
+#: The host names tests reach the app by (TestClient's, the settings', uvicorn's).
+TEST_HOSTS = ("testserver", "gateway.test", "127.0.0.1", "localhost")
 
 
 def gateway_settings(database_url: str, **changes: Any) -> GatewaySettings:
-    """Settings for tests: generous rate limits (tests that test limits set their own)."""
+    """Settings for tests: generous rate limits and limits per person, and no comparison with
+    the gateway's own measurements (the test reports carry none); the tests of those rules
+    set their own."""
     base = GatewaySettings(database_url=database_url, public_url="https://gateway.test",
                            challenge_limit=RateLimit(1000, timedelta(minutes=1)),
                            booking_limit=RateLimit(1000, timedelta(minutes=1)),
-                           workers=False)
+                           workers=False, observed_checks=(), trusted_hosts=TEST_HOSTS,
+                           offices_path=relaxed_offices_path())
     return base.replace(**changes)
 
 
@@ -201,9 +228,12 @@ def make_report(identity: Identity, challenge: str | None, *,
                 statuses: Mapping[str, Status] | None = None,
                 leave_out: tuple[str, ...] = (),
                 source_kind: str = "live",
-                policy: policies.Policy | None = None) -> dict[str, Any]:
-    """A signed report: every built-in check passes unless ``statuses`` says otherwise."""
+                policy: policies.Policy | None = None,
+                evidence: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """A signed report: every built-in check passes unless ``statuses`` says otherwise;
+    ``evidence`` gives checks their evidence (by check id)."""
     chosen = dict(statuses or {})
+    found = dict(evidence or {})
     outcomes = []
     for meta in catalog_metas():
         if meta.id in leave_out:
@@ -211,7 +241,8 @@ def make_report(identity: Identity, challenge: str | None, *,
         status = chosen.get(meta.id, Status.PASS)
         summary = Message.of("Test outcome: {status}", status=str(status))
         fix = (Message.of("Test fix for {check}", check=meta.id),) if status.blocks else ()
-        outcomes.append(Outcome(meta, Result(meta.id, status, summary, fix=fix,
+        outcomes.append(Outcome(meta, Result(meta.id, status, summary,
+                                             evidence=dict(found.get(meta.id, {})), fix=fix,
                                              duration_s=0.01)))
     document = build_report(
         outcomes, policy=policy or policies.builtin(), os_info=TEST_OS,
@@ -279,6 +310,8 @@ class GatewayProcess:
         self.log = home / f"gateway-{self.port}.log"
         self.environ = {**os.environ, "PRECHECK_HOME": str(home),
                         "PRECHECK_GATEWAY_UDP_ECHO": "false",
+                        "PRECHECK_GATEWAY_OBSERVED_CHECKS": "none",
+                        "PRECHECK_GATEWAY_OFFICES_PATH": str(relaxed_offices_path()),
                         **{f"PRECHECK_GATEWAY_{k.upper()}": v for k, v in settings.items()}}
         self.argv = [str(CONSOLE_SCRIPT), "gateway", "serve", "--host", "127.0.0.1",
                      "--port", str(self.port)]

@@ -24,6 +24,7 @@ from precheck.gateway.models import OutboxMail
 from precheck.gateway.offices import TOKYO
 from precheck.gateway.service import Gateway
 from precheck.gateway.settings import GatewaySettings, RateLimit
+from tests.gateway.conftest import relaxed_offices_path
 
 #: A weekday well inside the holiday library's years: Monday 2026-06-01, 09:00 in Tokyo.
 MONDAY_MORNING = datetime(2026, 6, 1, 9, 0, tzinfo=TOKYO)
@@ -91,7 +92,8 @@ def settings_for(database: Path, **changes: Any) -> GatewaySettings:
         database_url=f"sqlite:///{database}", workers=False,
         challenge_limit=RateLimit(1000, timedelta(minutes=1)),
         booking_limit=RateLimit(1000, timedelta(minutes=1)),
-        public_url="http://testserver", udp_echo=False).replace(**changes)
+        public_url="http://testserver", udp_echo=False, observed_checks=(),
+        offices_path=relaxed_offices_path()).replace(**changes)
 
 
 def build_site(tmp_path: Path, **changes: Any) -> Iterator[Site]:

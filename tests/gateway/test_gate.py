@@ -214,11 +214,11 @@ def _refused(gateway: Any, session: Any, report: dict[str, Any], **options: Any)
 
 def test_a_reused_nonce_is_refused(gateway: Any, session: Any, report_factory: Factory) -> None:
     issued = gateway.issue_challenge(session, "namerikawa", MONDAY)
-    report = report_factory(issued.nonce)
-    _book(gateway, session, report)
+    _book(gateway, session, report_factory(issued.nonce))
+    another = report_factory(issued.nonce, created=MONDAY - timedelta(minutes=1))
     form = BookingForm(start=THURSDAY_1000 + timedelta(minutes=30), **FORM)
     with pytest.raises(gate.GateRejected) as refused:
-        gateway.create_booking(session, "namerikawa", form, report, MONDAY)
+        gateway.create_booking(session, "namerikawa", form, another, MONDAY)
     assert [r.rule for r in refused.value.reasons] == [gate.CHALLENGE_USED]
 
 

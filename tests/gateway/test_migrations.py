@@ -13,13 +13,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from precheck.gateway import models
-from precheck.gateway.db import Base, alembic_config, current_revision, make_engine, migrate
-
-
-def head() -> str | None:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+from precheck.gateway.db import (
+    Base,
+    alembic_config,
+    current_revision,
+    head_revision,
+    make_engine,
+    migrate,
+)
 
 
 def test_the_migrations_build_what_the_models_describe(engine: Any) -> None:
@@ -42,7 +43,7 @@ def test_the_live_slot_index_is_unique_and_partial(engine: Any) -> None:
 
 def test_migrating_again_changes_nothing_and_downgrade_undoes_it(engine: Any) -> None:
     migrate(engine)
-    assert current_revision(engine) == head()
+    assert current_revision(engine) == head_revision()
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
@@ -59,6 +60,6 @@ def test_processes_starting_together_migrate_once(database_url: str) -> None:
     assert [process.returncode for process in processes] == [0] * 4, errors
     engine = make_engine(database_url)
     try:
-        assert current_revision(engine) == head()
+        assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()

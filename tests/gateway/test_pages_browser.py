@@ -200,3 +200,21 @@ def test_staff_log_in_see_the_day_and_mark_attended_in_a_browser(server: Server,
     assert [b.status for b in server.bookings()] == [Status.ATTENDED]
     page.get_by_role("link", name="English").click()
     page.get_by_text("Staff console").first.wait_for()
+
+
+def test_the_booking_form_fits_a_phone_and_its_command_is_complete(server: Server,
+                                                                    page: Any) -> None:
+    """At 390 px (a common phone) nothing is wider than the screen; the command names this
+    gateway (--gateway) and a code that cannot be taken for an option."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server.url}/offices/tenmonkan")
+    page.locator('a[href*="start=2026-06-03T10:00"]').click()
+    page.get_by_role("button", name="コードを受け取って進む").click()
+    page.locator("#nonce").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    command = page.locator("pre.command").inner_text()
+    nonce = page.locator("#nonce").inner_text().strip()
+    assert command.split() == ["precheck", "run", "--gateway", server.url, "--challenge", nonce,
+                               "--report", "precheck-report.json"]
+    assert not nonce.startswith("-")
+    assert "「予約する」を押すだけ" in page.locator("main").inner_text()

@@ -98,8 +98,8 @@ async def test_the_welcome_screen_says_what_is_checked_why_and_what_stays_privat
         assert isinstance(app.screen, WelcomeScreen)
         checked = text_of(app, "#checked")
         for words in ("ウイルス対策ソフト", "無料Wi-Fi", "サポート期間", "ファイアウォール",
-                      "ファイル共有ソフト", "カメラ", "第5条(1)", "第5条(2)", "第5条(3)",
-                      "第5条(4)", "第5条(5)"):
+                      "ファイル共有ソフト", "カメラ", "第5条第1項", "第5条第2項", "第5条第3項",
+                      "第5条第4項", "第5条第5項"):
             assert words in checked, words
         recorded = text_of(app, "#recorded")
         assert "第7条" in text_of(app, "#recorded-title")
@@ -352,21 +352,28 @@ async def test_a_live_run_is_saved_as_a_diagnostic_bundle_that_replays(
         app.screen.query_one("#path", Input).value = str(target)
         await pilot.click("#save")
         await wait_for(pilot, lambda: bool(said(app)))
-        assert said(app).startswith(f"診断データを {target} に保存しました")
+        assert said(app).startswith(f"診断ファイルを {target} に保存しました")
     replay = bundles.read(target)
     assert set(replay.checks) == {"system.resources", "software.file_sharing"}
     assert any(name.startswith("psutil:") for name in replay.records)
 
 
 @pytest.mark.asyncio
-async def test_esc_on_the_results_goes_back_to_the_welcome_screen_and_keeps_the_results(
+async def test_esc_on_the_results_asks_then_goes_back_to_the_welcome_screen(
         clock: Clock, tmp_path: Path) -> None:
+    from precheck.tui.screens.confirm import Confirm
+
     checkup = replayed(LINUX_FINE)
     app = app_for(checkup, clock, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await run_to_results(pilot)
         await pilot.press("escape")
-        assert isinstance(app.screen, WelcomeScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        assert "最初の画面に戻りますか" in text_of(app, "#question")
+        await pilot.press("escape")  # Esc again (or N, or Enter on No): stay
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await pilot.press("escape", "y")
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         assert checkup.has_results
 
 

@@ -135,6 +135,19 @@ def play_test_tone(system: System) -> tuple[bool, bool]:
     return raw["output"], bool(raw.get("played"))
 
 
+def play_tone_again() -> tuple[bool, bool]:
+    """Play the test tone once more on this computer, for a listener who missed it: not a
+    probe (nothing is recorded; the speaker check reads the first playing)."""
+    from precheck.probes.devices import capture
+
+    with _SOUND:
+        raw = capture.bounded(TONE_PROBE, TONE_S + OPEN_GRACE_S,
+                              lambda: capture.play_tone(TONE_PROBE, TONE_S, TONE_HZ))
+    if not isinstance(raw, dict):
+        return False, False
+    return bool(raw.get("output")), bool(raw.get("played"))
+
+
 def confirm_speaker(system: System, heard: bool) -> bool:
     """Give the listener's answer (the TUI asks after the tone); call before the checks run.
 

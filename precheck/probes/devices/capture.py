@@ -67,12 +67,17 @@ def bounded(name: str, seconds: float, work: Callable[[], T]) -> T:
 
 # -- sound --------------------------------------------------------------------------------------
 
+#: The probe error kind when PortAudio itself is missing (Linux without libportaudio2: the
+#: Windows and macOS wheels of sounddevice carry their own). The runner names it and its fix.
+SOUND_LIBRARY_MISSING = "sound_library_missing"
+
+
 def _sounddevice(name: str) -> Any:
     try:
         import sounddevice
     except OSError as exc:  # the PortAudio library itself is missing
-        raise ProbeError(name, "not_found", f"the PortAudio sound library is missing: {exc}"
-                         ) from exc
+        raise ProbeError(name, SOUND_LIBRARY_MISSING,
+                         f"the PortAudio sound library is missing: {exc}") from exc
     return sounddevice
 
 

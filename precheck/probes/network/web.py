@@ -70,27 +70,46 @@ def _classify_tls(exc: ssl.SSLError) -> str:
     return "tls"
 
 
-def _https(url: str, proxy: str | None, timeout: float) -> dict[str, Any]:
-    """One HTTPS GET of ``url`` (directly, or through ``proxy`` "host:port" by CONNECT)."""
-    target = Url.parse(url)
+def _connection(target: Url, proxy: str | None, timeout: float
+                ) -> tuple[http.client.HTTPConnection, str]:
+    """The connection to ask ``target`` through, and the path to ask for."""
+    through = Url.parse(proxy if "://" in proxy else f"http://{proxy}") if proxy else None
+    if target.scheme == "http":  # a forward proxy takes the whole address
+        if through is not None:
+            return (http.client.HTTPConnection(through.host, through.port, timeout=timeout),
+                    str(target))
+        return http.client.HTTPConnection(target.host, target.port, timeout=timeout), target.path
     context = ssl.create_default_context()
-    started = time.monotonic()
-    if proxy:
-        through = Url.parse(proxy if "://" in proxy else f"http://{proxy}")
+    if through is not None:
         conn = http.client.HTTPSConnection(through.host, through.port, timeout=timeout,
                                            context=context)
         conn.set_tunnel(target.host, target.port)
-    else:
-        conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout,
-                                           context=context)
+        return conn, target.path
+    return (http.client.HTTPSConnection(target.host, target.port, timeout=timeout,
+                                        context=context), target.path)
+
+
+def _https(url: str, proxy: str | None, timeout: float) -> dict[str, Any]:
+    """One HTTPS GET of ``url`` (directly, or through ``proxy`` "host:port" by CONNECT).
+
+    A plain ``http://`` address (a gateway an operator runs locally with ``precheck gateway
+    serve``) is asked over plain HTTP, as the app and the speed test reach it; the answer says
+    so (``"plain_http": true``), since nothing there is encrypted.
+    """
+    target = Url.parse(url)
+    started = time.monotonic()
+    conn, path = _connection(target, proxy, timeout)
     try:
-        conn.request("GET", target.path, headers={"User-Agent": USER_AGENT})
+        conn.request("GET", path, headers={"User-Agent": USER_AGENT})
         response = conn.getresponse()
         response.read(4096)
         date = response.getheader("Date")
-        return {"ok": True, "status": response.status, "date": date,
-                "seconds": round(time.monotonic() - started, 3),
-                "local_time": datetime.now(UTC).isoformat()}
+        answer: dict[str, Any] = {"ok": True, "status": response.status, "date": date,
+                                  "seconds": round(time.monotonic() - started, 3),
+                                  "local_time": datetime.now(UTC).isoformat()}
+        if target.scheme == "http":
+            answer["plain_http"] = True
+        return answer
     except ssl.SSLCertVerificationError as exc:
         return {"ok": False, "step": "tls", "kind": _classify_tls(exc),
                 "error": exc.verify_message or str(exc),

@@ -11,6 +11,9 @@
 * dnf (Fedora, RHEL, Rocky, AlmaLinux): ``LC_ALL=C dnf -q updateinfo list --security``; each
   advisory line (``FEDORA-2021-83fdddca0f Moderate/Sec.  curl-7.76.1-7.fc34.x86_64``, dnf5:
   a ``security`` type column) names a package with a pending security fix.
+* apt, first and faster: the installed versions (``/var/lib/dpkg/status``) against the
+  ``*-security`` suites' package lists, without running apt-get (``_aptlists``); the simulation
+  answers only when those cannot tell.
 * restart: ``/var/run/reboot-required`` (written by Debian and Ubuntu packages that need one,
   with update-notifier-common or needrestart installed); on dnf systems ``needs-restarting -r``
   (exit status 1: a restart is needed).
@@ -146,7 +149,27 @@ MANAGERS: tuple[tuple[str, list[str], float, Callable[[System, str], PatchState]
 )
 
 
+def _apt_lists(system: System) -> PatchState | None:
+    """The pending security updates from apt's own files (see ``_aptlists``), or None when they
+    cannot tell (no dpkg, no security suite's list, a bundle recorded without them)."""
+    from precheck.probes.patches import _aptlists
+
+    try:
+        raw = system.probe(_aptlists.PROBE, _aptlists.read_pending_security)
+    except ProbeError:
+        return None
+    names = raw.get("pending_security") if isinstance(raw, dict) else None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return None
+    state = _apt(system, "")
+    return PatchState(source="apt-lists", pending_security=tuple(names), pending_other=None,
+                      reboot_required=state.reboot_required, lists_age_days=state.lists_age_days)
+
+
 def patches(system: System) -> PatchState:
+    fast = _apt_lists(system)
+    if fast is not None:
+        return fast
     for source, argv, timeout, judge in MANAGERS:
         try:
             done = system.command(argv, env=C_LOCALE, timeout=timeout)

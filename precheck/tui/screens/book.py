@@ -289,6 +289,10 @@ class BookScreen(LoadsOffices, AppScreen):
     def on_booked(self, message: Booked) -> None:
         self.busy = False
         self.booking, self.problem = message.booking, message.problem
+        if message.booking is not None:  # booked: once is enough, and the box says so
+            self.precheck.booked = message.booking
+            self.query_one("#submit", Button).disabled = True
+        self.query_one("#book-status", Static).set_class(message.booking is not None, "-booked")
         self._show_status(self.precheck.words)
 
     def action_back(self) -> None:

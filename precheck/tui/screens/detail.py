@@ -19,15 +19,21 @@ from precheck.tui.widgets.status import ICONS
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
     from rich.console import RenderableType
 
     from precheck.tui.text import Words
     from reports.render import CheckView
 
-EVIDENCE = N_("Evidence (what the check found)")
 NO_EVIDENCE = N_("No evidence was recorded.")
 TOOK = N_("Took {seconds} s")
 CHECK_AGAIN = N_("Check this again")
+OPEN_SETTING = N_("Open the setting")
+OPENED = N_("The setting is open in its own window. Change it there, then press R to check "
+            "this again.")
+NOT_OPENED = N_("The setting could not be opened. Follow the steps above instead.")
 CLOSE = N_("Close")
 
 
@@ -37,11 +43,19 @@ class CheckDetail(AppModal[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", show=False),
         Binding("r", "again", show=False),
+        Binding("o", "open_setting", show=False),
     ]
 
-    def __init__(self, view: CheckView) -> None:
+    def __init__(self, view: CheckView, evidence: Mapping[str, Any] | None = None,
+                 setting: str | None = None) -> None:
+        """``evidence``: the check's evidence as the report holds it (keys and JSON values);
+        without it, the view's (already written out) values are shown for the staff.
+        ``setting``: the OS settings page that fixes it (:mod:`precheck.tui.settings_links`)."""
         super().__init__()
         self.view = view
+        self.evidence = evidence
+        self.setting = setting if view.status != "pass" else None
+        self.opened: bool | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
@@ -51,6 +65,8 @@ class CheckDetail(AppModal[str | None]):
                 yield Static(id="detail-evidence")
             with Horizontal(classes="actions"):
                 yield Button(id="again", variant="primary")
+                if self.setting is not None:
+                    yield Button(id="open-setting")
                 yield Button(id="close")
 
     def on_mount(self) -> None:
@@ -71,22 +87,44 @@ class CheckDetail(AppModal[str | None]):
             parts.append(Text("\n" + words(TOOK, seconds=f"{view.duration_ms / 1000:.1f}"),
                               style="dim"))
         self.query_one("#detail-summary", Static).update(Group(*parts))
-        evidence = self.query_one("#detail-evidence", Static)
-        if view.evidence:
-            table = Table(title=words(EVIDENCE), title_justify="left", show_header=False,
-                          expand=True)
-            table.add_column(no_wrap=True, style="bold")
+        from precheck.tui import evidence as evidence_words
+
+        shown = (evidence_words.split(self.evidence, words) if self.evidence is not None
+                 else evidence_words.Shown((), view.evidence))
+        tables: list[RenderableType] = []
+        for title, rows, style in ((evidence_words.EVIDENCE, shown.rows, "bold"),
+                                   (evidence_words.STAFF, shown.staff, "dim")):
+            if not rows:
+                continue
+            table = Table(title=words(title), title_justify="left", show_header=False,
+                          expand=True, style=style if style == "dim" else "")
+            table.add_column(no_wrap=True, style=style)
             table.add_column(overflow="fold")
-            for key, value in view.evidence:
-                table.add_row(key, value)
-            evidence.update(table)
-        else:
-            evidence.update(words(NO_EVIDENCE))
+            for key, value in rows:
+                table.add_row(key, Prose(value) if words.language == "ja" else value)
+            tables.append(table)
+        self.query_one("#detail-evidence", Static).update(
+            Group(*tables) if tables else words(NO_EVIDENCE))
         relabel(self.query_one("#again", Button), f"{words(CHECK_AGAIN)} (R)")
+        for button in self.query("#open-setting").results(Button):
+            relabel(button, f"{words(OPEN_SETTING)} (O)")
+        if self.opened is not None:
+            tables.append(Prose(words(OPENED if self.opened else NOT_OPENED)))
+            self.query_one("#detail-evidence", Static).update(Group(*tables))
         relabel(self.query_one("#close", Button), f"{words(CLOSE)} (Esc)")
 
+    def action_open_setting(self) -> None:
+        from precheck.tui.settings_links import open_setting
+
+        if self.setting is None:
+            return
+        self.opened = open_setting(self.setting)
+        self.translate(self.precheck.words)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "again":
+        if event.button.id == "open-setting":
+            self.action_open_setting()
+        elif event.button.id == "again":
             self.action_again()
         else:
             self.action_close()

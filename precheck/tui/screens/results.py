@@ -25,6 +25,7 @@ from precheck.tui.messages import Saved
 from precheck.tui.screens import AppScreen, relabel
 from precheck.tui.widgets.check_item import CheckItem
 from precheck.tui.widgets.keybar import Key, KeyBar
+from precheck.tui.widgets.tick_box import TickBox
 from precheck.tui.widgets.verdict import VerdictBanner
 from precheck.tui.wrap import Prose
 
@@ -44,6 +45,13 @@ OTHERS = N_("The other items")
 DECLARE_FIRST = N_("Also confirm your declarations below.")
 NO_REPORT = N_("The report could not be made: {reason}")
 RERUN = N_("Check again")
+RERUN_FAILED = N_("Check failed items again")
+LEAVE = N_("Go back to the first screen?")
+ALREADY_BOOKED = N_("You have booked already: the reference is in the booking screen and in "
+                    "the e-mail.")
+LEAVE_EXPLAIN = N_("These results are then closed: from the first screen you start a new check. "
+                   "To keep them, save the report first (S).")
+STALE = N_("The result is too old for booking: the required items are checked again first.")
 SAVE = N_("Save report")
 BUNDLE = N_("Save diagnostic bundle")
 BOOK = N_("Book")
@@ -63,13 +71,23 @@ OS_ERRORS = {
 NOT_READY = N_("Booking needs the verdict \"Ready to book\". Fix the items at the top first, then "
                "check again.")
 
-KEYS = (Key("Enter", N_("Details"), "screen.details"), Key("F1", N_("Help"), "app.help"),
-        Key("F2", N_("English / 日本語"), "app.toggle_language"),
-        Key("Ctrl+Q", N_("Quit"), "app.quit"))
+#: The results screen's own keys, in the key bar (the buttons carry no letters: five of them
+#: must fit 80 columns). Short words: with a gateway the bar holds eight keys.
+ACTION_KEYS = (Key("R", N_("Recheck"), "screen.rerun_all"),
+               Key("S", N_("Save"), "screen.save('report')"),
+               Key("D", N_("Staff"), "screen.save('bundle')"))
+GATEWAY_KEYS = (Key("B", N_("Booking"), "screen.book"),
+                Key("C", N_("Check-in"), "screen.check_in"))
+LAST_KEYS = (Key("F1", N_("Help"), "app.help"), Key("Ctrl+Q", N_("Quit"), "app.quit"))
 
 
 class DeclarationItem(Vertical):
     """A statement the job seeker promises, and the box to confirm it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "app.focus_next", show=False),
+        Binding("up", "app.focus_previous", show=False),
+    ]
 
     def __init__(self, declaration: declarations.Declaration, confirmed: bool) -> None:
         super().__init__(classes="declaration")
@@ -78,7 +96,7 @@ class DeclarationItem(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="declaration-text")
-        yield Checkbox(value=self.confirmed, id=f"confirm-{self.declaration.id.split('.')[-1]}")
+        yield TickBox(value=self.confirmed, id=f"confirm-{self.declaration.id.split('.')[-1]}")
 
     def show(self, words: Words, status: str) -> None:
         from precheck.tui.widgets.status import ICONS
@@ -99,6 +117,7 @@ class ResultsScreen(AppScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rerun_all", show=False),
+        Binding("f", "rerun_failed", show=False),
         Binding("s", "save('report')", show=False),
         Binding("d", "save('bundle')", show=False),
         Binding("b", "book", show=False),
@@ -123,6 +142,8 @@ class ResultsScreen(AppScreen):
         yield Static(id="title", classes="screen-title")
         yield VerdictBanner(id="verdict")
         with VerticalScroll(id="results-body"):
+            yield Static(id="next-step-title", classes="section-title")
+            yield Static(id="next-step")
             yield Static(id="blocking-title", classes="section-title")
             with Vertical(id="blocking"):
                 yield from (self.items[v.id] for v in views if v.blocks)
@@ -135,17 +156,69 @@ class ResultsScreen(AppScreen):
         yield Static(id="message", classes="note")
         with Horizontal(id="result-actions", classes="actions"):
             yield Button(id="rerun")
+            if self._failed_ids():
+                yield Button(id="rerun-failed")
             yield Button(id="save-report", variant="primary")
             yield Button(id="save-bundle")
             if self.precheck.gateway is not None:
                 yield Button(id="book", variant="success")
                 yield Button(id="check-in")
-        yield KeyBar(KEYS)
+        gateway = GATEWAY_KEYS if self.precheck.gateway is not None else ()
+        yield KeyBar((*ACTION_KEYS, *gateway, *LAST_KEYS))  # Enter and F2: in the help (F1)
 
     def on_mount(self) -> None:
+        then = self.precheck.after_rerun
+        self.precheck.after_rerun = None
+        ready = self.document is not None and self.document.get("verdict") == "pass"
+        if ready:
+            # The next step, one key away; the panel saying it stays in sight at the top.
+            self.query_one("#book" if self.precheck.gateway is not None else "#save-report",
+                           Button).focus()
+            if then is not None and self.precheck.gateway is not None:
+                # Booking or check-in waited for this fresh result: go on without asking its
+                # age again (a re-run is as fresh as it gets).
+                self.call_later(self._open_gateway_screen, then)
+            return
+        blocking = next((i for i in self.items.values() if i.view.blocks), None)
+        if blocking is not None:
+            blocking.focus()
+            return
+        # Only declarations are left: the first one not confirmed yet is the next thing to do.
+        unticked = [d for d in self.query(DeclarationItem)
+                    if not self.precheck.checkup.declared[d.declaration.id]]
+        if unticked:
+            unticked[0].query_one(Checkbox).focus()
+            return
         first = next(iter(self.items.values()), None)
         if first is not None:
             first.focus()
+
+    def _failed_ids(self) -> list[str]:
+        """The checks whose newest outcome failed or could not tell."""
+        return [o.meta.id for o in self.precheck.checkup.outcomes()
+                if o.result.status.blocks]
+
+    def _next_step(self, words: Words) -> None:
+        from datetime import UTC, datetime
+
+        from precheck.tui import next_step
+
+        checkup = self.precheck.checkup
+        verdict = "fail" if self.document is None else str(self.document.get("verdict"))
+        found = next_step.lines(words, checkup.office, verdict=verdict,
+                                gateway=self.precheck.gateway is not None,
+                                document=self.document if checkup.live else None,
+                                now=datetime.now(UTC))
+        title = self.query_one("#next-step-title", Static)
+        panel = self.query_one("#next-step", Static)
+        title.update(words(next_step.TITLE))
+        panel.update(Prose("\n".join(found)))
+        # Ready: the next step first. Not ready: what blocks booking first, the next step after
+        # the declarations.
+        body = self.query_one("#results-body")
+        anchor = "#blocking-title" if verdict == "pass" else "#others-title"
+        body.move_child(title, before=self.query_one(anchor, Static))
+        body.move_child(panel, after=title)
 
     # -- the report ---------------------------------------------------------------------------
 
@@ -173,9 +246,12 @@ class ResultsScreen(AppScreen):
         if self.document is None:
             banner.update(Prose(words(NO_REPORT, reason=self.problem or "")))
         else:
+            from reports.render import ONLY_DECLARATIONS
+
+            view = verdict_view(self.document, words.translator, in_app=True)
             undeclared = not all(self.precheck.checkup.declared.values())
-            banner.show(verdict_view(self.document, words.translator), words.language,
-                        words(DECLARE_FIRST) if undeclared else "")
+            extra = undeclared and view.detail != words.translator(ONLY_DECLARATIONS)
+            banner.show(view, words.language, words(DECLARE_FIRST) if extra else "")
         views = {v.id: v for v in self._views(words)}
         for check_id, item in self.items.items():
             if check_id in views:
@@ -188,13 +264,25 @@ class ResultsScreen(AppScreen):
         self.query_one("#blocking-title", Static).display = blocking
         self.query_one("#declarations-title", Static).update(words(DECLARATIONS))
         self.query_one("#others-title", Static).update(words(OTHERS))
+        self._next_step(words)
         # No key on the buttons: five of them must fit 80 columns. The help lists R S D B C.
         labels = {"rerun": RERUN, "save-report": SAVE, "save-bundle": BUNDLE, "book": BOOK,
-                  "check-in": CHECK_IN}
+                  "check-in": CHECK_IN, "rerun-failed": RERUN_FAILED}
         for button in self.query("#result-actions Button").results(Button):
             relabel(button, words(labels[str(button.id)]))
         self.query_one(KeyBar).show(words)
         self._show_said(words)
+        self._gateway_buttons()
+
+    def _gateway_buttons(self) -> None:
+        """予約する works only on a pass, and only once; 当日の受付 only on a pass."""
+        ready = self.document is not None and self.document.get("verdict") == "pass"
+        for button in self.query("#book, #check-in").results(Button):
+            button.disabled = not ready or (button.id == "book"
+                                            and self.precheck.booked is not None)
+
+    def on_screen_resume(self) -> None:
+        self._gateway_buttons()  # back from booking: a booking made disables 予約する
 
     # -- declarations -------------------------------------------------------------------------
 
@@ -206,6 +294,8 @@ class ResultsScreen(AppScreen):
         self.precheck.checkup.declare(item.declaration.id, event.value)
         self._make_document()
         self.translate(self.precheck.words)
+        if self.document is not None and self.document.get("verdict") == "pass":
+            self.query_one("#results-body").scroll_home(animate=False)  # the next step
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -213,7 +303,20 @@ class ResultsScreen(AppScreen):
         from precheck.tui.screens.detail import CheckDetail
 
         view = self.items[message.check_id].view
-        self.app.push_screen(CheckDetail(view), self._detail_closed)
+        raw = next((c.get("evidence") for c in (self.document or {}).get("checks") or ()
+                    if isinstance(c, dict) and c.get("id") == message.check_id), None)
+        self.app.push_screen(CheckDetail(view, raw if isinstance(raw, dict) else None,
+                                         self._setting_for(view.id)), self._detail_closed)
+
+    def _setting_for(self, check_id: str) -> str | None:
+        """The settings page that fixes a check on this computer (none for a replayed bundle:
+        its computer is elsewhere)."""
+        from precheck.system import Platform
+        from precheck.tui.settings_links import link_for
+
+        if not self.precheck.checkup.live:
+            return None
+        return link_for(check_id, Platform.current())
 
     def _detail_closed(self, rerun: str | None) -> None:
         if rerun:
@@ -226,7 +329,7 @@ class ResultsScreen(AppScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"rerun": self.action_rerun_all, "book": self.action_book,
-                   "check-in": self.action_check_in}
+                   "check-in": self.action_check_in, "rerun-failed": self.action_rerun_failed}
         if event.button.id == "save-report":
             self.action_save("report")
         elif event.button.id == "save-bundle":
@@ -237,13 +340,26 @@ class ResultsScreen(AppScreen):
     def action_rerun_all(self) -> None:
         self._rerun(None)
 
+    def action_rerun_failed(self) -> None:
+        failed = self._failed_ids()
+        if failed:
+            self._rerun(failed)
+
     def _rerun(self, ids: list[str] | None) -> None:
         from precheck.tui.screens.running import RunningScreen
 
         self.app.switch_screen(RunningScreen(ids))
 
     def action_welcome(self) -> None:
-        self.app.pop_screen()
+        """Esc: back to the first screen only when the job seeker says so (the results are
+        left behind; the first screen starts a new check)."""
+        from precheck.tui.screens.confirm import Confirm
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+
+        self.app.push_screen(Confirm(LEAVE, LEAVE_EXPLAIN), answered)
 
     def action_save(self, what: str) -> None:
         from precheck.tui.screens.save import SaveScreen
@@ -297,24 +413,44 @@ class ResultsScreen(AppScreen):
             line.set_class(problem, "problem")
             line.update(Prose(words(msgid, **args)))
 
-    def _can_use_gateway(self) -> bool:
+    def _can_use_gateway(self, then: str) -> bool:
+        """True when booking or checking in can go ahead now. A result too old for the gateway
+        first has the required checks run again, then ``then`` (book or check-in) continues."""
+        from datetime import UTC, datetime
+
+        from precheck.tui import next_step
+
         if self.precheck.gateway is None:
             return False
         if self.document is None or self.document.get("verdict") != "pass":
             self.say(NOT_READY, problem=True)
             return False
+        checkup = self.precheck.checkup
+        if checkup.live and next_step.is_stale(self.document, datetime.now(UTC)):
+            self.say(STALE)
+            self.precheck.after_rerun = then
+            self._rerun([c.id for c in checkup.catalog.checks if c.required])
+            return False
         return True
 
     def action_book(self) -> None:
-        from precheck.tui.screens.book import BookScreen
-
-        if self._can_use_gateway():
-            self.app.push_screen(BookScreen())
+        if self.precheck.booked is not None:
+            self.say(ALREADY_BOOKED)
+            return
+        if self._can_use_gateway("book"):
+            self._open_gateway_screen("book")
 
     def action_check_in(self) -> None:
+        if self._can_use_gateway("check-in"):
+            self._open_gateway_screen("check-in")
+
+    def _open_gateway_screen(self, which: str) -> None:
+        from precheck.tui.screens.book import BookScreen
         from precheck.tui.screens.check_in import CheckInScreen
 
-        if self._can_use_gateway():
+        if which == "book":
+            self.app.push_screen(BookScreen())
+        else:
             self.app.push_screen(CheckInScreen(), callback=self._checked_in)
 
     def _checked_in(self, _: None) -> None:

@@ -61,9 +61,20 @@ RECORD_TEXT = N_("Next, the microphone records the room for 3 seconds (nothing i
                  "closed. When it starts, say \"Hello\".")
 RECORD = N_("Record and check")
 RECORDING = N_("Recording. Please say \"Hello\" now...")
+SECONDS_LEFT = N_("{seconds} s left")
+RECORDED = N_("Recorded. Measuring...")
 DEVICES_RUNNING = N_("Checking the camera, microphone and speaker...")
 NOTHING_TO_DO = N_("Nothing to do here: the checks run by themselves.")
 
+#: Shown where the preview fails, so the fix is where the problem is seen.
+CAMERA_FIX = N_("The camera does not show. Close other programs that may use it (a video app, "
+                "a browser tab), check that it is connected, and allow camera access (Windows: "
+                "Settings > Privacy & security > Camera; Mac: System Settings > Privacy & "
+                "Security > Camera). Then press Next: the results say what was found.")
+MIC_FIX = N_("The microphone does not answer. Check that it is connected and not muted, and "
+             "allow microphone access (Windows: Settings > Privacy & security > Microphone; "
+             "Mac: System Settings > Privacy & Security > Microphone).")
+_FAILING = frozenset({FeedState.NOT_FOUND, FeedState.FAILED, FeedState.NO_ANSWER})
 CAMERA_LABEL = N_("Camera")
 MIC_LABEL = N_("Mic")
 FEED_NOTES = {
@@ -103,6 +114,8 @@ class RunningScreen(AppScreen):
         self.busy = False  # the tone is playing
         self.note = ""  # a message id shown above the step: what went wrong in the last one
         self.recording = False  # the job seeker was told the microphone records now
+        self.recording_since: float | None = None  # the app's clock when it began
+        self.feed_fixes: tuple[str, ...] = ()  # what to do about a preview that fails
         self.device_batch_started = False
         self.done = False
 
@@ -188,9 +201,13 @@ class RunningScreen(AppScreen):
         elif self.device_batch_started and "devices" in self.batches:
             title = words(RECORD_TITLE if self.recording else LOOK_TITLE)
             text = words(RECORDING if self.recording else DEVICES_RUNNING)
+            if self.recording and self.recording_since is not None:
+                text = f"{text}\n{self._countdown(words)}"
         self.query_one("#step-title", Static).update(title)
         if self.note and step is not None:
             text = f"{words(self.note)}\n\n{text}"
+        if step == "look" and self.feed_fixes:
+            text = "\n\n".join([text, *(words(fix) for fix in self.feed_fixes)])
         self.query_one("#step-text", Static).update(Prose(text))
         button = self.query_one("#step-button", Button)
         button.display = step is not None and not self.busy
@@ -231,8 +248,25 @@ class RunningScreen(AppScreen):
             self._show_step(self.precheck.words)
             self.play_tone()
         elif self.step == "recording":
-            self.recording = True
+            self.recording = True  # the countdown starts with the recording check itself
+            self.set_interval(0.25, self._tick_countdown, name="countdown")
             self._next_step()
+
+    def _countdown(self, words: Words) -> str:
+        """How long the room recording still takes, in whole seconds (the microphone check
+        records RECORD_S seconds once it starts)."""
+        import math
+
+        from precheck.probes.devices import RECORD_S
+
+        if self.recording_since is None:
+            return ""
+        left = math.ceil(RECORD_S - (self.precheck.clock() - self.recording_since))
+        return words(SECONDS_LEFT, seconds=left) if left > 0 else words(RECORDED)
+
+    def _tick_countdown(self) -> None:
+        if self.recording:
+            self._show_step(self.precheck.words)
 
     def _close_feeds(self) -> None:
         feeds, self.feeds = self.feeds, None
@@ -241,13 +275,18 @@ class RunningScreen(AppScreen):
             background.in_daemon(feeds.close, "release the camera and microphone")
 
     @work(thread=True, group="tone", exit_on_error=False)
-    def play_tone(self) -> None:
-        from precheck.probes.devices import play_test_tone
+    def play_tone(self, again: bool = False) -> None:
+        """Play the test tone (recorded for the speaker check); ``again``: once more on this
+        computer, not recorded (the first playing is what the check reads)."""
+        from precheck.probes.devices import play_test_tone, play_tone_again
 
         assert self.evaluation is not None  # noqa: S101 - set on mount
         system = self.evaluation.system
         worker = get_current_worker()
-        future = background.in_daemon(lambda: play_test_tone(system), "test tone")
+        live = again and self.precheck.checkup.live
+        future = background.in_daemon(
+            play_tone_again if live else (lambda: play_test_tone(system)),
+            "test tone")
         try:
             present, played = background.wait(future, lambda: worker.is_cancelled)
         except background.Cancelled:
@@ -267,10 +306,15 @@ class RunningScreen(AppScreen):
             return
         self.app.push_screen(SpeakerQuestion(), self._heard)
 
-    def _heard(self, heard: bool | None) -> None:
+    def _heard(self, heard: bool | str | None) -> None:
         from precheck.probes.devices import confirm_speaker
+        from precheck.tui.screens.speaker import PLAY_AGAIN
 
-        if heard is not None and self.evaluation is not None:
+        if heard == PLAY_AGAIN:
+            self.busy = True
+            self.play_tone(again=True)  # then the same question again
+            return
+        if isinstance(heard, bool) and self.evaluation is not None:
             # A replayed bundle may hold no answer (ProbeMissing): the check says so itself.
             with contextlib.suppress(ProbeError):
                 confirm_speaker(self.evaluation.system, heard)  # recorded: no device work
@@ -328,6 +372,10 @@ class RunningScreen(AppScreen):
         self.post_message(ChecksFinished(name))
 
     def on_check_started(self, message: CheckStarted) -> None:
+        if (self.recording and self.recording_since is None
+                and self.evaluation is not None and message.check_id in needing(
+                    self.evaluation.catalog.checks, {Need.MICROPHONE})):
+            self.recording_since = self.precheck.clock()  # the microphone records from now
         row = self.rows.get(message.check_id)
         if row is not None:
             row.start(self.precheck.clock())
@@ -372,6 +420,12 @@ class RunningScreen(AppScreen):
         if feeds is None or self.step != "look":
             return
         state = feeds.camera_state
+        fixes = tuple(fix for fix, failing in ((CAMERA_FIX, state in _FAILING),
+                                               (MIC_FIX, feeds.meter_state in _FAILING))
+                      if failing)
+        if fixes != self.feed_fixes:
+            self.feed_fixes = fixes
+            self._show_step(words)
         self.query_one("#camera", CameraView).show_frame(
             feeds.frame() if state is FeedState.LIVE else None,
             f"{words(CAMERA_LABEL)}: {words(FEED_NOTES[state])}" if FEED_NOTES[state] else "")

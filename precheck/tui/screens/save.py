@@ -89,6 +89,9 @@ class SaveScreen(AppModal[Path | None]):
             problem.update(words(EMPTY))
             return
         path = Path(text).expanduser()
+        if not path.is_absolute():  # a bare name goes where the proposed one was, not to the
+            path = self.precheck.save_folder / path  # folder the app happened to start in
+        path = path.resolve()  # the message names the whole place it was saved
         if not path.parent.is_dir():
             problem.update(Prose(words(NO_FOLDER, folder=str(path.parent))))
             return

@@ -18,14 +18,19 @@ QUESTION = N_("Did you hear the tone?")
 EXPLAIN = N_("Answer honestly: if you heard nothing, the results will say how to fix it.")
 YES = N_("Yes")
 NO = N_("No")
+AGAIN = N_("Play again")
+#: What the question returns when the job seeker wants to hear the tone once more.
+PLAY_AGAIN = "again"
 
 
-class SpeakerQuestion(AppModal[bool | None]):
-    """Asks whether the tone was heard; dismisses with True, False, or None (Esc: no answer)."""
+class SpeakerQuestion(AppModal[bool | str | None]):
+    """Asks whether the tone was heard; dismisses with True, False, None (Esc: no answer) or
+    :data:`PLAY_AGAIN` (A: play it once more before answering)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", show=False),
         Binding("n", "answer(False)", show=False),
+        Binding("a", "again", show=False),
         Binding("escape", "answer(None)", show=False),
     ]
 
@@ -36,6 +41,7 @@ class SpeakerQuestion(AppModal[bool | None]):
             with Horizontal(classes="actions"):
                 yield Button(id="yes", variant="success")
                 yield Button(id="no", variant="error")
+                yield Button(id="again")
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
@@ -45,9 +51,16 @@ class SpeakerQuestion(AppModal[bool | None]):
         self.query_one("#explain", Static).update(Prose(words(EXPLAIN)))
         relabel(self.query_one("#yes", Button), f"{words(YES)} (Y)")
         relabel(self.query_one("#no", Button), f"{words(NO)} (N)")
+        relabel(self.query_one("#again", Button), f"{words(AGAIN)} (A)")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        if event.button.id == "again":
+            self.action_again()
+        else:
+            self.dismiss(event.button.id == "yes")
+
+    def action_again(self) -> None:
+        self.dismiss(PLAY_AGAIN)
 
     def action_answer(self, heard: bool | None) -> None:
         self.dismiss(heard)

@@ -148,7 +148,9 @@ class WelcomeScreen(LoadsOffices, AppScreen):
             note.update(words(OFFICE_LOADING))
             return
         choices = self._offices.offices
-        select.set_options((o.name(words.language), o.id) for o in choices)
+        # New names for the same offices (F2): the choice is kept, not cleared with the options.
+        with self.prevent(Select.Changed):
+            select.set_options((o.name(words.language), o.id) for o in choices)
         self._select_current()
         lines = []
         if self._offices.problem is not None:

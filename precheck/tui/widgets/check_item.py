@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 class CheckItem(Static, can_focus=True):
     """A check's result as the report says it; Enter or a click opens its evidence."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", show=False),
+        # ↑↓ move from item to item (the list scrolls with the focus), as Tab does.
+        Binding("down", "app.focus_next", show=False),
+        Binding("up", "app.focus_previous", show=False),
+    ]
 
     @dataclass
     class Selected(Message):

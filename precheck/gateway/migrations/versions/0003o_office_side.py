@@ -2,7 +2,7 @@
 and outbox mails whose link tokens are sealed instead of written in their bodies.
 
 Revision ID: 0003o
-Revises: 0001
+Revises: 0002g
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from precheck.gateway.db import UTCDateTime
 
 revision = "0003o"
-down_revision = "0001"
+down_revision = "0002g"
 branch_labels = None
 depends_on = None
 
