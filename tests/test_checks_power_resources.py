@@ -13,7 +13,7 @@ import pytest
 from checks.power import Battery
 from checks.resources import Resources
 from precheck.api import Context
-from precheck.result import Status
+from precheck.result import Message, Status
 from precheck.system import LiveBackend, System
 
 GIB = 1024**3
@@ -166,8 +166,10 @@ def test_resources_beside_the_heaviest_checks_is_not_warned_by_them(
     assert isinstance(own, float)
     assert isinstance(machine, float)
     assert own > 10.0, evidence  # the burner alone kept a core busy for the whole sample
-    busy = [p for p in result.summary.args.get("problems", ())  # type: ignore[attr-defined]
-            if "processor" in p.msgid and "busy" in p.msgid]
+    problems = result.summary.args.get("problems", ())
+    assert isinstance(problems, tuple)
+    busy = [p for p in problems
+            if isinstance(p, Message) and "processor" in p.msgid and "busy" in p.msgid]
     # A warning about the processor only ever comes from other programs' load.
     assert bool(busy) == (machine - own > ctx.policy.section("system.resources")[
         "max_cpu_percent"])

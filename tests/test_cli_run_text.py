@@ -7,8 +7,9 @@ import io
 import os
 from typing import Any
 
-from precheck.cli import Environment, ExitStatus, run_cli
+from precheck.cli import run_cli
 from precheck.i18n import Translator
+from precheck.status import Environment, ExitStatus
 from reports.render import FIX_THEN_R, ONLY_DECLARATIONS, VERDICT_DETAILS, verdict_view
 
 

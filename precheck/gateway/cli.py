@@ -311,8 +311,8 @@ def _disable(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 
 def _unlock(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    from precheck.cli import ExitStatus
     from precheck.gateway import auth
+    from precheck.status import ExitStatus
 
     with _sessions(args, env) as session:
         auth.unlock(session, args.username)

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from precheck.gateway import closures, mail, metrics, rules
+from precheck.gateway import challenge_code, closures, mail, metrics, rules
 from precheck.gateway.models import (
     Booking,
     BookingEvent,
@@ -41,7 +41,6 @@ from precheck.gateway.models import (
 from precheck.gateway.offices import TOKYO
 from precheck.gateway.rules import RuleViolation
 from precheck.gateway.service import (
-    NONCE_BYTES,
     BookingCreated,
     BookingForm,
     BookingView,
@@ -135,7 +134,7 @@ def book_for_caller(gw: Gateway, session: Session, office_id: str, form: Booking
         if closed is not None:
             raise RuleBroken([closed])
         _release_lapsed_hold(session, office.id, start, now)
-        challenge = Challenge(nonce_hash=_sha256(secrets.token_urlsafe(NONCE_BYTES)),
+        challenge = Challenge(nonce_hash=_sha256(challenge_code.new()),
                               office_id=office.id, created_at=now, expires_at=now, used_at=now)
         session.add(challenge)
         session.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -183,38 +183,55 @@ def _parse(name: str, raw: str) -> Any:
     variable = ENV_PREFIX + name.upper()
     sample = getattr(_DEFAULTS, name)
     try:
-        if name in ("offices_path", "downloads_dir"):
-            return Path(raw)
-        if name == "log_format":
-            if raw.lower() not in LOG_FORMATS:
-                msg = f"{variable}={raw!r} is not valid: text or json"
-                raise SettingsError(msg)
-            return raw.lower()
-        if name == "accepted_policies":
-            return MappingProxyType(_pairs(raw))
-        if name in ("required_checks", "observed_checks", "trusted_hosts"):
-            if raw.lower() == "none":
-                return ()
-            return tuple(part.strip() for part in raw.split(",") if part.strip())
-        if isinstance(sample, float):
-            value = float(raw)
-            if not value >= 0:
-                raise ValueError(raw)
-            return value
-        if isinstance(sample, RateLimit):
-            hits, seconds = raw.split("/")
-            return RateLimit(_positive(hits), timedelta(seconds=_positive(seconds)))
-        if isinstance(sample, bool):
-            return _boolean(raw)
-        if name == "udp_echo_port":
-            return _port(raw)
-        if isinstance(sample, int):
-            return _positive(raw)
-        if isinstance(sample, timedelta):
-            return timedelta(seconds=float(raw))
+        if name in _NAMED:
+            return _NAMED[name](raw, variable)
+        return _by_type(name, sample, raw)
     except (ValueError, TypeError) as exc:
         msg = f"{variable}={raw!r} is not valid: {_WANTED.get(type(sample), 'a value')}"
         raise SettingsError(msg) from exc
+
+
+def _log_format(raw: str, variable: str) -> str:
+    if raw.lower() not in LOG_FORMATS:
+        msg = f"{variable}={raw!r} is not valid: text or json"
+        raise SettingsError(msg)
+    return raw.lower()
+
+
+def _names(raw: str, _variable: str) -> tuple[str, ...]:
+    if raw.lower() == "none":
+        return ()
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+#: Settings read by their own rule rather than by the type of their default.
+_NAMED: dict[str, Callable[[str, str], Any]] = {
+    "offices_path": lambda raw, _variable: Path(raw),
+    "downloads_dir": lambda raw, _variable: Path(raw),
+    "log_format": _log_format,
+    "accepted_policies": lambda raw, _variable: MappingProxyType(_pairs(raw)),
+    "required_checks": _names,
+    "observed_checks": _names,
+    "trusted_hosts": _names,
+    "udp_echo_port": lambda raw, _variable: _port(raw),
+}
+
+
+def _by_type(name: str, sample: Any, raw: str) -> Any:
+    if isinstance(sample, float):
+        value = float(raw)
+        if not value >= 0:
+            raise ValueError(raw)
+        return value
+    if isinstance(sample, RateLimit):
+        hits, seconds = raw.split("/")
+        return RateLimit(_positive(hits), timedelta(seconds=_positive(seconds)))
+    if isinstance(sample, bool):
+        return _boolean(raw)
+    if isinstance(sample, int):
+        return _positive(raw)
+    if isinstance(sample, timedelta):
+        return timedelta(seconds=float(raw))
     return raw
 
 

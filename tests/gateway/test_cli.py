@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select, update
 
 from precheck.gateway.db import current_revision, head_revision, make_engine, session_factory
-from precheck.status import ExitStatus
 from precheck.gateway.models import NoShowStanding, OutboxMail
+from precheck.status import ExitStatus
 from tests.gateway.conftest import MONDAY, GatewayProcess
 from tests.gateway.test_auth import gateway_cli
 from tests.gateway.test_service import THURSDAY_1000
