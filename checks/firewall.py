@@ -111,8 +111,8 @@ class Firewall(Check):
             return (), self.error(
                 N_("Could not read the Windows Firewall settings of every network in use "
                    "({sources})"),
-                fix=[N_("Check again; if it happens again, save a diagnostic bundle with "
-                        "\"precheck collect\" and send it to the Hello Work staff."),
+                fix=[N_("Check again; if it happens again, save the diagnostic file and send "
+                        "it to the Hello Work staff."),
                      *TURN_ON[platform]],
                 evidence=evidence,
                 sources=tuple(s for s, _ in state.unreadable) or ("windows firewall",))

@@ -220,8 +220,8 @@ class Wifi(Check):
             return self.error(
                 N_("The connection runs over Wi-Fi, but precheck could not read which Wi-Fi "
                    "network it is"), evidence=evidence, fix=[
-                    N_("Check again in a minute; if the same message comes back, save a "
-                       "diagnostic file (precheck collect) and send it to the office."), DECLARE])
+                    N_("Check again in a minute; if the same message comes back, save the "
+                       "diagnostic file and send it to the Hello Work staff."), DECLARE])
         if link.medium is not Medium.WIFI or wifi is None or not wifi.connected:
             return self._not_wifi(link, evidence)
         evidence["tethered_hint"] = link.tethered_hint

@@ -44,8 +44,8 @@ CLOSE_STEPS = {
                "background."),
 }
 NO_PROCESSES = N_("Could not read the list of running programs")
-RUN_AGAIN = N_("Run precheck again as the user who uses this computer. If it still fails, send "
-               "the diagnostic bundle to the Hello Work staff.")
+RUN_AGAIN = N_("Check again as the user who uses this computer. If it still fails, save the "
+               "diagnostic file and send it to the Hello Work staff.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,7 +150,7 @@ def test_a_bundle_without_the_process_list_is_reported_by_the_runner(
         replay: Callable[..., Context]) -> None:
     result = _run_one(Recording, replay({}, Platform.WINDOWS))
     assert result.status is Status.ERROR
-    assert "bundle has no recording" in result.summary.msgid
+    assert "has no recording for this check" in result.summary.msgid
 
 
 def test_the_process_list_is_read_for_real_on_this_machine() -> None:

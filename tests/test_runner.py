@@ -209,7 +209,9 @@ def test_the_probe_error_kind_reaches_the_user() -> None:
     assert "did not allow" in result.summary.msgid
     # the probe and its own words are for the staff: in the evidence, not in the sentence
     assert "{probe}" not in result.summary.msgid
-    assert result.evidence == {"probe": "wmi:root/x:Y", "error": "access denied"}
+    assert {k: result.evidence[k] for k in ("probe", "error")} == {
+        "probe": "wmi:root/x:Y", "error": "access denied"}
+    assert result.evidence["probes_unread"] == ("wmi:root/x:Y (denied)",)
 
 
 def test_on_start_names_each_check_as_its_thread_starts() -> None:

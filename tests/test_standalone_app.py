@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,11 @@ REPLAYED = ("firewall-windows11-ja", "devices-macos-covered-camera",
 
 pytestmark = pytest.mark.slow
 
+
+#: The checks the distribution registers (pyproject.toml's entry points): all in the app.
+BUILT_IN_CHECKS = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml")
+                                .read_text("utf-8"))["project"]["entry-points"][
+                                    "precheck.checks.v1"]
 
 def _on_ci() -> bool:
     return os.environ.get("CI") == "true"
@@ -108,7 +114,7 @@ def test_version_list_and_a_live_check_run_with_no_python_on_path(
     reference = run(VENV_SCRIPT, "list", "--json", env={**os.environ, **bare_env,
                                                          "PATH": os.environ["PATH"]})
     assert json.loads(listed.stdout) == json.loads(reference.stdout)
-    assert len(json.loads(listed.stdout)) == 17
+    assert len(json.loads(listed.stdout)) == len(BUILT_IN_CHECKS)
     battery = run(program, "run", "--json", "--only", "power.battery", env=bare_env)
     assert battery.returncode in (0, 1), battery.stderr  # advisory: never blocks, never crashes
     assert [cid for cid, _ in verdicts(battery.stdout)] == ["power.battery"]

@@ -119,7 +119,10 @@ def download_page(request: Request) -> HTMLResponse:
                   checksum_commands=CHECKSUM_COMMANDS)
 
 
-@router.get("/download/{name}", response_model=None)
+@router.get("/download/{name}", response_model=None, responses={
+    200: {"description": "the archive", "content": {"application/octet-stream": {}}},
+    404: {"description": "no such archive in the download folder (a page saying so)",
+          "content": {"text/html": {}}}})
 def download_file(request: Request, name: str) -> FileResponse | HTMLResponse:
     """One listed archive, as a download."""
     folder = _folder(request)

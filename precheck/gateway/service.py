@@ -468,15 +468,17 @@ class Gateway:
                                             challenge_client=client,
                                             challenge_id=challenge_id, now=now)
 
-    def _existing(self, session: Session, accepted: gate.AcceptedReport, office_id: str
-                  ) -> Booking | None:
-        """The booking this very request made before (same challenge, same report): a client
-        retrying a POST whose answer was lost gets it back instead of challenge_used."""
+    def _existing(self, session: Session, accepted: gate.AcceptedReport, office_id: str,
+                  start: datetime) -> Booking | None:
+        """The booking this very request made before (same challenge, same report, same time):
+        a client retrying a POST whose answer was lost gets it back instead of challenge_used.
+        The same report sent for another time is another request, and its challenge is spent."""
         return session.execute(
             select(Booking).join(Challenge, Challenge.id == Booking.challenge_id)
             .where(Challenge.nonce_hash == _sha256(challenge_code.canonical(accepted.challenge)),
                    Booking.report_digest == accepted.digest,
-                   Booking.office_id == office_id)).scalar_one_or_none()
+                   Booking.office_id == office_id,
+                   Booking.slot_start == start)).scalar_one_or_none()
 
     def _limit_violations(self, session: Session, office: OfficeProfile, *,
                           clean: Mapping[str, str], key_id: str | None, client: str | None,
@@ -558,9 +560,13 @@ class Gateway:
             raise RuleBroken(violations)
         inspection = gate.inspect(report, self.gate, now)
         key_id = inspection.accepted.key_id if inspection.accepted else None
+        if inspection.accepted is not None and _source(inspection.accepted.document) == "browser":
+            # This gateway signs every browser check's report with its own key: that key names
+            # no device, so it counts towards no person's limit and no no-show standing.
+            key_id = None
         with _transaction(session):
             if inspection.accepted is not None:
-                existing = self._existing(session, inspection.accepted, office.id)
+                existing = self._existing(session, inspection.accepted, office.id, start)
                 if existing is not None:
                     log.info("booking %s asked for again: the same answer", existing.id)
                     return BookingCreated(_view(existing), None, None, repeated=True)

@@ -215,8 +215,11 @@ def test_an_android_phone_checks_and_books_and_the_gate_refuses_a_second_use(
     bookings = server.bookings()
     assert len(bookings) == 1
     assert bookings[0].report["source"]["kind"] == "browser"
-    # The same report cannot book a second time: the gate refuses, in Japanese.
+    # The same report cannot book a second time: the gate refuses, in Japanese. (Another
+    # person's details, so that the limit of one live booking per person is not what refuses.)
     page.goto(f"{server.url}/offices/tenmonkan/book?start=2026-06-03T11:00")
+    fields = {"name": "鹿児島 次郎", "jobseeker_number": "12345-6789013",
+              "email": "jiro@example.jp", "phone": "090-1234-5679"}
     for name, value in fields.items():
         if page.locator(f"#f-{name}").count():
             page.fill(f"#f-{name}", value)

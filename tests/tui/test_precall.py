@@ -66,7 +66,9 @@ async def test_playing_again_really_plays_and_the_first_playing_is_what_counts(
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), seconds=30)
     (outcome,) = checkup.outcomes()
-    assert dict(outcome.result.evidence) == {"output": True, "played": True, "heard": True}
+    assert dict(outcome.result.evidence) == {
+        "output": True, "played": True, "heard": True,
+        "probes_read": ("sounddevice:play_tone", "user:speaker_heard"), "probes_unread": ()}
     assert outcome.result.status is Status.PASS
 
 
