@@ -40,7 +40,7 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 
 from precheck.gateway.models import OutboxMail
 from precheck.result import N_, Message
@@ -513,3 +513,10 @@ async def run_sender(factory: sessionmaker[Session], settings: GatewaySettings,
             log.error("outbox worker: %s (will try again)", type(exc).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)
+
+
+def undelivered(session: Session, booking_id: int) -> int:
+    """How many mails about the booking were set aside as failed (the server refused the
+    address for good, or every attempt failed): staff then phone the job seeker."""
+    return session.execute(select(func.count()).select_from(OutboxMail).where(
+        OutboxMail.booking_id == booking_id, OutboxMail.failed_at.is_not(None))).scalar_one()

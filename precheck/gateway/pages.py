@@ -151,22 +151,26 @@ _INPUT = {
 #: Messages of the pages' outcomes.
 OUTCOMES = {
     "pending_title": N_("Please check your email"),
-    "pending_lead": N_("We sent an email to {email}. Open its link and press the button by "
-                       "{expires} to confirm the booking. Otherwise it lapses and the time is "
+    # The mails leave through the outbox after the page is shown: the pages say "we are
+    # sending", never "we sent", and what to do when nothing arrives (staff see a mail the
+    # server refused on their day view).
+    "pending_lead": N_("We are sending an email to {email}. Open its link and press the button "
+                       "by {expires} to confirm the booking. Otherwise it lapses and the time is "
                        "released."),
     "pending_spam": N_("No email? Look in the spam folder. If nothing arrives within a few "
                        "minutes, book again or phone the office."),
     "booked_title": N_("Your booking is complete"),
-    "booked_lead": N_("You are booked. We also sent this to {email}."),
+    "booked_lead": N_("You are booked. We are also sending this to {email}."),
     "confirmed_title": N_("Your booking is confirmed"),
-    "confirmed_lead": N_("Thank you. The booking is confirmed, and we sent an email with the "
-                         "details to {email}."),
+    "confirmed_lead": N_("Thank you. The booking is confirmed, and we are sending an email with "
+                         "the details to {email}."),
     "meeting": N_("The office will email you the address of the {app} meeting."),
     "checkin": N_("On the day, run precheck again and check in before the start."),
     "cancel_note": N_("To cancel later, use the link below or the one in the email (until the "
                       "day before; on the day itself, please phone the office)."),
     "cancelled_title": N_("Your booking is cancelled"),
-    "cancelled_lead": N_("The booking was cancelled. We sent a confirmation to {email}."),
+    "cancelled_lead": N_("The booking was cancelled. We are sending a confirmation to "
+                         "{email}."),
     "link_title": N_("This link cannot be used"),
     "already_title": N_("Nothing more to do"),
     "taken_title": N_("This time has just been taken"),

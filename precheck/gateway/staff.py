@@ -29,7 +29,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from precheck.errors import PrecheckError
-from precheck.gateway import auth, rules
+from precheck.gateway import auth, mail, rules
 from precheck.gateway.deps import GatewayDep, NowDep, client_address
 from precheck.gateway.models import Status
 from precheck.gateway.offices import TOKYO, OfficeProfile
@@ -82,6 +82,8 @@ TEXT = {
     "show": N_("Show"),
     "export": N_("Export the day as CSV"),
     "no_bookings": N_("No bookings on this day."),
+    "mail_undelivered": N_("An email to this job seeker could not be delivered: please phone "
+                           "them."),
     "holds": N_("Held for confirmation now: {held} · Lapsed without confirmation: {lapsed}"),
     "col_time": N_("Time"),
     "col_person": N_("Job seeker"),
@@ -177,6 +179,7 @@ class RowView:
     blocked: bool
     no_shows: int
     signature_problem: str = ""  # why the stored report's signature fails; "" when it holds
+    mail_note: str = ""  # a mail about the booking could not be delivered: phone the job seeker
 
 
 
@@ -342,7 +345,8 @@ def _row(gw: Gateway, db: Any, words: Words, office: OfficeProfile,
         checkin=checkin, key_note=key_note,
         verdict=words(f"verdict_{verdict}"), verdict_class=verdict, problems=problems,
         actions=actions, blocked=standing.blocked, no_shows=standing.no_shows,
-        signature_problem=signature_problem)
+        signature_problem=signature_problem,
+        mail_note=words("mail_undelivered") if mail.undelivered(db, booking.id) else "")
 
 
 def _signature_problem(document: Mapping[str, Any] | None) -> str | None:

@@ -8,7 +8,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -362,3 +362,36 @@ def test_password_guessing_is_slowed_down_per_address(site: Site) -> None:
         follow_redirects=False)
     assert right.status_code == 429
     assert "precheck_staff" not in right.cookies
+
+
+def test_a_refused_address_is_shown_to_staff_and_the_page_never_said_sent(
+        site: Site) -> None:
+    """A mail the server refuses for good (550): the page never said "sent", and staff see on
+    their day view that the job seeker must be phoned (a real SMTP server, aiosmtpd)."""
+    from aiosmtpd.controller import Controller
+
+    from precheck.gateway import mail
+    from tests.gateway.test_mail import Mailbox, free_port, with_smtp
+
+    booked = book(site)
+    assert booked.status_code == 201
+    assert "送りました" not in booked.text  # the mail leaves later, through the outbox
+    assert "お送りします" in booked.text
+    log_in(site)
+    assert "連絡が必要です" not in day_view(site).text  # nothing failed yet
+
+    mailbox = Mailbox()
+    mailbox.answer = "550 5.1.1 No such user here"
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings = site.gateway.settings
+        counts = mail.send_due(session_factory(site.engine), with_smtp(settings, controller.port),
+                               site.clock.moment + timedelta(seconds=1))
+    finally:
+        controller.stop()
+    assert (counts.sent, counts.failed) == (0, 1)
+    assert mailbox.messages == []
+    page = day_view(site)
+    assert "メールが届きませんでした" in page.text
+    assert "電話で連絡が必要です" in page.text
