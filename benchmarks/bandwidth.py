@@ -82,19 +82,21 @@ def _ip(*args: str) -> None:
 
 
 @contextlib.contextmanager
-def shaped_link() -> Iterator[tuple[str, str, str, str]]:
-    """Two namespaces joined by a veth pair: (server ns, client ns, server dev, client dev)."""
+def shaped_link(prefix: str = "pchk-bw", device: str = "pbw", server_ip: str = SERVER_IP,
+                client_ip: str = CLIENT_IP) -> Iterator[tuple[str, str, str, str]]:
+    """Two namespaces joined by a veth pair: (server ns, client ns, server dev, client dev).
+    Other benchmarks pass their own names and addresses, so two can run at once."""
     tag = f"{os.getpid() % 100000}"
-    srv, cli = f"pchk-bw-s{tag}", f"pchk-bw-c{tag}"
-    dev_srv, dev_cli = f"pbws{tag}", f"pbwc{tag}"
+    srv, cli = f"{prefix}-s{tag}", f"{prefix}-c{tag}"
+    dev_srv, dev_cli = f"{device}s{tag}", f"{device}c{tag}"
     _ip("netns", "add", srv)
     try:
         _ip("netns", "add", cli)
         _ip("link", "add", dev_srv, "type", "veth", "peer", "name", dev_cli)
         _ip("link", "set", dev_srv, "netns", srv)
         _ip("link", "set", dev_cli, "netns", cli)
-        _ip("-n", srv, "addr", "add", f"{SERVER_IP}/24", "dev", dev_srv)
-        _ip("-n", cli, "addr", "add", f"{CLIENT_IP}/24", "dev", dev_cli)
+        _ip("-n", srv, "addr", "add", f"{server_ip}/24", "dev", dev_srv)
+        _ip("-n", cli, "addr", "add", f"{client_ip}/24", "dev", dev_cli)
         for ns, dev in ((srv, dev_srv), (cli, dev_cli)):
             _ip("-n", ns, "link", "set", "lo", "up")
             _ip("-n", ns, "link", "set", dev, "up")

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -42,39 +41,13 @@ from benchmarks.bandwidth import (  # noqa: E402 - the path above makes the pack
     missing_requirements,
     payload_per_segment,
     shape,
+    shaped_link,
     truth_mbit,
 )
 
 RATES = (2, 10, 50)
 SERVER_IP, CLIENT_IP, PORT = "10.215.0.1", "10.215.0.2", 8090
 CHROMIUM = "/usr/bin/chromium"
-
-
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True)
-
-
-@contextlib.contextmanager
-def shaped_link() -> Iterator[tuple[str, str, str, str]]:
-    """Two namespaces joined by a veth pair: (server ns, client ns, server dev, client dev)."""
-    tag = f"{os.getpid() % 100000}"
-    srv, cli = f"browser-bw-s{tag}", f"browser-bw-c{tag}"
-    dev_srv, dev_cli = f"brbs{tag}", f"brbc{tag}"
-    _ip("netns", "add", srv)
-    try:
-        _ip("netns", "add", cli)
-        _ip("link", "add", dev_srv, "type", "veth", "peer", "name", dev_cli)
-        _ip("link", "set", dev_srv, "netns", srv)
-        _ip("link", "set", dev_cli, "netns", cli)
-        _ip("-n", srv, "addr", "add", f"{SERVER_IP}/24", "dev", dev_srv)
-        _ip("-n", cli, "addr", "add", f"{CLIENT_IP}/24", "dev", dev_cli)
-        for ns, dev in ((srv, dev_srv), (cli, dev_cli)):
-            _ip("-n", ns, "link", "set", "lo", "up")
-            _ip("-n", ns, "link", "set", dev, "up")
-        yield srv, cli, dev_srv, dev_cli
-    finally:
-        for ns in (cli, srv):
-            subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
 
 
 @contextlib.contextmanager
@@ -183,7 +156,8 @@ def benchmark(rates: list[float], with_app: bool) -> int:
         return 0
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "gateway.sqlite3"
-        with shaped_link() as (srv, cli, dev_srv, dev_cli), gateway(srv, database) as url:
+        with shaped_link("browser-bw", "brb", SERVER_IP, CLIENT_IP) as (
+                srv, cli, dev_srv, dev_cli), gateway(srv, database) as url:
             payload = payload_per_segment(cli)
             for rate in rates:
                 shape(srv, dev_srv, rate)
