@@ -62,7 +62,7 @@ FORM = {"name": "山田 太郎", "email": "bench@example.jp", "phone": "090-1234
 def _identity() -> Any:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from reports.signing import Identity
+    from precheck.reports.signing import Identity
 
     return Identity(Ed25519PrivateKey.generate(), secrets.token_bytes(32))
 
@@ -74,11 +74,11 @@ def signed_report(identity: Any, challenge: str, created: datetime,
     from precheck import plugins
     from precheck import policy as policies
     from precheck.probes import OsInfo
+    from precheck.reports.build import build_report
+    from precheck.reports.signing import device_id, sign
     from precheck.result import Message, Result, Status
     from precheck.runner import CheckMeta, Outcome
     from precheck.system import Platform
-    from reports.build import build_report
-    from reports.signing import device_id, sign
 
     evidence = {"target": "gateway", "measurement_id": measurement, "download_mbit": 1.0,
                 "upload_mbit": 1.0} if measurement else {}
@@ -353,10 +353,10 @@ def _post_all(base: str, bodies: list[dict[str, Any]], clients: int
 def gate_run(count: int) -> list[str]:
     from precheck.gateway import gate
     from precheck.gateway.settings import GatewaySettings
-    from reports.canonical import canonical_bytes
-    from reports.model import Report
-    from reports.schema import validate
-    from reports.signing import signed_bytes, verify
+    from precheck.reports.canonical import canonical_bytes
+    from precheck.reports.model import Report
+    from precheck.reports.schema import validate
+    from precheck.reports.signing import signed_bytes, verify
 
     now = datetime.now(UTC).replace(microsecond=0)
     reports = [signed_report(_identity(), f"nonce-{i}", now, secrets.token_hex(16))
@@ -365,7 +365,7 @@ def gate_run(count: int) -> list[str]:
     lines = []
     parts: list[tuple[str, Callable[[dict[str, Any]], object]]] = [
         ("gate.inspect (all report checks)", lambda r: gate.inspect(r, policy, now)),
-        ("  reports.signing.verify (refusals)", verify),
+        ("  precheck.reports.signing.verify (refusals)", verify),
         ("    JSON Schema validation", validate),
         ("    pydantic model", Report.model_validate),
         ("    RFC 8785 canonical form", lambda r: canonical_bytes(

@@ -9,7 +9,7 @@ Register a check under the entry-point group ``precheck.checks.v1``; the entry-p
 check id::
 
     [project.entry-points."precheck.checks.v1"]
-    "power.battery" = "checks.power:Battery"
+    "power.battery" = "precheck.checks.power:Battery"
 
 Everything a plugin needs is exported here (``from precheck.api import Check, N_, ...``); see
 ``docs/plugins.md`` for the whole kit, and ``precheck.testing`` for its pytest fixtures.

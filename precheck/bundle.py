@@ -372,7 +372,7 @@ def _parse(path: Path, source: _Source) -> Bundle:
 
 
 def _device_id(where: str, value: object) -> str | None:
-    from reports.model import DEVICE_ID_PATTERN
+    from precheck.reports.model import DEVICE_ID_PATTERN
 
     if value is None:
         return None

@@ -296,9 +296,9 @@ def _warn_failures(catalog: Catalog, env: Environment, tr: Translator) -> None:
 def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
     from precheck import bundle as bundles
     from precheck import policy as policies
+    from precheck.reports.render import render_json
     from precheck.runner import verdict
     from precheck.session import evaluate, signed_report
-    from reports.render import render_json
 
     replayed = bundles.read(args.bundle) if args.bundle else None
     catalog = _catalog(args.only or _bundle_checks(replayed, env, tr), tr)
@@ -321,7 +321,7 @@ def _run(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStat
     else:
         if args.report:
             env.stdout.write(saved + "\n")
-        from reports.render.terminal import render_terminal
+        from precheck.reports.render.terminal import render_terminal
 
         # The verdict last: what is left on a terminal after the output scrolled is what
         # blocks booking and the verdict itself.
@@ -348,7 +348,7 @@ def _progress(catalog: Catalog, env: Environment, tr: Translator
             return None
     except (AttributeError, ValueError):
         return None
-    from reports.render import status_label
+    from precheck.reports.render import status_label
 
     total = len(catalog.checks) + len(catalog.failures)
     env.stderr.write(tr(N_("Checking {count} items (about 15 seconds)...")).format(count=total)
@@ -498,9 +498,9 @@ BUNDLE_NOTICE = (
 def _show(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
     """Show a report. One whose signature fails is shown under a banner saying so, without its
     verdict or the verdict colours, and the exit status is 1 (not intact), as for ``verify``."""
-    from reports.io import load_document
-    from reports.schema import validate
-    from reports.signing import ReportInvalid, verify
+    from precheck.reports.io import load_document
+    from precheck.reports.schema import validate
+    from precheck.reports.signing import ReportInvalid, verify
 
     document = load_document(args.file)
     try:
@@ -517,7 +517,7 @@ def _show(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
     else:
         signature = tr(N_("Signature: valid"))
     if args.html:
-        from reports.render.html import render_html
+        from precheck.reports.render.html import render_html
 
         _write_text(args.html, render_html(document, tr.language, signature_problem=problem),
                     tr)
@@ -530,8 +530,8 @@ def _show(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitSta
 
 
 def _verify(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitStatus:
-    from reports.io import load_document
-    from reports.signing import ReportInvalid, verify
+    from precheck.reports.io import load_document
+    from precheck.reports.signing import ReportInvalid, verify
 
     try:
         verified = verify(load_document(args.file), expected_key_id=args.key_id)
@@ -548,7 +548,7 @@ def _verify(args: argparse.Namespace, env: Environment, tr: Translator) -> ExitS
 
 def _terminal(document: Mapping[str, Any], language: str,
               signature_problem: str | None = None) -> Any:
-    from reports.render.terminal import render_terminal
+    from precheck.reports.render.terminal import render_terminal
 
     return render_terminal(document, language, signature_problem=signature_problem)
 

@@ -73,7 +73,7 @@ class Evaluation:
         if not isinstance(backend, LiveBackend):
             msg = "only a run on this computer can be written as a diagnostic bundle"
             raise PrecheckError(msg)
-        from reports.signing import Identity, device_id
+        from precheck.reports.signing import Identity, device_id
 
         self.os_info()  # asked now so that they are recorded too
         self.created()
@@ -100,8 +100,8 @@ def evaluate(catalog: Catalog, policy: Policy, bundle: Bundle | None = None) -> 
 
 def signed_report(evaluation: Evaluation, challenge: str | None = None) -> dict[str, Any]:
     """The signed report of a finished evaluation, with this installation's key."""
-    from reports.build import build_report
-    from reports.signing import Identity, device_id, sign
+    from precheck.reports.build import build_report
+    from precheck.reports.signing import Identity, device_id, sign
 
     identity = Identity.load_or_create()
     bundle = evaluation.bundle

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.antivirus import Antivirus
 from precheck.api import Context
+from precheck.checks.antivirus import Antivirus
 from precheck.probes import antivirus
 from precheck.probes.antivirus import _linux, _macos, _windows
 from precheck.probes.security_center import decode_product_state, merge_by_name, parse_products

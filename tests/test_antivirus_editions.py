@@ -14,11 +14,19 @@ from pathlib import Path, PureWindowsPath
 
 import pytest
 
-from checks import antivirus as av
-from checks.antivirus import Antivirus
-from checks.editions import BUILTIN, COMMERCIAL, EITHER, FREE, OPEN_SOURCE, UNKNOWN, EditionPolicy
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks import antivirus as av
+from precheck.checks.antivirus import Antivirus
+from precheck.checks.editions import (
+    BUILTIN,
+    COMMERCIAL,
+    EITHER,
+    FREE,
+    OPEN_SOURCE,
+    UNKNOWN,
+    EditionPolicy,
+)
 from precheck.errors import InputError
 from precheck.i18n import Translator
 from precheck.probes.antivirus import _macos, _windows

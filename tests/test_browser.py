@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from checks.software import Browser
 from precheck import bundle as bundles
 from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks.software import Browser
 from precheck.probes import software
 from precheck.probes.software import _linux, _windows
 from precheck.probes.software.versions import at_least, is_transitional, parse_version

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from checks.power import Battery
-from checks.resources import Resources
 from precheck.api import Context
+from precheck.checks.power import Battery
+from precheck.checks.resources import Resources
 from precheck.result import Message, Status
 from precheck.system import LiveBackend, System
 

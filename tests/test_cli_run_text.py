@@ -9,8 +9,8 @@ from typing import Any
 
 from precheck.cli import run_cli
 from precheck.i18n import Translator
+from precheck.reports.render import FIX_THEN_R, ONLY_DECLARATIONS, VERDICT_DETAILS, verdict_view
 from precheck.status import Environment, ExitStatus
-from reports.render import FIX_THEN_R, ONLY_DECLARATIONS, VERDICT_DETAILS, verdict_view
 
 
 class Terminal(io.StringIO):

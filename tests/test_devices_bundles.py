@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from checks.devices import Camera, Microphone, Speaker
-from checks.environment import Noise
 from precheck import bundle as bundles
 from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks.devices import Camera, Microphone, Speaker
+from precheck.checks.environment import Noise
 from precheck.probes import devices
 from precheck.probes.devices import CameraState, _linux, _windows, capture, parse_microphone
 from precheck.result import Status

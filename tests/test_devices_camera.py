@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.devices import Camera
 from precheck.api import Context
+from precheck.checks.devices import Camera
 from precheck.errors import ProbeError
 from precheck.probes import devices
 from precheck.probes.devices import CameraState, _linux, _windows, capture, parse_camera

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.devices import Microphone
-from checks.environment import Noise
 from precheck.api import Context
+from precheck.checks.devices import Microphone
+from precheck.checks.environment import Noise
 from precheck.errors import ProbeError
 from precheck.probes import devices
 from precheck.probes.devices import capture

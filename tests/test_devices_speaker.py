@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import pytest
 
-from checks.devices import Speaker
 from precheck.api import Context, Policy
+from precheck.checks.devices import Speaker
 from precheck.errors import ProbeError
 from precheck.probes import devices
 from precheck.probes.devices import capture

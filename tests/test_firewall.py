@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.firewall import Firewall
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks.firewall import Firewall
 from precheck.probes.firewall import _linux, _macos, _windows, parse_listening
 from precheck.result import Message, Status
 from precheck.system import JSON, LiveBackend, Platform, System

@@ -27,13 +27,13 @@ from hypothesis import strategies as st
 from precheck import bundle as bundles
 from precheck.cli import run_cli
 from precheck.errors import InputError
+from precheck.reports.errors import ReportInvalid
+from precheck.reports.io import parse_document
+from precheck.reports.render.html import render_html
+from precheck.reports.render.terminal import render_terminal
+from precheck.reports.schema import validate
+from precheck.reports.signing import verify
 from precheck.status import Environment, ExitStatus
-from reports.errors import ReportInvalid
-from reports.io import parse_document
-from reports.render.html import render_html
-from reports.render.terminal import render_terminal
-from reports.schema import validate
-from reports.signing import verify
 from tests.reports.samples import live_report
 
 pytestmark = pytest.mark.timeout(600)
@@ -54,7 +54,7 @@ json_values = st.recursive(
 @pytest.fixture(scope="module")
 def signed_report() -> dict[str, Any]:
     """One real signed report of this machine, with its own throwaway identity."""
-    from reports.signing import Identity, sign
+    from precheck.reports.signing import Identity, sign
 
     with tempfile.TemporaryDirectory() as folder:
         identity = Identity.load_or_create(Path(folder))

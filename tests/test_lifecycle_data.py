@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.os_support import OsSupport
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks.os_support import OsSupport
 from precheck.result import Status
 from precheck.system import Platform
 from tools import lifecycle_diff

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.network import Connectivity, Quality, Wifi
+from precheck.checks.network import Connectivity, Quality, Wifi
 from precheck.result import Status
 from tests.replay_bundle import replayed_result
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from checks.network import Connectivity
 from precheck.api import Context
+from precheck.checks.network import Connectivity
 from precheck.probes.network import CONNECTIVITY_PROBE, GATEWAY_PROBE, ROUTE_PROBE, web
 from precheck.result import Status
 from precheck.system import Platform

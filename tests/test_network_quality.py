@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from checks.network import Quality
 from precheck.api import Context
+from precheck.checks.network import Quality
 from precheck.gateway.udp_echo import start_udp_echo
 from precheck.probes.network import QUALITY_PROBE, quality, speed
 from precheck.probes.network.speed import MeasureError, estimate

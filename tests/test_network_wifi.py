@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from checks.network import Wifi as WifiCheck
 from precheck.api import Context
+from precheck.checks.network import Wifi as WifiCheck
 from precheck.probes import network
 from precheck.probes.network import (
     CAPTIVE_PROBE,
@@ -276,8 +276,8 @@ def test_an_encrypted_carrier_hotspot_fails_by_name(replay: Callable[..., Contex
 
 
 def test_free_wifi_names_match_without_regard_to_case_and_by_pattern() -> None:
-    from checks.network import _matches_free
     from precheck import policy as policies
+    from precheck.checks.network import _matches_free
 
     knobs = policies.builtin().section("network.wifi")
     assert _matches_free("00000japan", knobs["free_ssids"], knobs["free_ssid_patterns"])

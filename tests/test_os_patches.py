@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.os_patches import OsPatches
 from precheck.api import Context
+from precheck.checks.os_patches import OsPatches
 from precheck.probes.patches import _linux, _macos, _windows
 from precheck.result import Message, Status
 from precheck.system import JSON, LiveBackend, Platform, System

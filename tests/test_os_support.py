@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.os_support import OsSupport, Release, Unknown, find_release
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks.os_support import OsSupport, Release, Unknown, find_release
 from precheck.probes import _windows
 from precheck.result import Status
 from precheck.system import JSON, LiveBackend, Platform, System

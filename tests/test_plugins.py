@@ -14,8 +14,8 @@ from tests.plugin_dist import vendor_distribution
 
 def test_the_built_in_checks_are_found_through_their_entry_points() -> None:
     found = {ep.name: ep.value for ep in plugins.find()}
-    assert found["power.battery"] == "checks.power:Battery"
-    assert found["system.resources"] == "checks.resources:Resources"
+    assert found["power.battery"] == "precheck.checks.power:Battery"
+    assert found["system.resources"] == "precheck.checks.resources:Resources"
     catalog = plugins.load()
     assert {"power.battery", "system.resources"} <= set(catalog.ids)
     assert catalog.failures == ()
@@ -73,7 +73,7 @@ def test_find_imports_nothing(vendor_site: Path) -> None:
     ],
 )
 def test_metadata_validation(attribute: str, value: object, complaint: str) -> None:
-    from checks.power import Battery
+    from precheck.checks.power import Battery
 
     bad = type("Bad", (Battery,), {attribute: value})
     problems = check_problems(bad)
@@ -106,7 +106,7 @@ def test_an_installed_plugin_is_outside_the_meta_tests_scope(vendor_site: Path) 
 @pytest.mark.parametrize("article", ["5(4)", "12", "flyer", "vendor:disk-space",
                                      "office:kagoshima-2026"])
 def test_an_article_may_name_the_terms_the_flyer_or_another_source(article: str) -> None:
-    from checks.power import Battery
+    from precheck.checks.power import Battery
 
     assert check_problems(type("Sourced", (Battery,), {"article": article})) == []
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from checks.software import Recording
 from precheck import bundle as bundles
 from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks.software import Recording
 from precheck.probes import software
 from precheck.result import Status
 from precheck.runner import _run_one

@@ -14,11 +14,11 @@ from pathlib import Path, PureWindowsPath
 
 import pytest
 
-from checks import running as rn
-from checks.running import Running
 from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks import running as rn
+from precheck.checks.running import Running
 from precheck.i18n import Translator
 from precheck.probes import office, software
 from precheck.result import Message, Status

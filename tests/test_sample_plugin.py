@@ -84,7 +84,7 @@ def test_the_text_list_has_no_package_names_without_plugins(
 
 @pytest.mark.usefixtures("installed")
 def test_its_report_entry_names_the_provider_and_the_policy_section_it_used() -> None:
-    from reports.signing import verify
+    from precheck.reports.signing import verify
 
     status, out, _ = cli("run", "--json", "--only", PLUGIN_ID)
     assert status is ExitStatus.OK
@@ -160,7 +160,7 @@ def test_the_gateway_requires_it_by_its_policy_alone() -> None:
 @pytest.mark.usefixtures("installed")
 def test_a_changed_plugin_section_is_caught_by_the_digest() -> None:
     from precheck.gateway import gate
-    from reports.signing import Identity, sign
+    from precheck.reports.signing import Identity, sign
 
     _, out, _ = cli("run", "--json", "--only", PLUGIN_ID, "--challenge", "nonce-1")
     report = json.loads(out)
@@ -241,10 +241,10 @@ def test_a_failing_plugin_check_blocks_booking_only_when_the_policy_names_it() -
     from precheck.gateway import gate
     from precheck.plugins import Provider
     from precheck.probes import OsInfo
+    from precheck.reports.build import build_report
+    from precheck.reports.signing import Identity, device_id, sign
     from precheck.result import Message, Status
     from precheck.runner import CheckMeta, Outcome
-    from reports.build import build_report
-    from reports.signing import Identity, device_id, sign
 
     plugin = CheckMeta("vendor.strict", "vendor:strict", True, Message.of("Strict"),
                        provider=Provider("precheck-vendor-strict", "2.0"))

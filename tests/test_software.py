@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from checks.software import FileSharing
 from precheck import bundle as bundles
 from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks.software import FileSharing
 from precheck.errors import ProbeMissing
 from precheck.probes import software
 from precheck.probes.software import _linux, _macos, _windows

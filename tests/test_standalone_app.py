@@ -92,7 +92,7 @@ def test_the_app_folder_holds_the_program_its_data_and_portaudio(app_dir: Path) 
     for data in ("precheck/locale/ja/LC_MESSAGES/precheck.mo",
                  "precheck/locale/ja/LC_MESSAGES/tui.mo", "precheck/locale/en/LC_MESSAGES/tui.mo",
                  "precheck/policy/policy.schema.json", "precheck/gateway/data/offices.toml",
-                 "precheck/tui/app.tcss", "reports/report.schema.json",
+                 "precheck/tui/app.tcss", "precheck/reports/report.schema.json",
                  "libportaudio.so.2", "tzdata/zoneinfo/Asia/Tokyo"):
         assert (internal / data).is_file(), data
     assert list((internal / "cv2").glob("cv2*.so")), "OpenCV is missing"

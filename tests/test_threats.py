@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from checks.threats import Threats
 from precheck import bundle as bundles
 from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
+from precheck.checks.threats import Threats
 from precheck.errors import ProbeError
 from precheck.probes.antivirus import _windows as antivirus_windows
 from precheck.probes.threats import _windows

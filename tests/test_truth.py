@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from checks.antivirus import Antivirus
-from checks.firewall import Firewall
-from checks.network import Wifi as WifiCheck
 from precheck.api import Context
+from precheck.checks.antivirus import Antivirus
+from precheck.checks.firewall import Firewall
+from precheck.checks.network import Wifi as WifiCheck
 from precheck.errors import ProbeError
 from precheck.probes.antivirus import _windows as av_windows
 from precheck.probes.firewall import _windows as fw_windows
@@ -206,7 +206,7 @@ def test_an_empty_scutil_answer_is_unreadable_not_no_proxy() -> None:
 # -- apt: an answer cut short understates what is pending ----------------------------------------
 
 def test_a_cut_off_apt_simulation_is_could_not_tell(replay: Callable[..., Context]) -> None:
-    from checks.os_patches import OsPatches
+    from precheck.checks.os_patches import OsPatches
     from precheck.probes.patches import _linux as patches_linux
 
     full = read("linux/patches/apt-get-s-dist-upgrade-debian12.txt")

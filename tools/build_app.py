@@ -157,8 +157,8 @@ def _freeze(python: Path, target: Platform, version: str, offices: Path | None) 
         "--copy-metadata", "hellowork-precheck",
         # Asia/Tokyo on Windows, which has no time-zone database of its own.
         "--collect-data", "tzdata",
-        "--hidden-import", "precheck", "--hidden-import", "checks",
-        "--hidden-import", "reports",
+        "--hidden-import", "precheck", "--hidden-import", "precheck.checks",
+        "--hidden-import", "precheck.reports",
     ]
     for module in EXCLUDES:
         command += ["--exclude-module", module]

@@ -6,7 +6,7 @@
 Message ids are the English source strings marked with ``N_()``. There is one catalog (gettext
 domain) per part of the program, so each part's texts can change on their own:
 
-- ``precheck``: the core, the checks and the reports (precheck/, checks/, reports/);
+- ``precheck``: the core, the checks and the reports (precheck/, with its checks/ and reports/);
 - ``tui``: the job seeker's terminal app (precheck/tui/);
 - ``gateway``: the booking gateway (precheck/gateway/).
 
@@ -34,7 +34,7 @@ FIELD = re.compile(r"\{(\w+)")
 # domain -> the source folders whose N_() messages it holds. A folder listed for one domain is
 # left out of every domain that lists one of its parents.
 DOMAINS: dict[str, tuple[str, ...]] = {
-    "precheck": ("precheck", "checks", "reports"),
+    "precheck": ("precheck",),
     "tui": ("precheck/tui",),
     "gateway": ("precheck/gateway",),
 }

@@ -53,8 +53,8 @@ from precheck.gateway.web import (
     same_origin,
     session,
 )
+from precheck.reports.signing import Identity
 from precheck.result import N_
-from reports.signing import Identity
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -347,7 +347,7 @@ def _report(gw: Gateway, figures: browser_facts.Finished, row: BrowserCheck,
 def _view(document: dict[str, Any], lang: str, office_id: str) -> dict[str, Any]:
     """What the page shows: the verdict words, what blocks first with its fix, then the rest."""
     from precheck.i18n import Translator
-    from reports.render import check_views, verdict_view
+    from precheck.reports.render import check_views, verdict_view
 
     translate = Translator(lang)
     verdict = verdict_view(document, translate)

@@ -31,7 +31,7 @@ from precheck.system import JSON, Platform, System
 
 if TYPE_CHECKING:
     from precheck.policy import Policy
-    from reports.signing import Identity
+    from precheck.reports.signing import Identity
 
 #: Check ids the browser check measures, in the order the report lists them.
 MEASURED = ("os.support", "device.camera", "device.microphone", "device.speaker",
@@ -254,8 +254,8 @@ def build(found: Sequence[Outcome], device: browser_device.Device, *, policy: Po
           ) -> dict[str, Any]:
     """The signed browser report (format version 1, ``source.kind = "browser"``)."""
     from precheck.probes import OsInfo
-    from reports.build import build_report
-    from reports.signing import sign
+    from precheck.reports.build import build_report
+    from precheck.reports.signing import sign
 
     document = build_report(found, policy=policy, os_info=OsInfo(Platform.LINUX, "browser", "",
                                                                   ""),

@@ -179,7 +179,7 @@ class Inspection:
 
 def digest_of(document: Mapping[str, Any]) -> str:
     """``sha256:`` and the SHA-256 of the report's RFC 8785 form, signature included."""
-    from reports.canonical import canonical_bytes
+    from precheck.reports.canonical import canonical_bytes
 
     return "sha256:" + hashlib.sha256(canonical_bytes(document)).hexdigest()
 
@@ -253,7 +253,7 @@ def inspect(report: object, policy: GatePolicy, now: datetime) -> Inspection:
 
 # -- the fast path of verification ---------------------------------------------------------------
 #
-# ``reports.signing.verify`` validates with pure-Python jsonschema (8 ms for a 8 KB report) and
+# ``precheck.reports.signing.verify`` validates with pure-Python jsonschema (8 ms for 8 KB) and
 # computes the RFC 8785 form for the signature, and the gate computed it again for the digest.
 # Here the cheap checks come first and each expensive part runs once: a compiled validator of
 # the same schema (jsonschema-rs, 0.1 ms), the pydantic model, the public key parsed once per
@@ -267,7 +267,7 @@ def _compiled_schema() -> Any:
         import jsonschema_rs
     except ImportError:  # the job seeker's install: only the gateway extra brings it
         return None
-    from reports.schema import schema
+    from precheck.reports.schema import schema
 
     return jsonschema_rs.Draft202012Validator(schema())
 
@@ -301,9 +301,9 @@ def _verify_fast(report: Mapping[str, Any]) -> tuple[Any, str] | None:
     from cryptography.exceptions import InvalidSignature
     from pydantic import ValidationError
 
-    from reports.canonical import canonical_members, member_order
-    from reports.model import Report
-    from reports.signing import SIGNING_CONTEXT, VerifiedReport, key_id_of
+    from precheck.reports.canonical import canonical_members, member_order
+    from precheck.reports.model import Report
+    from precheck.reports.signing import SIGNING_CONTEXT, VerifiedReport, key_id_of
 
     validator = _compiled_schema()
     envelope = report.get("signature")
@@ -344,8 +344,8 @@ def _source_reasons(kind: str) -> list[Reason]:
 
 def _verified(report: Mapping[str, Any]) -> tuple[Any, str | None] | Reason:
     """The verified report (and its digest when the fast path made it), or why not."""
-    from reports.errors import ReportInvalid
-    from reports.signing import verify
+    from precheck.reports.errors import ReportInvalid
+    from precheck.reports.signing import verify
 
     try:
         fast = _verify_fast(report)
@@ -387,9 +387,9 @@ def _invalid_reason(report: Mapping[str, Any], detail: str) -> Reason:
     (only on this failure path, so an accepted report is validated once)."""
     from pydantic import ValidationError
 
-    from reports.errors import ReportInvalid
-    from reports.model import Report
-    from reports.schema import validate
+    from precheck.reports.errors import ReportInvalid
+    from precheck.reports.model import Report
+    from precheck.reports.schema import validate
 
     try:
         validate(report)

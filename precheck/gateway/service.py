@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from precheck.gateway.settings import GatewaySettings, RateLimit
-    from reports.signing import Identity
+    from precheck.reports.signing import Identity
 
 __all__ = [
     "BookingConfirmed", "BookingCreated", "BookingForm", "BookingView", "CommitUncertain",

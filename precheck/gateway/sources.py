@@ -33,7 +33,7 @@ from precheck.result import N_, Message
 if TYPE_CHECKING:
     from precheck.gateway.gate import Reason
     from precheck.policy import Policy
-    from reports.model import Report
+    from precheck.reports.model import Report
 
 SOURCE_NOT_ALLOWED = "source_not_allowed"
 BROWSER_NOT_OURS = "browser_not_ours"

@@ -313,7 +313,7 @@ def _day(request: Request, gw: Gateway, member: StaffMember, at: datetime, *, of
 
 def _row(gw: Gateway, db: Any, words: Words, office: OfficeProfile,
          booking: BookingView) -> RowView:
-    from reports.render import check_views
+    from precheck.reports.render import check_views
 
     lang = words.lang
     stored = gw.booking_report(db, booking.id, checkin=booking.checked_in_at is not None)
@@ -354,7 +354,7 @@ def _signature_problem(document: Mapping[str, Any] | None) -> str | None:
 
     The gate verified it before storing it; this catches a report changed in the database since.
     """
-    from reports.signing import ReportInvalid, verify
+    from precheck.reports.signing import ReportInvalid, verify
 
     if not document:
         return None
@@ -472,14 +472,14 @@ def lift(request: Request, *, gw: GatewayDep, at: NowDep,
 
 # -- reports, bundles and the CSV -----------------------------------------------------------------
 
-#: The report page is rendered by reports/render/html.py: self-contained, with its own styles.
+#: The report page (precheck/reports/render/html.py) is self-contained, with its own styles.
 _REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
 
 def _report_response(document: Mapping[str, Any], lang: str, *,
                      signature_problem: str | None = None) -> HTMLResponse:
-    from reports.render.html import render_html
+    from precheck.reports.render.html import render_html
 
     response = HTMLResponse(render_html(document, lang, signature_problem=signature_problem))
     response.headers["Content-Security-Policy"] = _REPORT_CSP
@@ -548,8 +548,8 @@ def replay_bundle(path: Path, at: datetime) -> dict[str, Any]:
     from precheck import bundle as bundles
     from precheck import plugins
     from precheck import policy as policies
+    from precheck.reports.build import build_report
     from precheck.session import evaluate
-    from reports.build import build_report
 
     read = bundles.read(path)
     evaluation = evaluate(plugins.load(), policies.builtin(), read)

@@ -157,7 +157,7 @@ class Checkup:
 
     def save_report(self, path: Path, challenge: str | None = None) -> Path:
         """Write the signed report as JSON (what ``precheck run --report`` writes)."""
-        from reports.render import render_json
+        from precheck.reports.render import render_json
 
         path.write_text(render_json(self.report(challenge)) + "\n", encoding="utf-8")
         return path
@@ -168,7 +168,7 @@ class Checkup:
         A re-run's answers replace the earlier run's answers to the same probes.
         """
         from precheck import bundle as bundles
-        from reports.signing import Identity, device_id
+        from precheck.reports.signing import Identity, device_id
 
         runs = [ev for ev in self._runs if any(e is ev for _, e in self._latest.values())]
         if not runs:

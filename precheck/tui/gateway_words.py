@@ -80,7 +80,7 @@ def describe(error: GatewayError, words: Words) -> str:
 
 def slot_time(start: datetime, words: Words) -> str:
     """A slot's start in Japan's time: ``11月25日(火) 10:00`` / ``Tue 11/25 10:00``."""
-    from reports.render import JAPAN
+    from precheck.reports.render import JAPAN
 
     local = start.astimezone(JAPAN)
     weekday = words(WEEKDAYS).split()[local.weekday()]

@@ -103,7 +103,7 @@ def is_stale(document: Mapping[str, Any] | None, now: datetime) -> bool:
 def lines(words: Words, office: OfficeChoice | None, *, verdict: str, gateway: bool,
           document: Mapping[str, Any] | None, now: datetime) -> list[str]:
     """The panel's paragraphs, in the job seeker's language."""
-    from reports.render import JAPAN
+    from precheck.reports.render import JAPAN
 
     found: list[str] = []
     if gateway:

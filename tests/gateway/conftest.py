@@ -38,11 +38,11 @@ from precheck import policy as policies
 from precheck.gateway.offices import TOKYO, OfficeProfile, load_offices
 from precheck.gateway.settings import GatewaySettings, RateLimit
 from precheck.probes import OsInfo
+from precheck.reports.build import build_report
+from precheck.reports.signing import Identity, device_id, sign
 from precheck.result import Message, Result, Status
 from precheck.runner import CheckMeta, Outcome
 from precheck.system import Platform
-from reports.build import build_report
-from reports.signing import Identity, device_id, sign
 
 POSTGRES_URL = os.environ.get("PRECHECK_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from precheck.gateway.app import create_app
 from precheck.gateway.settings import GatewaySettings
-from reports.signing import Identity
+from precheck.reports.signing import Identity
 from tests.gateway.test_api import Clock, book_body
 from tests.reports.test_dates import force_sign
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from precheck.gateway.db import session_factory
 from precheck.gateway.models import BrowserCheck
-from reports.signing import verify
+from precheck.reports.signing import verify
 from tests.devices_media import need, run
 from tests.devices_media import sounds as sounds  # noqa: PLC0414 - a fixture used here
 from tests.gateway.test_pages_browser import ARGS, CHROMIUM, PASSWORD, Server

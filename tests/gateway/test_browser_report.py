@@ -19,9 +19,9 @@ from precheck import declarations, policy
 from precheck.gateway import browser_device, browser_facts, gate, sources
 from precheck.gateway.browser_check import signer
 from precheck.gateway.settings import GatewaySettings
+from precheck.reports.signing import Identity
 from precheck.result import Message
 from precheck.runner import CheckMeta
-from reports.signing import Identity
 
 ANDROID_REDUCED = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
                    "Chrome/142.0.0.0 Mobile Safari/537.36")
@@ -161,7 +161,7 @@ def test_a_browser_report_without_the_declarations_is_refused() -> None:
     report = browser_report(SAFARI_26, GATEWAY_KEY)
     report["checks"] = [c for c in report["checks"] if c["id"] != "declaration.private_room"]
     report["blocking"] = [b for b in report["blocking"] if b != "declaration.private_room"]
-    from reports.signing import sign
+    from precheck.reports.signing import sign
 
     rules = {reason.rule for reason in inspect(sign(report, GATEWAY_KEY)).reasons}
     assert rules == {sources.DECLARATION_MISSING}

@@ -17,8 +17,8 @@ from precheck.gateway import gate
 from precheck.gateway.models import Booking, Challenge
 from precheck.gateway.service import BookingForm
 from precheck.gateway.settings import GatewaySettings
+from precheck.reports.canonical import canonical_bytes
 from precheck.result import Status
-from reports.canonical import canonical_bytes
 from tests.gateway.conftest import FORM, MONDAY
 from tests.gateway.test_service import THURSDAY_1000
 

@@ -88,7 +88,7 @@ def rules_of(answer: Any) -> list[str]:
 
 def quality(ident: str | None, *, target: str = "gateway", down: float = 40.0,
             up: float = 20.0) -> dict[str, dict[str, Any]]:
-    """network.quality's evidence as the check writes it (checks/network.py)."""
+    """network.quality's evidence as the check writes it (precheck/checks/network.py)."""
     evidence: dict[str, Any] = {"target": target, "download_mbit": down, "upload_mbit": up,
                                 "udp": "no_echo", "rtt_ms": 12.0}
     if ident is not None:
@@ -209,7 +209,7 @@ def test_a_real_measurement_through_a_served_gateway_books(tmp_path: Path) -> No
 
     import uvicorn
 
-    from checks.network import _quality_evidence
+    from precheck.checks.network import _quality_evidence
     from precheck.probes.network import quality as probe
 
     with socket.socket() as free:
@@ -400,15 +400,15 @@ def test_check_in_over_the_api_names_the_rule(database_url: str) -> None:
 
 def resign(document: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """The report with members changed and signed again (a forger's own key can)."""
-    from reports.errors import ReportInvalid
-    from reports.signing import Identity, sign
+    from precheck.reports.errors import ReportInvalid
+    from precheck.reports.signing import Identity, sign
 
     unsigned = {k: v for k, v in document.items() if k != "signature"} | changes
     identity: Identity = memory_identity()
     try:
         return sign(unsigned, identity)
     except ReportInvalid:  # sign() refuses what is not a valid report: a forger signs by hand
-        from reports.signing import ALGORITHM, b64url, signed_bytes
+        from precheck.reports.signing import ALGORITHM, b64url, signed_bytes
 
         value = identity.private_key.sign(signed_bytes(unsigned))
         return {**unsigned, "signature": {

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from precheck.probes import OsInfo
+from precheck.reports.signing import Identity, sign
 from precheck.runner import Outcome
-from reports.signing import Identity, sign
 from tests.reports.samples import live_report, live_run
 
 

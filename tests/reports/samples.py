@@ -16,11 +16,11 @@ from precheck import plugins
 from precheck import policy as policies
 from precheck.api import Context
 from precheck.probes import OsInfo
+from precheck.reports.build import build_report
+from precheck.reports.signing import Identity, device_id, sign
 from precheck.result import Message, Result, Status
 from precheck.runner import CheckMeta, Outcome, Runner
 from precheck.system import Platform, System
-from reports.build import build_report
-from reports.signing import Identity, device_id, sign
 
 CREATED = datetime(2026, 11, 23, 1, 2, 3, 456789, tzinfo=UTC)
 #: INVENTED: a plausible Windows 11 platform, not read from a machine.

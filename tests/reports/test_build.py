@@ -11,9 +11,9 @@ import pytest
 from precheck import policy as policies
 from precheck.i18n import Translator
 from precheck.probes import OsInfo
+from precheck.reports.build import build_report
 from precheck.result import Message, Result, Status
 from precheck.runner import CheckMeta, Outcome, verdict
-from reports.build import build_report
 from tests.reports.samples import CREATED, WINDOWS, synthetic_outcomes
 
 DEVICE = "d1-" + "0" * 32

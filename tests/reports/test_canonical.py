@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reports.canonical import canonical_bytes
+from precheck.reports.canonical import canonical_bytes
 
 
 @pytest.mark.parametrize(("doc", "expected"), [

@@ -10,7 +10,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.canonical import _plain, canonical_bytes, canonical_members, member_order
+from precheck.reports.canonical import _plain, canonical_bytes, canonical_members, member_order
 
 # Every JSON value: text with control characters, characters beyond U+FFFF and lone surrogates;
 # integers past 2**53; floats of every magnitude (NaN and infinities are not JSON).

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from precheck.cli import run_cli
+from precheck.reports.errors import ReportInvalid
+from precheck.reports.model import CREATED_PATTERN, Report
+from precheck.reports.schema import schema, validate
+from precheck.reports.signing import Identity, b64url, signed_bytes, verify
 from precheck.status import Environment, ExitStatus
-from reports.errors import ReportInvalid
-from reports.model import CREATED_PATTERN, Report
-from reports.schema import schema, validate
-from reports.signing import Identity, b64url, signed_bytes, verify
 
 IMPOSSIBLE = [
     "2026-02-30T01:02:03Z",  # the finding

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from precheck.errors import PrecheckError
-from reports.signing import KEY_FILE, SALT_FILE, Identity, device_id
+from precheck.reports.signing import KEY_FILE, SALT_FILE, Identity, device_id
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 

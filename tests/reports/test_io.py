@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from precheck.errors import InputError
-from reports.io import MAX_BYTES, load_document
+from precheck.reports.io import MAX_BYTES, load_document
 
 
 @pytest.mark.parametrize(("content", "reason"), [

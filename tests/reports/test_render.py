@@ -11,9 +11,15 @@ import pytest
 from rich.console import Console
 
 from precheck.i18n import Translator
-from reports.render import STATUS_ICONS, STATUS_WORDS, japan_time, render_json, sorted_checks
-from reports.render.html import render_html
-from reports.render.terminal import render_terminal
+from precheck.reports.render import (
+    STATUS_ICONS,
+    STATUS_WORDS,
+    japan_time,
+    render_json,
+    sorted_checks,
+)
+from precheck.reports.render.html import render_html
+from precheck.reports.render.terminal import render_terminal
 
 LANGUAGES = ["ja", "en"]
 
@@ -155,7 +161,7 @@ FOLD_SAMPLES = [
 def test_japanese_is_folded_between_characters_not_pushed_down(text: str, width: int) -> None:
     from rich.cells import cell_len
 
-    from reports.render.terminal import Folded
+    from precheck.reports.render.terminal import Folded
 
     lines = Folded(text).lines(width)
     assert all(cell_len(line) <= width for line in lines)

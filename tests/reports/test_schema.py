@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from reports.errors import ReportInvalid
-from reports.model import Report
-from reports.schema import schema, validate
+from precheck.reports.errors import ReportInvalid
+from precheck.reports.model import Report
+from precheck.reports.schema import schema, validate
 
 Mutation = Callable[[dict[str, Any]], object]
 

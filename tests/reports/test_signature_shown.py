@@ -17,11 +17,11 @@ from rich.console import Console
 
 from precheck.cli import run_cli
 from precheck.i18n import Translator
+from precheck.reports.render import UNTRUSTED_TITLE, VERDICT_WORDS
+from precheck.reports.render.html import render_html
+from precheck.reports.render.terminal import render_terminal
+from precheck.reports.signing import Identity, sign, verify
 from precheck.status import Environment, ExitStatus
-from reports.render import UNTRUSTED_TITLE, VERDICT_WORDS
-from reports.render.html import render_html
-from reports.render.terminal import render_terminal
-from reports.signing import Identity, sign, verify
 
 LANGUAGES = ["ja", "en"]
 PROBLEM = "the signature does not match the content: the report was changed after it was signed"

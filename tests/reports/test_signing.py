@@ -13,8 +13,8 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from precheck.errors import PrecheckError
-from reports import errors, schema
-from reports.signing import (
+from precheck.reports import errors, schema
+from precheck.reports.signing import (
     SIGNING_CONTEXT,
     Identity,
     ReportInvalid,

@@ -15,10 +15,10 @@ import pytest
 from textual.widgets import Checkbox, Input, OptionList
 
 from precheck.gateway_client import GatewayClient
+from precheck.reports.render import JAPAN
 from precheck.tui.screens.book import BookScreen
 from precheck.tui.screens.check_in import CheckInScreen
 from precheck.tui.screens.results import ResultsScreen
-from reports.render import JAPAN
 from tests.tui import gateway_stand
 from tests.tui.conftest import LINUX_FINE, WINDOWS, Clock, app_for, replayed
 from tests.tui.gateway_stand import Stand
@@ -66,7 +66,7 @@ def sent(stand: Stand, method: str, path: str) -> dict[str, object]:
 @pytest.mark.asyncio
 async def test_booking_sends_the_form_and_the_fresh_signed_report_with_the_challenge(
         stand: Stand, clock: Clock, tmp_path: Path) -> None:
-    from reports.signing import verify
+    from precheck.reports.signing import verify
 
     start = serve_office(stand)
     stand.json("POST", "/api/v1/bookings", 201, {
@@ -194,7 +194,7 @@ async def test_a_gateway_that_is_down_is_said_plainly(clock: Clock, tmp_path: Pa
 @pytest.mark.asyncio
 async def test_check_in_sends_the_reference_and_a_fresh_report(
         stand: Stand, clock: Clock, tmp_path: Path) -> None:
-    from reports.signing import verify
+    from precheck.reports.signing import verify
 
     serve_office(stand)
     stand.json("POST", "/api/v1/bookings/TK-7Q2M/check-in", 200, {

@@ -294,7 +294,7 @@ async def test_check_again_runs_every_check(clock: Clock, tmp_path: Path) -> Non
 @pytest.mark.asyncio
 async def test_saving_the_report_writes_a_signed_report_with_the_declarations(
         clock: Clock, tmp_path: Path) -> None:
-    from reports.signing import verify
+    from precheck.reports.signing import verify
 
     checkup = replayed(LINUX_FINE)
     app = app_for(checkup, clock, tmp_path)

@@ -1,5 +1,5 @@
 """The live side of the connectivity and captive-portal probes (the only code here that talks
-to the network). Answers are plain JSON; the pure judging is in :mod:`checks.network`.
+to the network). Answers are plain JSON; the pure judging is in :mod:`precheck.checks.network`.
 
 HTTPS goes through the system's proxy settings as urllib reads them (environment variables, the
 Windows Internet Settings, macOS's network settings). A proxy auto-configuration (PAC) file is

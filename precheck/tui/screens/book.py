@@ -130,7 +130,7 @@ class BookScreen(LoadsOffices, AppScreen):
     def load_slots(self, office_id: str) -> None:
         from datetime import datetime
 
-        from reports.render import JAPAN
+        from precheck.reports.render import JAPAN
 
         client = self.precheck.gateway
         assert client is not None  # noqa: S101 - this screen opens only with a gateway

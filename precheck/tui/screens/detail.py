@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
     from rich.console import RenderableType
 
+    from precheck.reports.render import CheckView
     from precheck.tui.text import Words
-    from reports.render import CheckView
 
 NO_EVIDENCE = N_("No evidence was recorded.")
 TOOK = N_("Took {seconds} s")
@@ -73,7 +73,7 @@ class CheckDetail(AppModal[str | None]):
         self.query_one("#close", Button).focus()
 
     def translate(self, words: Words) -> None:
-        from reports.render import HOW_TO_FIX, STATUS_WORDS
+        from precheck.reports.render import HOW_TO_FIX, STATUS_WORDS
 
         view = self.view
         word = words.core(STATUS_WORDS.get(view.status, STATUS_WORDS["error"]))

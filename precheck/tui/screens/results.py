@@ -2,7 +2,7 @@
 what to do next (check again, save, book, check in).
 
 Everything shown comes from the report itself through the views the CLI and the HTML page use
-(:mod:`reports.render`), so the screen says exactly what the saved report says.
+(:mod:`precheck.reports.render`), so the screen says exactly what the saved report says.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from precheck.tui.wrap import Prose
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from precheck.reports.render import CheckView
     from precheck.tui.text import Words
-    from reports.render import CheckView
 
 TITLE = N_("Results")
 BLOCKING = N_("What keeps you from booking")
@@ -230,7 +230,7 @@ class ResultsScreen(AppScreen):
             self.document, self.problem = None, str(exc)
 
     def _views(self, words: Words) -> list[CheckView]:
-        from reports.render import check_views
+        from precheck.reports.render import check_views
 
         if self.document is None:
             return []
@@ -239,14 +239,14 @@ class ResultsScreen(AppScreen):
     # -- words --------------------------------------------------------------------------------
 
     def translate(self, words: Words) -> None:
-        from reports.render import verdict_view
+        from precheck.reports.render import verdict_view
 
         self.query_one("#title", Static).update(words(TITLE))
         banner = self.query_one("#verdict", VerdictBanner)
         if self.document is None:
             banner.update(Prose(words(NO_REPORT, reason=self.problem or "")))
         else:
-            from reports.render import ONLY_DECLARATIONS
+            from precheck.reports.render import ONLY_DECLARATIONS
 
             view = verdict_view(self.document, words.translator, in_app=True)
             undeclared = not all(self.precheck.checkup.declared.values())

@@ -19,8 +19,8 @@ from precheck.tui.wrap import Prose
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from precheck.reports.render import CheckView
     from precheck.tui.text import Words
-    from reports.render import CheckView
 
 
 class CheckItem(Static, can_focus=True):
@@ -44,7 +44,7 @@ class CheckItem(Static, can_focus=True):
         self.view = view
 
     def show(self, view: CheckView, words: Words) -> None:
-        from reports.render import BLOCKS_BOOKING, HOW_TO_FIX, STATUS_WORDS
+        from precheck.reports.render import BLOCKS_BOOKING, HOW_TO_FIX, STATUS_WORDS
 
         self.view = view
         for status in ICONS:

@@ -21,7 +21,7 @@ SECONDS = N_("{seconds} s")
 
 def word_width(words: Words) -> int:
     """The widest status word in this language, so the titles line up."""
-    from reports.render import STATUS_WORDS
+    from precheck.reports.render import STATUS_WORDS
 
     return max(cell_len(w) for w in (words(WAITING), words(RUNNING),
                                      *(words.core(m) for m in STATUS_WORDS.values())))
@@ -55,7 +55,7 @@ class CheckRow(Static):
 
     def show(self, words: Words, now: float) -> None:
         """Draw the line as of ``now`` (the app's clock)."""
-        from reports.render import STATUS_WORDS
+        from precheck.reports.render import STATUS_WORDS
 
         meta = self.meta
         self.title = words.translator.render(meta.title, meta.domain, meta.locale_dir)

@@ -12,7 +12,7 @@ from precheck.tui.widgets.status import ICONS
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
-    from reports.render import VerdictView
+    from precheck.reports.render import VerdictView
 
 
 #: Between two sentences: Japanese sets none.

@@ -19,8 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from precheck.i18n import Translator
-from precheck.result import N_, Message
-from reports.render import (
+from precheck.reports.render import (
     BLOCKS_BOOKING,
     HOW_TO_FIX,
     CheckView,
@@ -31,6 +30,7 @@ from reports.render import (
     signature_alarm,
     verdict_view,
 )
+from precheck.result import N_, Message
 
 _STATUS_STYLES = {"pass": "green", "warn": "yellow", "fail": "bold red", "skip": "dim",
                   "error": "bold magenta"}
@@ -52,7 +52,7 @@ def render_terminal(report: Mapping[str, Any], lang: str, *,
     ``verdict_last`` (a run in a terminal): the order is reversed, so what is left on the screen
     after the output has scrolled is what matters: the items that block booking, then the
     verdict. ``left_out``: the titles of required checks the run did not include (see
-    :func:`~reports.render.verdict_view`).
+    :func:`~precheck.reports.render.verdict_view`).
     """
     translate = Translator(lang)
     alarm = signature_alarm(signature_problem, translate)

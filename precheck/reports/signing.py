@@ -41,10 +41,10 @@ from pydantic import ValidationError
 
 from precheck.errors import PrecheckError
 from precheck.paths import data_dir
-from reports.canonical import canonical_bytes
-from reports.errors import ReportInvalid
-from reports.model import Report
-from reports.schema import path_of, validate
+from precheck.reports.canonical import canonical_bytes
+from precheck.reports.errors import ReportInvalid
+from precheck.reports.model import Report
+from precheck.reports.schema import path_of, validate
 
 if TYPE_CHECKING:
     from pathlib import Path

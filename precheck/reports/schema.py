@@ -1,6 +1,6 @@
 """The published JSON Schema of report format version 1 (``report.schema.json``).
 
-The schema checks the shape of a report; :mod:`reports.model` adds the rules between fields
+The schema checks the shape of a report; :mod:`precheck.reports.model` adds the rules between fields
 (verdict and ``blocking`` agree with the checks). ``validate`` reports the first error with its
 JSON path, e.g. ``checks/0/status: 'passed' is not one of ['pass', ...]``.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 
-from reports.errors import ReportInvalid
+from precheck.reports.errors import ReportInvalid
 
 __all__ = ["ReportInvalid", "schema", "validate"]
 
@@ -28,7 +28,7 @@ def schema() -> dict[str, Any]:
 
 @cache
 def _schema_text() -> str:
-    return resources.files("reports").joinpath("report.schema.json").read_text("utf-8")
+    return resources.files("precheck.reports").joinpath("report.schema.json").read_text("utf-8")
 
 
 @cache

@@ -141,7 +141,7 @@ class Source(BaseModel):
 
 
 class Signature(BaseModel):
-    """An Ed25519 signature and the public key that checks it (see reports.signing)."""
+    """An Ed25519 signature and the public key that checks it (see precheck.reports.signing)."""
 
     model_config = _CONFIG
 

@@ -13,8 +13,7 @@ from typing import Any
 import jinja2
 
 from precheck.i18n import Translator
-from precheck.result import N_, Message
-from reports.render import (
+from precheck.reports.render import (
     BLOCKS_BOOKING,
     HOW_TO_FIX,
     check_views,
@@ -23,6 +22,7 @@ from reports.render import (
     signature_alarm,
     verdict_view,
 )
+from precheck.result import N_, Message
 
 #: Words of the page itself (message ids, translated with precheck's catalogs).
 LABELS = {
@@ -67,7 +67,7 @@ def render_html(report: Mapping[str, Any], lang: str, *,
 @cache
 def _template() -> jinja2.Template:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reports.render", "templates"),
+        loader=jinja2.PackageLoader("precheck.reports.render", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from checks.editions import (
+from precheck.api import Check, Context, Platform, Result, Status
+from precheck.checks.editions import (
     BUILTIN,
     CLASS_WORDS,
     EITHER,
@@ -17,7 +18,6 @@ from checks.editions import (
     EditionPolicy,
     Judged,
 )
-from precheck.api import Check, Context, Platform, Result, Status
 from precheck.probes.antivirus import AntivirusState, Defender, SignatureSet
 from precheck.probes.security_center import RegisteredProduct
 from precheck.probes.software import running_matches, signatures

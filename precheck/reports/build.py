@@ -33,7 +33,7 @@ def build_report(outcomes: Sequence[Outcome], *, policy: Policy, os_info: OsInfo
     """The unsigned report (a plain JSON-able dict without ``signature``), in outcome order.
 
     ``created`` must be timezone-aware; it is stored in UTC to the second. ``device_id`` comes from
-    :func:`reports.signing.device_id`.
+    :func:`precheck.reports.signing.device_id`.
     """
     if source_kind not in SOURCE_KINDS:
         msg = f"source_kind must be one of {', '.join(SOURCE_KINDS)}, not {source_kind!r}"
