@@ -144,7 +144,9 @@ def test_preview_delivers_small_frames_without_blocking(videos: dict[str, Path])
         while preview.frames < 10 and time.monotonic() < deadline:
             started = time.monotonic()
             frame = preview.latest()
-            assert time.monotonic() - started < 0.01
+            # A copy under a lock takes microseconds; a read of the device would wait for the next
+            # frame. The bound is generous so a loaded machine cannot fail it by scheduling alone.
+            assert time.monotonic() - started < 0.1
             time.sleep(0.05)
     assert frame is not None
     assert frame.shape == (120, 160)
