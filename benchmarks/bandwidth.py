@@ -114,33 +114,39 @@ def shape(namespace: str, device: str, rate: float) -> None:
 
 
 @contextlib.contextmanager
-def server(namespace: str) -> Iterator[str]:
-    """The gateway's measurement endpoints served in ``namespace``; yields the gateway URL."""
-    process = subprocess.Popen(
-        ["ip", "netns", "exec", namespace, sys.executable, __file__, "--serve", SERVER_IP,
-         str(PORT)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def served_in(namespace: str, command: list[str], host: str, port: int,
+              wait_s: float = 20) -> Iterator[str]:
+    """``command`` run in ``namespace`` until the block ends; yields ``http://host:port`` once
+    something there accepts a connection (raises when the command stops first)."""
+    process = subprocess.Popen(["ip", "netns", "exec", namespace, *command], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        url = f"http://{SERVER_IP}:{PORT}"
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
             probe = subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c",
                                     "import socket; socket.create_connection("
-                                    f"('{SERVER_IP}', {PORT}), 1).close()"],
+                                    f"('{host}', {port}), 1).close()"],
                                    capture_output=True, check=False)
             if probe.returncode == 0:
                 break
             if process.poll() is not None:
-                raise RuntimeError("the server stopped: "
+                raise RuntimeError(f"{command[-1]} stopped: "
                                    + (process.stderr.read().decode() if process.stderr else ""))
             time.sleep(0.2)
-        yield url
+        yield f"http://{host}:{port}"
     finally:
         process.terminate()
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def server(namespace: str) -> contextlib.AbstractContextManager[str]:
+    """The gateway's measurement endpoints served in ``namespace``; yields the gateway URL."""
+    return served_in(namespace, [sys.executable, __file__, "--serve", SERVER_IP, str(PORT)],
+                     SERVER_IP, PORT)
 
 
 def in_namespace(namespace: str, *args: str, timeout: float = 120) -> dict[str, Any]:

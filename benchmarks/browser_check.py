@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.bandwidth import (  # noqa: E402 - the path above makes the package importable
     missing_requirements,
     payload_per_segment,
+    served_in,
     shape,
     shaped_link,
     truth_mbit,
@@ -50,34 +50,10 @@ SERVER_IP, CLIENT_IP, PORT = "10.215.0.1", "10.215.0.2", 8090
 CHROMIUM = "/usr/bin/chromium"
 
 
-@contextlib.contextmanager
-def gateway(namespace: str, database: Path) -> Iterator[str]:
+def gateway(namespace: str, database: Path) -> contextlib.AbstractContextManager[str]:
     """The whole gateway served in ``namespace`` on a SQLite file; yields its URL."""
-    process = subprocess.Popen(
-        ["ip", "netns", "exec", namespace, sys.executable, __file__, "--serve", str(database)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://{SERVER_IP}:{PORT}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            probe = subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c",
-                                    "import socket; socket.create_connection("
-                                    f"('{SERVER_IP}', {PORT}), 1).close()"],
-                                   capture_output=True, check=False)
-            if probe.returncode == 0:
-                break
-            if process.poll() is not None:
-                raise RuntimeError("the gateway stopped: "
-                                   + (process.stderr.read().decode() if process.stderr else ""))
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    return served_in(namespace, [sys.executable, __file__, "--serve", str(database)],
+                     SERVER_IP, PORT, wait_s=30)
 
 
 def serve(database: str) -> None:
