@@ -119,18 +119,9 @@ def postgres_database() -> Iterator[str]:
 
 
 def postgres_reachable() -> bool:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
+    from precheck.gateway.db import answers
 
-    engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
-    return True
+    return answers(POSTGRES_URL)
 
 
 @contextmanager

@@ -97,6 +97,22 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(parsed, **options)
 
 
+def answers(url: str, timeout_s: int = 3) -> bool:
+    """Whether the database at ``url`` answers a query within about ``timeout_s`` seconds (the
+    tests and benchmarks ask before they use the machine's PostgreSQL)."""
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(url, connect_args={"connect_timeout": timeout_s})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+    return True
+
+
 def _sqlite_transactions(engine: Engine) -> None:
     # One writer at a time inside this process, queued on a lock: SQLite's own busy handler
     # waits by sleeping (up to 100 ms a turn), which under a few concurrent requests cost more

@@ -55,18 +55,9 @@ MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=TOKYO)
 
 def postgres_available(url: str = POSTGRES_URL) -> bool:
     """True when the PostgreSQL of the tests answers."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
+    from precheck.gateway.db import answers
 
-    engine = create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
-    return True
+    return answers(url)
 
 
 def require_postgres() -> None:
