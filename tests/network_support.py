@@ -110,13 +110,20 @@ def drain(handler: BaseHTTPRequestHandler) -> int:
 def stand_in(routes: dict[str, Handler]) -> Iterator[str]:
     """An HTTP server on 127.0.0.1 answering ``routes`` (path suffix -> handler)."""
     handler = type("StandIn", (_Quiet,), {"routes": routes})
-    server = ThreadingHTTPServer((LOCAL, 0), handler)
-    server.daemon_threads = True
+    with serving(ThreadingHTTPServer((LOCAL, 0), handler)) as port:
+        yield f"http://{LOCAL}:{port}"
+
+
+@contextlib.contextmanager
+def serving(server: socketserver.TCPServer) -> Iterator[int]:
+    """``server`` answering on its own thread until the block ends; yields its port."""
+    if isinstance(server, socketserver.ThreadingMixIn):
+        server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
     try:
-        yield f"http://{LOCAL}:{server.server_address[1]}"
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
@@ -170,13 +177,5 @@ def silent_after_headers(headers: bytes) -> Iterator[int]:
                 self.request.sendall(headers)
             time.sleep(30)
 
-    server = socketserver.ThreadingTCPServer((LOCAL, 0), Silent)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(socketserver.ThreadingTCPServer((LOCAL, 0), Silent)) as port:
+        yield port

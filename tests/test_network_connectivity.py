@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import ssl
-import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +18,7 @@ from precheck.checks.network import Connectivity
 from precheck.probes.network import CONNECTIVITY_PROBE, GATEWAY_PROBE, ROUTE_PROBE, web
 from precheck.result import Status
 from precheck.system import Platform
+from tests.network_support import serving
 
 NOW = "2026-11-23T01:00:00+00:00"
 LINUX_PROXY = {"env:proxy": {}, "cmd:LC_ALL=C gsettings get org.gnome.system.proxy mode":
@@ -189,14 +189,8 @@ def https_server(cert: Path, key: Path) -> Iterator[int]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as port:
+        yield port
 
 
 def test_live_probe_reaches_a_trusted_https_server(tmp_path: Path,
