@@ -99,7 +99,7 @@ GLOSSARY = (
 )
 
 
-@pytest.mark.parametrize("domain", ["precheck", "tui"])
+@pytest.mark.parametrize("domain", ["precheck", "tui", "gateway"])
 def test_japanese_messages_follow_the_glossary(domain: str) -> None:
     found = [f"{rule}: {text}" for msgid, text in _messages(domain)
              if not msgid.startswith("precheck:")

@@ -228,7 +228,7 @@ def test_an_android_phone_checks_and_books_and_the_gate_refuses_a_second_use(
     assert "予約できませんでした" in problems or "使われています" in problems, problems
     assert "使われています" in problems
     assert len(server.bookings()) == 1
-    assert "ブラウザでの確認のレポート" in staff_day_row(page, server, bookings[0].id)
+    assert "ブラウザーでの確認のレポート" in staff_day_row(page, server, bookings[0].id)
 
 
 def test_a_covered_camera_and_a_silent_microphone_are_told_what_to_fix(
