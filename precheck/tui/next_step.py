@@ -49,6 +49,12 @@ RULES = {
           "and your e-mail address."),
 }
 VIDEO_APP = N_("Before the day, install the video app {app} on this computer and try it once.")
+VIDEO_REACHED = N_("The internet connection check reached {app}'s service from this computer.")
+VIDEO_UNREACHED = N_("{app}'s service did not answer from this computer: the Internet connection "
+                     "item says what to try.")
+VIDEO_UNCHECKED = N_("Whether {app} connects from this computer cannot be checked beforehand: "
+                     "on the day, open the address the office sends 5 minutes before the start, "
+                     "or ask the office to try a call before.")
 PASS_NO_GATEWAY = N_("This computer is ready. Book with the office as described here.")
 PASS_GATEWAY = N_("This computer is ready. Press Book to choose a time.")
 FAIL_GATEWAY = N_("When every required item passes, Book becomes available here.")
@@ -82,6 +88,26 @@ def profile(office_id: str) -> Profile | None:
         return None
     return Profile(int(found.kind), found.phone or None, found.email or None,
                    found.video_app or None)
+
+
+def video_reach(document: Mapping[str, Any] | None, app: str) -> bool | None:
+    """Whether ``network.connectivity`` reached the video app's service in this report: True or
+    False when the check tried it (its evidence lists ``video_app:<name>:<outcome>``), None when
+    it did not (the policy names no server of that app, or the check did not run)."""
+    checks = [] if document is None else document.get("checks") or []
+    for check in checks:
+        if not isinstance(check, dict) or check.get("id") != "network.connectivity":
+            continue
+        targets = (check.get("evidence") or {}).get("targets") or []
+        for target in targets:
+            role, _, rest = str(target).partition(":")
+            name, _, outcome = rest.rpartition(":")
+            if role == "video_app" and name.casefold() == app.casefold():
+                return outcome == "ok"
+    return None
+
+
+_REACH = {True: VIDEO_REACHED, False: VIDEO_UNREACHED, None: VIDEO_UNCHECKED}
 
 
 def report_time(document: Mapping[str, Any] | None) -> datetime | None:
@@ -126,6 +152,8 @@ def lines(words: Words, office: OfficeChoice | None, *, verdict: str, gateway: b
                 found.append(words(rule))
         if details is not None and details.video_app:
             found.append(words(VIDEO_APP, app=details.video_app))
+            found.append(words(_REACH[video_reach(document, details.video_app)],
+                               app=details.video_app))
     made = report_time(document)
     if verdict == "pass" and made is not None:
         until = made + REPORT_VALID_FOR

@@ -64,6 +64,42 @@ def test_a_failing_result_keeps_the_panel_short_and_promises_nothing() -> None:
     assert "TeleOffice" in text  # installing the video app is worth doing already
 
 
+def connectivity(*targets: str) -> dict[str, object]:
+    """A report whose network.connectivity evidence lists ``targets`` (the check's own form)."""
+    return {"verdict": "pass", "created": "2026-12-03T02:55:00Z",
+            "checks": [{"id": "network.connectivity", "evidence": {"targets": list(targets)}}]}
+
+
+def test_the_video_apps_reachability_comes_from_the_connectivity_check() -> None:
+    zoom = office("namerikawa", 3)
+    tried = connectivity("gateway:gateway:ok", "video_app:Zoom:ok")
+    assert next_step.video_reach(tried, "Zoom") is True
+    assert next_step.video_reach(connectivity("video_app:Zoom:https/timeout"), "zoom") is False
+    assert next_step.video_reach(tried, "TeleOffice") is None  # no TeleOffice server is known
+    assert next_step.video_reach({"checks": []}, "Zoom") is None  # the check did not run
+    assert next_step.video_reach(None, "Zoom") is None
+    text = "\n".join(next_step.lines(Words("ja"), zoom, verdict="pass", gateway=False,
+                                     document=tried, now=NOW))
+    # namerikawa's app is TeleOffice, which the check cannot try: the panel says so, never "ok"
+    assert "事前には確かめられません" in text
+    assert "5 分前" in text
+
+
+def test_an_office_on_zoom_is_told_whether_zoom_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An office whose profile names Zoom (an operator's profile file; INVENTED values)."""
+    monkeypatch.setattr(next_step, "profile",
+                        lambda _: next_step.Profile(3, None, None, "Zoom"))
+
+    def said(document: dict[str, object]) -> str:
+        return "\n".join(next_step.lines(Words("ja"), office("zoom-office", 3), verdict="pass",
+                                         gateway=False, document=document, now=NOW))
+
+    assert "つながりました" in said(connectivity("video_app:Zoom:ok"))
+    failed = said(connectivity("video_app:Zoom:https/timeout"))
+    assert "応答がありませんでした" in failed
+    assert "つながりました" not in failed
+
+
 def test_with_a_gateway_a_pass_points_at_book() -> None:
     text = shown(office("namerikawa", 3), gateway=True)
     assert "「予約する」を押して" in text
