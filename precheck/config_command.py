@@ -76,7 +76,7 @@ def _checked(key: str, value: str, tr: Translator) -> str:
 
 def _offices() -> dict[str, tuple[str, str, str | None]]:
     """The shipped offices: id -> (Japanese name, English name, gateway URL)."""
-    from precheck.gateway.offices import load_offices
+    from precheck.offices import load_offices
 
     return {o.id: (o.name_ja, o.name_en, o.gateway_url) for o in load_offices().values()}
 

@@ -132,7 +132,7 @@ def office_gateway(office_id: str | None) -> str | None:
     """The gateway URL the shipped profile of ``office_id`` carries, if any."""
     if not office_id:
         return None
-    from precheck.gateway.offices import OfficeConfigError, load_offices
+    from precheck.offices import OfficeConfigError, load_offices
 
     try:
         profile = load_offices().get(office_id)

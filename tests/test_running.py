@@ -211,7 +211,7 @@ def test_the_policy_list_has_exact_names_only() -> None:
 
 
 def test_office_profiles_use_a_video_app_the_policy_knows() -> None:
-    from precheck.gateway.offices import load_offices
+    from precheck.offices import load_offices
 
     known = {e.get("video_app") for e in policies.builtin().section("software.running")["programs"]}
     assert {p.video_app for p in load_offices().values()} <= known

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from precheck import offices as profiles
 from precheck import userconfig
 from precheck.cli import run_cli
-from precheck.gateway import offices as profiles
-from precheck.gateway.offices import OfficeConfigError, load_offices
+from precheck.offices import OfficeConfigError, load_offices
 from precheck.status import Environment, ExitStatus
 from precheck.userconfig import ConfigError, UserConfig
 

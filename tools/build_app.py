@@ -177,7 +177,7 @@ def _checked_offices(python: Path, offices: Path, work: Path) -> Path:
     """The operator's office profiles, checked as the app will read them, as offices.toml (the
     name the app looks for; hook-precheck.py ships it)."""
     check = ("import sys; from pathlib import Path; "
-             "from precheck.gateway.offices import load_offices; "
+             "from precheck.offices import load_offices; "
              "found = load_offices(Path(sys.argv[1])); "
              "print(len(found), 'offices,', sum(bool(o.gateway_url) for o in found.values()), "
              "'with a gateway_url')")

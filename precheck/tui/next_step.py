@@ -1,21 +1,21 @@
 """What the job seeker does next, driven by the chosen office: the results screen's panel.
 
 With a booking gateway, booking happens in the app (予約する). Without one, the app says how
-the chosen office takes bookings, from its profile (:mod:`precheck.gateway.offices`, read
-without FastAPI): its name, phone number and e-mail, the booking rule of its kind (by the
-previous day; on the web with a confirmation mail; 2 business days ahead), and the video app to
-install. It also says how long the report stays fresh enough for the gateway to accept it.
+the chosen office takes bookings, from its profile (:mod:`precheck.offices`): its name, phone
+number and e-mail, the booking rule of its kind (by the previous day; on the web with a
+confirmation mail; 2 business days ahead), and the video app to install. It also says how long
+the report stays fresh enough for the gateway to accept it.
 Plain Python (no Textual), so the panel's words are tested on their own.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from precheck.offices import OfficeConfigError, load_offices
 from precheck.result import N_
 
 if TYPE_CHECKING:
@@ -75,19 +75,15 @@ class Profile:
 
 
 def profile(office_id: str) -> Profile | None:
-    """The shipped profile of ``office_id``, or None (not shipped, or no profile module)."""
+    """The shipped profile of ``office_id``, or None (not shipped, or the file is unreadable)."""
     try:
-        module: Any = importlib.import_module("precheck.gateway.offices")
-        found = module.load_offices().get(office_id)
-    except ImportError:
-        return None
-    except Exception:  # a broken profile file must not break the results screen
+        found = load_offices().get(office_id)
+    except OfficeConfigError:  # a broken profile file must not break the results screen
         log.warning("could not read the office profiles", exc_info=True)
         return None
     if found is None:
         return None
-    return Profile(int(found.kind), found.phone or None, found.email or None,
-                   found.video_app or None)
+    return Profile(found.kind, found.phone or None, found.email or None, found.video_app or None)
 
 
 def video_reach(document: Mapping[str, Any] | None, app: str) -> bool | None:

@@ -1,25 +1,23 @@
 """The offices a job seeker can choose: from the booking gateway, else from the local profiles.
 
 The gateway's list is the one to book against. Without a gateway (``PRECHECK_GATEWAY_URL`` unset)
-the profiles shipped in :mod:`precheck.gateway.offices` are read, when that module is installed;
-it imports neither FastAPI nor SQLAlchemy, so a job seeker's install can read it.
+the profiles shipped with precheck are read (:mod:`precheck.offices`, core: no FastAPI or
+SQLAlchemy in a job seeker's install).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from precheck.gateway_client import GatewayError, Texts
+from precheck.offices import OfficeConfigError, OfficeProfile, load_offices
 
 if TYPE_CHECKING:
     from precheck.gateway_client import GatewayClient, Office
 
 log = logging.getLogger(__name__)
-
-LOCAL_MODULE = "precheck.gateway.offices"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,23 +78,17 @@ def load(client: GatewayClient | None) -> OfficeList:
 
 
 def local() -> tuple[OfficeChoice, ...]:
-    """The office profiles shipped with precheck, or none when the module is not there."""
+    """The office profiles shipped with precheck, or none when their file cannot be read."""
     try:
-        module: Any = importlib.import_module(LOCAL_MODULE)
-        profiles = module.load_offices()
-    except ImportError:
-        return ()
-    except Exception:  # a broken profile file must not keep the job seeker from checking
+        profiles = load_offices()
+    except OfficeConfigError:  # a broken profile file must not keep the job seeker from checking
         log.warning("could not read the local office profiles", exc_info=True)
         return ()
     return tuple(_choice(p) for p in profiles.values())
 
 
-def _choice(profile: Any) -> OfficeChoice:
-    phone = getattr(profile, "phone", None)
-    app = getattr(profile, "video_app", None)
+def _choice(profile: OfficeProfile) -> OfficeChoice:
     return OfficeChoice(
-        str(profile.id), str(profile.name_ja), str(profile.name_en), int(profile.kind),
-        str(phone) if phone else None, tuple(getattr(profile, "required_fields", ())),
-        tuple(getattr(profile, "optional_fields", ())), "local", str(app) if app else None,
-        getattr(profile, "gateway_url", None) or None)
+        profile.id, profile.name_ja, profile.name_en, profile.kind, profile.phone or None,
+        profile.required_fields, profile.optional_fields, "local", profile.video_app or None,
+        profile.gateway_url or None)

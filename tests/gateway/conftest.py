@@ -145,7 +145,7 @@ def relaxed_offices_path() -> Path:
     """The shipped office profiles with the limits per person and per address raised, for
     the tests of every other rule (one test identity books many slots there); the tests of
     the limits use the shipped profiles (``offices_path=None``)."""
-    from precheck.gateway.offices import DEFAULT_PATH
+    from precheck.offices import DEFAULT_PATH
 
     text = DEFAULT_PATH.read_text("utf-8")
     for key in ("live_bookings_per_jobseeker_number", "live_bookings_per_email",

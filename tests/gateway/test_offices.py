@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from precheck.gateway.offices import (
+from precheck.gateway.offices import TOKYO
+from precheck.offices import (
     DEFAULT_PATH,
     KIND_BUSINESS_DAYS,
     KIND_PREVIOUS_DAY,
     KIND_WEB_CONFIRM,
-    TOKYO,
     Lead,
     OfficeConfigError,
     load_offices,
@@ -200,7 +200,7 @@ def test_a_missing_or_broken_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_offices_and_rules_import_no_web_or_database_library() -> None:
     # The job seeker's install reads office profiles and has neither FastAPI nor SQLAlchemy;
     # holidays is loaded only when a calendar is asked for.
-    code = ("import sys, precheck.gateway.offices, precheck.gateway.rules;"
+    code = ("import sys, precheck.offices, precheck.gateway.offices, precheck.gateway.rules;"
             "print(sorted(m for m in ('fastapi', 'sqlalchemy', 'starlette', 'holidays')"
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

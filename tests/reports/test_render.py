@@ -144,32 +144,3 @@ def test_json_keeps_japanese_readable(signed: dict[str, Any]) -> None:
     assert "ファイアウォール" in text
     assert json.loads(text) == signed
     assert text.startswith('{\n  "report_version": 1,')
-
-
-FOLD_SAMPLES = [
-    "お使いのディストリビューションのサポート中のリリースにアップグレードしてください（Ubuntu と"
-    " Linux Mint：アップデートマネージャーに表示されます。Debian：リリースノートのアップグレードの"
-    "章に従ってください。Fedora：「sudo dnf system-upgrade」）。",
-    "サウンドの設定（Windows:「設定」>「システム」>「サウンド」、macOS:「システム設定」>「サウンド」）"
-    "を開き、入力にヘッドセットかマイクを選んでください。",
-    "Web カメラをつないで、もう一度確認してください。",
-]
-
-
-@pytest.mark.parametrize("text", FOLD_SAMPLES)
-@pytest.mark.parametrize("width", [20, 33, 40, 76])
-def test_japanese_is_folded_between_characters_not_pushed_down(text: str, width: int) -> None:
-    from rich.cells import cell_len
-
-    from precheck.reports.render.terminal import Folded
-
-    lines = Folded(text).lines(width)
-    assert all(cell_len(line) <= width for line in lines)
-    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost
-    assert all(not line.startswith(("、", "。", "）", "」")) for line in lines[1:])
-    assert all(not line.endswith(("（", "「")) for line in lines[:-1])
-    for word in ("Debian", "Ubuntu", "Fedora", "Windows", "macOS"):
-        if word in text and width >= 20:
-            assert any(word in line for line in lines), f"{word} was split at width {width}"
-    # The first line is used: a short Latin word does not push the sentence to the next line.
-    assert cell_len(lines[0]) >= width // 2 or len(lines) == 1

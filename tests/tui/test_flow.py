@@ -111,7 +111,6 @@ async def test_the_welcome_screen_says_what_is_checked_why_and_what_stays_privat
 @pytest.mark.asyncio
 async def test_offices_come_from_the_local_profiles_without_a_gateway(
         clock: Clock, tmp_path: Path) -> None:
-    pytest.importorskip("precheck.gateway.offices")
     checkup = replayed(WINDOWS)
     app = app_for(checkup, clock, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -18,8 +18,6 @@ from tests.tui.conftest import WINDOWS, Clock, app_for, replayed
 from tests.tui.gateway_stand import Stand
 from tests.tui.test_flow import SIZE, run_to_results, text_of, wait_for
 
-pytest.importorskip("precheck.gateway.offices")
-
 stand = gateway_stand.stand
 
 NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)

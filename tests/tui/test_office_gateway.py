@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Select
 
+from precheck import offices as profiles
 from precheck import userconfig
-from precheck.gateway import offices as profiles
 from precheck.tui.app import PrecheckApp
 from precheck.tui.office_gateway import OfficeGateway
 from precheck.tui.screens.welcome import WelcomeScreen

@@ -34,7 +34,6 @@ def test_results_not_ready(snap_compare: Snap, clock: Clock, tmp_path: Path,
 @pytest.mark.parametrize("size", SIZES)
 def test_results_ready_with_the_next_step_of_the_office(
         snap_compare: Snap, clock: Clock, tmp_path: Path, size: tuple[int, int]) -> None:
-    pytest.importorskip("precheck.gateway.offices")
     checkup = replayed(LINUX_FINE)
     checkup.office = NAMERIKAWA
     for declaration in list(checkup.declared):

@@ -10,9 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich import box
-from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.measure import Measurement
+from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -30,6 +28,7 @@ from precheck.reports.render import (
     signature_alarm,
     verdict_view,
 )
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_, Message
 
 _STATUS_STYLES = {"pass": "green", "warn": "yellow", "fail": "bold red", "skip": "dim",
@@ -78,7 +77,7 @@ def _verdict(report: Mapping[str, Any], translate: Translator,
     verdict = verdict_view(report, translate, left_out=left_out)
     style = {"pass": "bold green", "partial": "bold yellow"}.get(verdict.name, "bold red")
     heading = Text(f"{verdict.icon}  {verdict.word}", style=style, justify="center")
-    detail: RenderableType = (Folded(verdict.detail) if translate.language == "ja"
+    detail: RenderableType = (Prose(verdict.detail) if translate.language == "ja"
                               else Text(verdict.detail, justify="center"))
     return Panel(Group(heading, detail), box=box.HEAVY, border_style=style, padding=(1, 2))
 
@@ -116,63 +115,6 @@ def _check(check: CheckView, translate: Translator, *, fold: bool,
 
 
 def _paragraph(text: str, *, fold: bool) -> RenderableType:
-    return Folded(text) if fold else Text(text)
+    """Japanese broken between characters as the app breaks it; English at spaces, by rich."""
+    return Prose(text) if fold else Text(text)
 
-
-#: Characters a Japanese line must not start with (the basic kinsoku rule).
-_NO_LINE_START = frozenset("、。，．・：；？！）」』】〕〉》ー…"
-                           "ぁぃぅぇぉっゃゅょァィゥェォッャュョ")
-
-#: Characters a Japanese line must not end with (opening brackets).
-_NO_LINE_END = frozenset("（「『【〔〈《")
-
-
-def _latin(char: str) -> bool:
-    return char.isascii() and (char.isalnum() or char in "-_.:/\\")
-
-
-class Folded:
-    """Japanese text broken at the width between any two characters, as Japanese is set.
-
-    Japanese has no spaces between words, so wrapping at spaces makes a whole sentence jump to
-    the next line after a short Latin word. Closing punctuation never starts a line: the
-    character before it moves down with it.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def lines(self, width: int) -> list[str]:
-        width = max(width, 2)
-        lines: list[str] = []
-        for paragraph in self.text.split("\n"):
-            line = ""
-            for char in paragraph:
-                if cell_len(line + char) > width:
-                    carry = ""
-                    if char in _NO_LINE_START and len(line) > 1:
-                        line, carry = line[:-1], line[-1]
-                    elif _latin(char) and line and _latin(line[-1]):
-                        # Never split a Latin word ("Debian", "LTS"): move it down whole.
-                        start = len(line)
-                        while start > 0 and _latin(line[start - 1]):
-                            start -= 1
-                        if start > 0 and len(line) - start < width // 2:
-                            line, carry = line[:start], line[start:]
-                    while len(line) > 1 and line[-1] in _NO_LINE_END:
-                        line, carry = line[:-1], line[-1] + carry
-                    lines.append(line.rstrip())
-                    line = carry.lstrip() if carry else ""
-                    if not line and char == " ":
-                        continue
-                line += char
-            lines.append(line)
-        return lines
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        for line in self.lines(options.max_width):
-            yield Text(line)
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        longest = max((cell_len(p) for p in self.text.split("\n")), default=0)
-        return Measurement(min(4, longest), longest)

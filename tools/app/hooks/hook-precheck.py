@@ -2,8 +2,9 @@
 
 Every module the app may import by name (the probes are chosen per system at run time), and its
 data: the message catalogs (.mo), the policy data and JSON Schemas, the app's stylesheet and the
-office profiles. Not the gateway's server side (FastAPI, templates, migrations): a job seeker's
-app only reads the office profiles.
+office profiles. Not the gateway (FastAPI, templates, migrations): a job seeker's app reads the
+office profiles through the core's ``precheck.offices``; the file itself stays in the gateway's
+data folder, where ``precheck.offices`` looks for it.
 """
 
 import os
@@ -11,11 +12,10 @@ from pathlib import Path
 
 from PyInstaller.utils.hooks import collect_data_files, collect_submodules
 
-_GATEWAY_KEPT = {"precheck.gateway", "precheck.gateway.offices"}
-
 
 def _wanted(name: str) -> bool:
-    return not name.startswith("precheck.gateway.") or name in _GATEWAY_KEPT
+    """Not the gateway's modules (``precheck.gateway_client`` is the app's: it stays)."""
+    return name != "precheck.gateway" and not name.startswith("precheck.gateway.")
 
 
 hiddenimports = collect_submodules("precheck", filter=_wanted)
