@@ -5,27 +5,26 @@ the longer text answers under ``outputs/``. ``docs/bundle-format.md`` specifies 
 enough to hand-write one from command outputs captured on another machine.
 
 A bundle holds raw answers (a computer's name can appear in them), so it leaves the machine only
-when the user chooses to send it. Reports never contain it.
+when the user chooses to send it. Reports never contain it. Its files are read through
+:mod:`precheck.bundle_source`, within the limits set here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import stat
 import zipfile
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import Any
 
 from precheck import __version__
+from precheck.bundle_source import BundleSource, decode_text
 from precheck.errors import InputError
-from precheck.inputs import loads_strict, open_inside, open_regular, read_limited
+from precheck.inputs import loads_strict
 from precheck.system import JSON, Platform, Record
 
 FORMAT = "precheck-bundle"
@@ -184,142 +183,16 @@ def write(path: Path, platform: Platform, records: Iterable[Record], *,
 
 # -- reading ----------------------------------------------------------------------------------
 
-#: Compression methods every zip tool writes by default (Windows' "Send to > Compressed folder",
-#: macOS' "Compress", zip, 7-Zip); others (e.g. 99, AES) are refused with a message.
-_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
-_UNIX = 3  # ZipInfo.create_system of a zip made on Unix: external_attr holds the file's mode
-
-
-class _Source:
-    """Reads members of a zip bundle or a directory bundle, within size limits.
-
-    Only regular files are read: a folder bundle's member that is a link (even to a file inside),
-    a FIFO or a device is refused, and so is a zip member recorded as a link; a member is read
-    up to its limit whatever its header claims (:mod:`precheck.inputs`).
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.zip: zipfile.ZipFile | None = None
-        self.file: BinaryIO | None = None
-        self.total = 0
-        try:
-            mode = path.stat().st_mode  # a link the person named is followed
-        except FileNotFoundError:
-            msg = f"bundle {path} does not exist"
-            raise InputError(msg) from None
-        except OSError as exc:
-            msg = f"cannot read the bundle {path}: {exc.strerror or exc}"
-            raise InputError(msg) from None
-        if stat.S_ISDIR(mode):
-            return
-        self.file = file = open_regular(path, "bundle")
-        try:
-            if os.fstat(file.fileno()).st_size > MAX_TOTAL_BYTES:
-                msg = f"bundle {path} is larger than {MAX_TOTAL_BYTES // (1024 * 1024)} MiB"
-                raise InputError(msg)
-            self.zip = zipfile.ZipFile(file)
-        except InputError:
-            self.close()
-            raise
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            self.close()  # NotImplementedError: e.g. "zip file version 6.4" in its directory
-            msg = f"bundle {path} is neither a zip file nor a directory"
-            raise InputError(msg) from exc
-
-    def read(self, member: str, limit: int | None = None) -> bytes:
-        limit = MAX_MEMBER_BYTES if limit is None else limit
-        pure = PurePosixPath(member)
-        if pure.is_absolute() or ".." in pure.parts or "\\" in member or not member \
-                or "\0" in member or pure.parts == ():
-            msg = f"bundle {self.path}: member name {member!r} must be a relative path inside it"
-            raise InputError(msg)
-        if self.zip is not None:
-            return self._read_zip(member, limit)
-        where = f"bundle {self.path}"
-        with open_inside(self.path, member, where) as file:
-            self._account(member, os.fstat(file.fileno()).st_size, limit)
-            return read_limited(file, limit, f"{where}: {member}")
-
-    def _read_zip(self, member: str, limit: int) -> bytes:
-        assert self.zip is not None  # noqa: S101 - only called for a zip bundle
-        where = f"bundle {self.path}: {member}"
-        try:
-            info = self.zip.getinfo(member)
-        except KeyError:
-            msg = f"bundle {self.path} has no file {member}"
-            raise InputError(msg) from None
-        kind = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip tool left no file type
-        if info.is_dir() or (info.create_system == _UNIX and kind not in {0, stat.S_IFREG}):
-            msg = f"{where} is not a regular file (a folder or a link)"
-            raise InputError(msg)
-        if info.flag_bits & 0x1:
-            msg = (f"{where} is encrypted: make the zip again without a password (precheck reads "
-                   "only unencrypted bundles)")
-            raise InputError(msg)
-        if info.compress_type not in _METHODS:
-            msg = (f"{where} uses compression method {info.compress_type}, which precheck does "
-                   "not read: make the zip again with ordinary (deflate) compression")
-            raise InputError(msg)
-        self._account(member, info.file_size, limit)
-        try:
-            with self.zip.open(info) as file:
-                data = file.read(limit + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
-                NotImplementedError, RuntimeError) as exc:  # e.g. "zip file version 6.4"
-            msg = f"{where} is damaged or made by a zip tool precheck cannot read ({exc})"
-            raise InputError(msg) from None
-        if len(data) > limit:
-            msg = f"{where} is larger than {limit // (1024 * 1024)} MiB"
-            raise InputError(msg)
-        return data
-
-    def _account(self, member: str, size: int, limit: int) -> None:
-        self.total += size
-        if size > limit or self.total > MAX_TOTAL_BYTES:
-            msg = f"bundle {self.path}: {member} is too large ({size} bytes)"
-            raise InputError(msg)
-
-    def close(self) -> None:
-        if self.zip is not None:
-            self.zip.close()
-        if self.file is not None:
-            self.file.close()
-
-
-def decode_text(data: bytes) -> str:
-    """Text as a capture tool left it: UTF-8 (with or without BOM) or UTF-16 (with a BOM, or
-    without one when its zero bytes show it).
-
-    PowerShell 5's ``>`` writes UTF-16LE with a BOM, so hand-made bundles often hold that. Text
-    with zero bytes is never UTF-8 text from a program: when every zero byte falls on the high
-    half of a 16-bit unit (as in any UTF-16 text with a Latin letter, digit, space or line end),
-    it is read as UTF-16 of that byte order; other zero bytes make it no text at all
-    (UnicodeDecodeError). UTF-16 without a BOM holding only characters beyond U+00FF (kana and
-    kanji only, not even a line end) has no zero byte and cannot be told from UTF-8.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\0" in data:
-        if len(data) % 2 == 0 and b"\0" not in data[0::2]:
-            return data.decode("utf-16-le")
-        if len(data) % 2 == 0 and b"\0" not in data[1::2]:
-            return data.decode("utf-16-be")
-        raise UnicodeDecodeError("utf-8", data, data.index(b"\0"), data.index(b"\0") + 1,
-                                 "a zero byte: this is not text")
-    return data.decode("utf-8-sig")
-
-
 def read(path: Path) -> Bundle:
     """Read and validate a bundle; every problem is an InputError saying what is wrong."""
-    source = _Source(path)
+    source = BundleSource(path, member_limit=MAX_MEMBER_BYTES, total_limit=MAX_TOTAL_BYTES)
     try:
         return _parse(path, source)
     finally:
         source.close()
 
 
-def _parse(path: Path, source: _Source) -> Bundle:
+def _parse(path: Path, source: BundleSource) -> Bundle:
     where = f"bundle {path}"
     try:
         text = decode_text(source.read(MANIFEST, MAX_MANIFEST_BYTES))
@@ -410,7 +283,7 @@ _RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{
                       r"([Zz]|[+-][0-9]{2}:[0-9]{2})$")
 
 
-def _record(where: str, entry: object, source: _Source) -> Record:
+def _record(where: str, entry: object, source: BundleSource) -> Record:
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
         msg = f"{where} must be an object with a non-empty \"name\""
         raise InputError(msg)
@@ -436,7 +309,7 @@ def _record(where: str, entry: object, source: _Source) -> Record:
     return Record(name, value=value)
 
 
-def _text(where: str, name: str, member: object, source: _Source) -> str:
+def _text(where: str, name: str, member: object, source: BundleSource) -> str:
     if not isinstance(member, str):
         msg = (f"{where} ({name}): value_file, stdout_file and stderr_file must be paths "
                "inside the bundle")

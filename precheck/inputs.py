@@ -25,7 +25,7 @@ import os
 import re
 import stat
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, NoReturn
+from typing import IO, Any, BinaryIO, NoReturn
 
 from precheck.errors import InputError
 
@@ -165,7 +165,7 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
-def read_limited(file: BinaryIO, limit: int, name: str) -> bytes:
+def read_limited(file: IO[bytes], limit: int, name: str) -> bytes:
     """At most ``limit`` bytes of ``file``; more is an InputError naming ``name``."""
     try:
         data = file.read(limit + 1)

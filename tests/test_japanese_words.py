@@ -1,7 +1,7 @@
 """Every Japanese message a job seeker can read is free of the machine's words: no check id, no
 probe name, no precheck command line or option, no Python exception text.
 
-The command line's own help and errors (precheck/cli.py) are about the command line, so they may
+The command line's own help and errors (precheck/cli*.py) are about the command line, so they may
 name its options; every other message of the core and the app is checked. One allowance: Linux
 fixes quote the system's own commands (「sudo ufw enable」), the way a Linux desktop is set up;
 such a quote may hold options, but never a precheck command line.
@@ -21,7 +21,7 @@ from precheck import plugins
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "precheck" / "locale" / "ja" / "LC_MESSAGES"
 #: Files whose messages speak of the command line itself.
-COMMAND_LINE_SOURCES = (ROOT / "precheck" / "cli.py",)
+COMMAND_LINE_SOURCES = tuple(sorted((ROOT / "precheck").glob("cli*.py")))
 
 PROBE = re.compile(r"\{probe\}|\b(?:cmd|psutil|sounddevice|wmi|reg|mtime|apt-lists|clock|"
                    r"platform|sysfs|proc):[\w/\\]")
