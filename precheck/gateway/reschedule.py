@@ -18,13 +18,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from precheck.gateway import desk, ics, mail, rules
-from precheck.gateway.deps import GatewayDep, NowDep
+from precheck.gateway.deps import CSRF_FIELD, GatewayDep, NowDep
 from precheck.gateway.models import Status
 from precheck.gateway.offices import TOKYO, OfficeProfile
 from precheck.gateway.pages import _failure
 from precheck.gateway.service import STATUS_LABELS, BookingView, Gateway, GatewayError
 from precheck.gateway.web import (
-    CSRF_FIELD,
     Words,
     csrf_failed,
     jobseeker_csrf_ok,
