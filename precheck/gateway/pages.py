@@ -53,9 +53,9 @@ from precheck.gateway.web import (
     message_page,
     render,
     session,
-    when,
 )
 from precheck.result import N_, Message
+from precheck.when import when
 
 router = APIRouter(include_in_schema=False)
 

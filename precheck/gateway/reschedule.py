@@ -32,6 +32,7 @@ from precheck.gateway.web import (
     session,
 )
 from precheck.result import N_
+from precheck.when import when
 
 router = APIRouter(include_in_schema=False)
 
@@ -152,13 +153,7 @@ def move(request: Request, token: str, *, gw: GatewayDep, at: NowDep,
     words = _words(request)
     return _page(request, gw, token, office, booking=moved.booking, at=at,
                  day_text=moved.booking.start.date().isoformat(),
-                 done=words("moved", time=_when(moved.booking.start, words.lang)))
-
-
-def _when(moment: datetime, lang: str) -> str:
-    from precheck.gateway.web import when
-
-    return when(moment, lang)
+                 done=words("moved", time=when(moved.booking.start, words.lang)))
 
 
 @router.get(mail.MANAGE_PATH + "/calendar.ics")

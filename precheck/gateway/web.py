@@ -17,7 +17,6 @@ import hmac
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,10 +27,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from precheck.gateway.deps import CSRF_FIELD, CsrfRefused, app_state, same_origin
-from precheck.gateway.offices import TOKYO
 from precheck.gateway.rules import DOMAIN
 from precheck.i18n import LANGUAGES, Translator
 from precheck.result import N_, Message
+from precheck.when import day_label, when
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -49,12 +48,6 @@ FRAME = {
                   "Article 5-4) and used only for your consultation."),
     "back_home": N_("Back to the list of offices"),
 }
-
-WEEKDAYS = {
-    "ja": ("月", "火", "水", "木", "金", "土", "日"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-
 
 def language(request: Request) -> str:
     """The page's language: ``?lang=``, then the switch's cookie, then Japanese."""
@@ -81,21 +74,6 @@ class Words:
 
     def msgid(self, msgid: str, /, **args: object) -> str:
         return self.message(Message.of(msgid, **args))
-
-
-def when(moment: datetime, lang: str) -> str:
-    """A session time as people read it: ``2026年6月9日（火）10:00`` / ``Tue 9 Jun 2026, 10:00``."""
-    local = moment.astimezone(TOKYO)
-    return f"{day_label(local.date(), lang)} {local:%H:%M}" if lang == "ja" else \
-        f"{day_label(local.date(), lang)}, {local:%H:%M}"
-
-
-def day_label(day: date, lang: str) -> str:
-    """A day with its weekday, in the page's language."""
-    weekday = WEEKDAYS[lang][day.weekday()]
-    if lang == "ja":
-        return f"{day.year}年{day.month}月{day.day}日（{weekday}）"
-    return f"{weekday} {day.day} {day:%b} {day.year}"
 
 
 @cache
