@@ -43,9 +43,10 @@ from precheck.gateway import (
     pages,
     reschedule,
     staff,
+    web,
 )
 from precheck.gateway.db import make_engine, migrate, session_factory
-from precheck.gateway.deps import STATE, AppState
+from precheck.gateway.deps import STATE, AppState, CsrfRefused, LoginNeeded
 from precheck.gateway.evidence import DatabaseObservations
 from precheck.gateway.offices import OfficeProfile
 from precheck.gateway.service import Gateway
@@ -99,6 +100,8 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(LoginNeeded, web.login_needed)
+    app.add_exception_handler(CsrfRefused, web.csrf_refused)
     app.add_middleware(_Guard, max_body=settings.max_body_bytes)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     return app

@@ -40,7 +40,7 @@ from sqlalchemy import select
 from precheck import declarations
 from precheck.errors import PrecheckError
 from precheck.gateway import browser_device, browser_facts
-from precheck.gateway.deps import GatewayDep, NowDep, client_address
+from precheck.gateway.deps import GatewayDep, NowDep, client_address, same_origin
 from precheck.gateway.models import BrowserCheck
 from precheck.gateway.offices import TOKYO, OfficeProfile
 from precheck.gateway.service import GatewayError, NotFound, RateLimited
@@ -50,7 +50,6 @@ from precheck.gateway.web import (
     Words,
     language,
     render,
-    same_origin,
     session,
 )
 from precheck.reports.signing import Identity

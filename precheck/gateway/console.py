@@ -20,7 +20,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from precheck.gateway import closures, desk, rules
-from precheck.gateway.deps import GatewayDep, NowDep
+from precheck.gateway.deps import CsrfDep, GatewayDep, NowDep, StaffDep, StaffMember
 from precheck.gateway.offices import TOKYO, OfficeProfile
 from precheck.gateway.service import (
     STATUS_LABELS,
@@ -31,23 +31,11 @@ from precheck.gateway.service import (
 )
 from precheck.gateway.staff import (
     CSV_HEADERS,
-    SESSION_COOKIE,
-    StaffMember,
     _cell,
     _iso,
     _parse_day,
-    _staff,
-    _to_login,
 )
-from precheck.gateway.web import (
-    CSRF_FIELD,
-    Words,
-    csrf_failed,
-    language,
-    render,
-    session,
-    staff_csrf_ok,
-)
+from precheck.gateway.web import Words, language, render, session
 from precheck.result import N_
 
 log = logging.getLogger(__name__)
@@ -127,17 +115,6 @@ def _words(request: Request) -> Words:
     return Words(language(request), TEXT)
 
 
-def _guard(request: Request, at: datetime, csrf_token: str | None
-           ) -> StaffMember | Response:
-    member = _staff(request, at)
-    if member is None:
-        return _to_login(request)
-    if csrf_token is not None and not staff_csrf_ok(
-            request, request.cookies.get(SESSION_COOKIE, ""), csrf_token):
-        return csrf_failed(request, csrf=member.csrf)
-    return member
-
-
 def _office(gw: Gateway, office_id: str) -> OfficeProfile:
     return gw.offices.get(office_id) or next(iter(gw.offices.values()))
 
@@ -153,12 +130,9 @@ def _unknown_office(request: Request, gw: Gateway, member: StaffMember, at: date
 
 
 @router.get("", response_class=HTMLResponse)
-def desk_page(request: Request, *, gw: GatewayDep, at: NowDep, office: str = "",
+def desk_page(request: Request, *, gw: GatewayDep, at: NowDep, member: StaffDep, office: str = "",
               day: str = "") -> Response:
     """The desk for one office and day."""
-    member = _guard(request, at, None)
-    if not isinstance(member, StaffMember):
-        return member
     return _page(request, gw, member, at, office_id=office, day_text=day)
 
 
@@ -226,11 +200,8 @@ def book(request: Request, *, gw: GatewayDep, at: NowDep,
          email: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
          jobseeker_number: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
          lang: Annotated[str, Form()] = "ja",
-         csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+         member: CsrfDep) -> Response:
     """Book a time for someone who phoned."""
-    member = _guard(request, at, csrf_token)
-    if not isinstance(member, StaffMember):
-        return member
     words = _words(request)
     moment = _start(day, start)
     if moment is None:
@@ -256,11 +227,8 @@ def close(request: Request, *, gw: GatewayDep, at: NowDep,
           office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
           scope: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
           slots: Annotated[list[str] | None, Form()] = None,
-          csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+         member: CsrfDep) -> Response:
     """Close a day, a morning, an afternoon or the ticked times, with a reason."""
-    member = _guard(request, at, csrf_token)
-    if not isinstance(member, StaffMember):
-        return member
     unknown = _unknown_office(request, gw, member, at, office_id=office, day=day)
     if unknown is not None:
         return unknown
@@ -289,11 +257,8 @@ def close(request: Request, *, gw: GatewayDep, at: NowDep,
 @router.post("/closures/{closure_id}/lift", response_class=HTMLResponse)
 def reopen(request: Request, closure_id: int, *, gw: GatewayDep, at: NowDep,
            office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
-           csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+         member: CsrfDep) -> Response:
     """Reopen a closure (its row stays, marked lifted)."""
-    member = _guard(request, at, csrf_token)
-    if not isinstance(member, StaffMember):
-        return member
     words = _words(request)
     with session(request) as db:
         lifted = closures.lift(db, office, closure_id, actor=f"staff:{member.id}", now=at)
@@ -309,11 +274,8 @@ def reopen(request: Request, closure_id: int, *, gw: GatewayDep, at: NowDep,
 def move(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
          office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
          to_day: Annotated[str, Form()] = "", to_time: Annotated[str, Form()] = "",
-         csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+         member: CsrfDep) -> Response:
     """Move a booking to another time; the job seeker is emailed."""
-    member = _guard(request, at, csrf_token)
-    if not isinstance(member, StaffMember):
-        return member
     words = _words(request)
     moment = _start(to_day, to_time)
     if moment is None:
@@ -336,11 +298,8 @@ def move(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
 def booking_meeting(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
                     office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
                     meeting_url: Annotated[str, Form()] = "",
-                    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+         member: CsrfDep) -> Response:
     """Give one booking its meeting address (mailed to the job seeker)."""
-    member = _guard(request, at, csrf_token)
-    if not isinstance(member, StaffMember):
-        return member
     words = _words(request)
     with session(request) as db:
         try:
@@ -357,11 +316,8 @@ def booking_meeting(request: Request, booking_id: int, *, gw: GatewayDep, at: No
 def office_meeting(request: Request, *, gw: GatewayDep, at: NowDep,
                    office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
                    meeting_url: Annotated[str, Form()] = "",
-                   csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+         member: CsrfDep) -> Response:
     """The office's meeting address, for every booking without its own."""
-    member = _guard(request, at, csrf_token)
-    if not isinstance(member, StaffMember):
-        return member
     words = _words(request)
     with session(request) as db:
         try:
@@ -375,12 +331,9 @@ def office_meeting(request: Request, *, gw: GatewayDep, at: NowDep,
 
 
 @router.get("/export.csv")
-def export(request: Request, *, gw: GatewayDep, at: NowDep, office: str = "",
+def export(request: Request, *, gw: GatewayDep, at: NowDep, member: StaffDep, office: str = "",
            first: str = "", last: str = "") -> Response:
     """The bookings from ``first`` to ``last`` as CSV (UTF-8 with a BOM, like the day's)."""
-    member = _guard(request, at, None)
-    if not isinstance(member, StaffMember):
-        return member
     words = Words(language(request), {})
     profile = _office(gw, office)
     today = at.astimezone(TOKYO).date()

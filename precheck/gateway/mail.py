@@ -44,6 +44,7 @@ from sqlalchemy import Engine, func, or_, select, update
 
 from precheck.gateway.models import OutboxMail
 from precheck.result import N_, Message
+from precheck.when import japan_time, span, when
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -70,12 +71,6 @@ _NONCE_BYTES = 12
 #: How long a sender owns the mails it claimed; a crashed sender's mails are retried after.
 LEASE = timedelta(minutes=5)
 BATCH = 20
-
-_WEEKDAYS_JA = "月火水木金土日"
-_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
-
 
 # -- composing ------------------------------------------------------------------------------------
 
@@ -166,23 +161,11 @@ def _body(kind: str, settings: GatewaySettings, office: OfficeProfile, booking: 
 
 def _span(start: datetime, end: datetime) -> dict[str, str]:
     """A session's date and time in each language, always in Japan time (and saying so)."""
-    from precheck.gateway.offices import TOKYO
-
-    local, until = start.astimezone(TOKYO), end.astimezone(TOKYO)
-    return {
-        "ja": f"{local.year}年{local.month}月{local.day}日({_WEEKDAYS_JA[local.weekday()]}) "
-              f"{local:%H:%M}〜{until:%H:%M}（日本時間）",
-        "en": f"{_WEEKDAYS_EN[local.weekday()]} {local.day} {_MONTHS_EN[local.month - 1]} "
-              f"{local.year}, {local:%H:%M}-{until:%H:%M} (Japan time)",
-    }
+    return {lang: japan_time(span(start, end, lang), lang) for lang in ("ja", "en")}
 
 
 def _when(moment: datetime) -> dict[str, str]:
-    from precheck.gateway.offices import TOKYO
-
-    local = moment.astimezone(TOKYO)
-    return {"ja": f"{local.month}月{local.day}日 {local:%H:%M}（日本時間）",
-            "en": f"{local.day} {_MONTHS_EN[local.month - 1]} {local:%H:%M} (Japan time)"}
+    return {lang: japan_time(when(moment, lang), lang) for lang in ("ja", "en")}
 
 
 def enqueue(session: Session, recipient: str, subject: str, body: str, now: datetime, *,

@@ -26,7 +26,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse
 
 from precheck.gateway import browser_check, gate, mail, rules
-from precheck.gateway.deps import GatewayDep, NowDep, client_address
+from precheck.gateway.deps import CSRF_FIELD, GatewayDep, NowDep, client_address
 from precheck.gateway.gate import GateRejected
 from precheck.gateway.gate import render as render_reason
 from precheck.gateway.offices import TOKYO, OfficeProfile
@@ -45,7 +45,6 @@ from precheck.gateway.service import (
     Status,
 )
 from precheck.gateway.web import (
-    CSRF_FIELD,
     STATIC,
     Words,
     csrf_failed,
@@ -54,9 +53,9 @@ from precheck.gateway.web import (
     message_page,
     render,
     session,
-    when,
 )
 from precheck.result import N_, Message
+from precheck.when import when
 
 router = APIRouter(include_in_schema=False)
 

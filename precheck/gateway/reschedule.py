@@ -18,13 +18,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from precheck.gateway import desk, ics, mail, rules
-from precheck.gateway.deps import GatewayDep, NowDep
+from precheck.gateway.deps import CSRF_FIELD, GatewayDep, NowDep
 from precheck.gateway.models import Status
 from precheck.gateway.offices import TOKYO, OfficeProfile
 from precheck.gateway.pages import _failure
 from precheck.gateway.service import STATUS_LABELS, BookingView, Gateway, GatewayError
 from precheck.gateway.web import (
-    CSRF_FIELD,
     Words,
     csrf_failed,
     jobseeker_csrf_ok,
@@ -33,6 +32,7 @@ from precheck.gateway.web import (
     session,
 )
 from precheck.result import N_
+from precheck.when import when
 
 router = APIRouter(include_in_schema=False)
 
@@ -153,13 +153,7 @@ def move(request: Request, token: str, *, gw: GatewayDep, at: NowDep,
     words = _words(request)
     return _page(request, gw, token, office, booking=moved.booking, at=at,
                  day_text=moved.booking.start.date().isoformat(),
-                 done=words("moved", time=_when(moved.booking.start, words.lang)))
-
-
-def _when(moment: datetime, lang: str) -> str:
-    from precheck.gateway.web import when
-
-    return when(moment, lang)
+                 done=words("moved", time=when(moved.booking.start, words.lang)))
 
 
 @router.get(mail.MANAGE_PATH + "/calendar.ics")

@@ -30,7 +30,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from precheck.errors import PrecheckError
 from precheck.gateway import auth, mail, rules
-from precheck.gateway.deps import GatewayDep, NowDep, client_address
+from precheck.gateway.deps import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    CsrfDep,
+    GatewayDep,
+    NowDep,
+    StaffDep,
+    StaffMember,
+    client_address,
+)
 from precheck.gateway.models import Status
 from precheck.gateway.offices import TOKYO, OfficeProfile
 from precheck.gateway.service import (
@@ -43,7 +52,6 @@ from precheck.gateway.service import (
 )
 from precheck.gateway.settings import RateLimit
 from precheck.gateway.web import (
-    CSRF_FIELD,
     Words,
     csrf_failed,
     jobseeker_csrf_ok,
@@ -51,8 +59,7 @@ from precheck.gateway.web import (
     message_page,
     render,
     session,
-    staff_csrf_ok,
-    staff_csrf_token,
+    to_login,
 )
 from precheck.i18n import Translator
 from precheck.result import N_, Message
@@ -61,7 +68,6 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
-SESSION_COOKIE = "precheck_staff"
 #: Login attempts per client address: slows down password guessing, across every process.
 LOGIN_LIMIT = RateLimit(10, timedelta(minutes=5))
 #: The largest diagnostic bundle accepted for viewing.
@@ -152,13 +158,6 @@ CSV_HEADERS = (
 
 
 @dataclass(frozen=True, slots=True)
-class StaffMember:
-    id: int
-    username: str
-    csrf: str
-
-
-@dataclass(frozen=True, slots=True)
 class ActionView:
     status: str
     label: str
@@ -182,27 +181,9 @@ class RowView:
     mail_note: str = ""  # a mail about the booking could not be delivered: phone the job seeker
 
 
-
-
-def _staff(request: Request, at: datetime) -> StaffMember | None:
-    """The logged-in staff member of this request, or None."""
-    token = request.cookies.get(SESSION_COOKIE) or ""
-    if not 20 <= len(token) <= 100:
-        return None
-    with session(request) as db:
-        account = auth.session_staff(db, token, at)
-    if account is None:
-        return None
-    return StaffMember(account.id, account.username, staff_csrf_token(token))
-
-
 def _shown(text: str) -> str:
     """A typed value shown back in a form, without control characters."""
     return "".join(c for c in text if c.isprintable())[:64]
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/staff/login?lang={language(request)}", status_code=303)
 
 
 def _words(request: Request) -> Words:
@@ -260,17 +241,11 @@ def login(request: Request, *, gw: GatewayDep, at: NowDep,
 
 
 @router.post("/logout")
-def logout(request: Request, *, at: NowDep,
-           csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+def logout(request: Request, *, at: NowDep, _member: CsrfDep) -> Response:
     """End the session."""
-    member = _staff(request, at)
-    if member is None:
-        return _to_login(request)
-    if not staff_csrf_ok(request, request.cookies.get(SESSION_COOKIE, ""), csrf_token):
-        return csrf_failed(request)
     with session(request) as db:
         auth.end_session(db, request.cookies.get(SESSION_COOKIE), at)
-    response = _to_login(request)
+    response = to_login(request)
     response.delete_cookie(SESSION_COOKIE, path="/staff")
     return response
 
@@ -278,12 +253,9 @@ def logout(request: Request, *, at: NowDep,
 # -- the day view ---------------------------------------------------------------------------------
 
 @router.get("", response_class=HTMLResponse)
-def day_page(request: Request, *, gw: GatewayDep, at: NowDep, office: str = "",
+def day_page(request: Request, *, gw: GatewayDep, at: NowDep, member: StaffDep, office: str = "",
              day: str = "") -> Response:
     """The day's bookings at one office with each job seeker's readiness."""
-    member = _staff(request, at)
-    if member is None:
-        return _to_login(request)
     return _day(request, gw, member, at, office_id=office, day_text=day)
 
 
@@ -401,13 +373,8 @@ def _parse_day(text: str) -> date | None:
 def change_status(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
                   expected: Annotated[str, Form()] = "", new: Annotated[str, Form()] = "",
                   office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
-                  csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+                  member: CsrfDep) -> Response:
     """Mark attended, no-show or cancelled: applied only if the booking is still ``expected``."""
-    member = _staff(request, at)
-    if member is None:
-        return _to_login(request)
-    if not staff_csrf_ok(request, request.cookies.get(SESSION_COOKIE, ""), csrf_token):
-        return csrf_failed(request, csrf=member.csrf)
     words = _words(request)
     with session(request) as db:
         try:
@@ -431,14 +398,8 @@ def change_status(request: Request, booking_id: int, *, gw: GatewayDep, at: NowD
 def lift(request: Request, *, gw: GatewayDep, at: NowDep,
          office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
          reference: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
-         jobseeker_number: Annotated[str, Form()] = "",
-         csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+         jobseeker_number: Annotated[str, Form()] = "", member: CsrfDep) -> Response:
     """Let a job seeker book online again after no-shows."""
-    member = _staff(request, at)
-    if member is None:
-        return _to_login(request)
-    if not staff_csrf_ok(request, request.cookies.get(SESSION_COOKIE, ""), csrf_token):
-        return csrf_failed(request, csrf=member.csrf)
     words = _words(request)
     if not (reference.strip() or email.strip() or jobseeker_number.strip()):
         return _day(request, gw, member, at, office_id=office, day_text=day,
@@ -489,12 +450,9 @@ def _report_response(document: Mapping[str, Any], lang: str, *,
 
 
 @router.get("/bookings/{booking_id}/report", response_class=HTMLResponse)
-def report_page(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
+def report_page(request: Request, booking_id: int, *, gw: GatewayDep, member: StaffDep,
                 checkin: int = 0) -> Response:
     """The stored report (or the check-in report), as the report's own HTML page."""
-    member = _staff(request, at)
-    if member is None:
-        return _to_login(request)
     with session(request) as db:
         try:
             document = gw.booking_report(db, booking_id, checkin=bool(checkin))
@@ -509,14 +467,9 @@ def report_page(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep
 
 @router.post("/bundle", response_class=HTMLResponse)
 def bundle_page(request: Request, *, at: NowDep,
-                bundle: Annotated[UploadFile | None, File()] = None,
-                csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+                member: CsrfDep,
+                bundle: Annotated[UploadFile | None, File()] = None) -> Response:
     """A diagnostic bundle replayed through this precheck's checks, shown as a report."""
-    member = _staff(request, at)
-    if member is None:
-        return _to_login(request)
-    if not staff_csrf_ok(request, request.cookies.get(SESSION_COOKIE, ""), csrf_token):
-        return csrf_failed(request, csrf=member.csrf)
     if bundle is None or not bundle.filename:
         return message_page(request, Message.of(TEXT["bundle_title"]),
                             Message.of(TEXT["bundle_missing"]), status_code=422,
@@ -560,12 +513,9 @@ def replay_bundle(path: Path, at: datetime) -> dict[str, Any]:
 
 
 @router.get("/export.csv")
-def export(request: Request, *, gw: GatewayDep, at: NowDep, office: str = "",
+def export(request: Request, *, gw: GatewayDep, at: NowDep, member: StaffDep, office: str = "",
            day: str = "") -> Response:
     """The day's bookings as CSV (UTF-8 with a BOM, so spreadsheet programs read Japanese)."""
-    member = _staff(request, at)
-    if member is None:
-        return _to_login(request)
     words = _words(request)
     profile = gw.offices.get(office) or next(iter(gw.offices.values()))
     chosen = _parse_day(day) or at.astimezone(TOKYO).date()

@@ -13,26 +13,24 @@ refused, whatever its token.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from precheck.gateway.deps import app_state
-from precheck.gateway.offices import TOKYO
+from precheck.gateway.deps import CSRF_FIELD, CsrfRefused, app_state, same_origin
 from precheck.gateway.rules import DOMAIN
 from precheck.i18n import LANGUAGES, Translator
 from precheck.result import N_, Message
+from precheck.when import day_label, when
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -41,7 +39,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 LANG_COOKIE = "lang"
 CSRF_COOKIE = "precheck_csrf"
-CSRF_FIELD = "csrf_token"
 
 #: Words of the frame around every page.
 FRAME = {
@@ -51,12 +48,6 @@ FRAME = {
                   "Article 5-4) and used only for your consultation."),
     "back_home": N_("Back to the list of offices"),
 }
-
-WEEKDAYS = {
-    "ja": ("月", "火", "水", "木", "金", "土", "日"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-
 
 def language(request: Request) -> str:
     """The page's language: ``?lang=``, then the switch's cookie, then Japanese."""
@@ -83,21 +74,6 @@ class Words:
 
     def msgid(self, msgid: str, /, **args: object) -> str:
         return self.message(Message.of(msgid, **args))
-
-
-def when(moment: datetime, lang: str) -> str:
-    """A session time as people read it: ``2026年6月9日（火）10:00`` / ``Tue 9 Jun 2026, 10:00``."""
-    local = moment.astimezone(TOKYO)
-    return f"{day_label(local.date(), lang)} {local:%H:%M}" if lang == "ja" else \
-        f"{day_label(local.date(), lang)}, {local:%H:%M}"
-
-
-def day_label(day: date, lang: str) -> str:
-    """A day with its weekday, in the page's language."""
-    weekday = WEEKDAYS[lang][day.weekday()]
-    if lang == "ja":
-        return f"{day.year}年{day.month}月{day.day}日（{weekday}）"
-    return f"{weekday} {day.day} {day:%b} {day.year}"
 
 
 @cache
@@ -178,31 +154,11 @@ def _well_formed(token: str) -> bool:
     return 32 <= len(token) <= 128 and token.replace("-", "").replace("_", "").isalnum()
 
 
-def same_origin(request: Request) -> bool:
-    """False when the browser says the POST comes from another site (Origin or Referer)."""
-    for header in ("origin", "referer"):
-        value = request.headers.get(header)
-        if value and value != "null":
-            sent = urlsplit(value)
-            return (sent.scheme, sent.netloc) == (request.url.scheme, request.url.netloc)
-    return True  # no header: an old browser or a privacy setting; the token still decides
-
-
 def jobseeker_csrf_ok(request: Request, sent: str) -> bool:
     """The double-submit check of a job seeker's form."""
     cookie = request.cookies.get(CSRF_COOKIE) or ""
     return (same_origin(request) and _well_formed(cookie)
             and hmac.compare_digest(cookie.encode(), sent.encode()))
-
-
-def staff_csrf_token(session_token: str) -> str:
-    """The CSRF token of a staff session (a cross-site page cannot read the session cookie)."""
-    return hashlib.sha256(b"precheck-staff-csrf\0" + session_token.encode()).hexdigest()
-
-
-def staff_csrf_ok(request: Request, session_token: str, sent: str) -> bool:
-    return same_origin(request) and hmac.compare_digest(
-        staff_csrf_token(session_token).encode(), sent.encode())
 
 
 #: Words of the error pages.
@@ -236,6 +192,21 @@ def message_page(request: Request, title: Message | str, body: Message | str, *,
 def csrf_failed(request: Request, *, csrf: str | None = None) -> HTMLResponse:
     """403: the form's token is missing, wrong or from another site. Nothing was changed."""
     return message_page(request, "csrf_title", "csrf_body", status_code=403, csrf=csrf)
+
+
+def to_login(request: Request) -> RedirectResponse:
+    """303 to the staff login page, in the page's language."""
+    return RedirectResponse(f"/staff/login?lang={language(request)}", status_code=303)
+
+
+async def login_needed(request: Request, exc: Exception) -> Response:
+    """The app's answer to :class:`~precheck.gateway.deps.LoginNeeded`: the login page."""
+    return to_login(request)
+
+
+async def csrf_refused(request: Request, exc: Exception) -> Response:
+    """The app's answer to :class:`~precheck.gateway.deps.CsrfRefused`: a 403 page."""
+    return csrf_failed(request, csrf=exc.member.csrf if isinstance(exc, CsrfRefused) else None)
 
 
 # -- what a handler needs from the application (deps.py: create_app's AppState) -----------------

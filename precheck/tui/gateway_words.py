@@ -50,8 +50,6 @@ RULE_WORDS = {
     "check_missing": N_("Some required items were not checked. Check everything again (R)."),
     "check_failed": N_("A required item did not pass. Fix it as shown, then check again (R)."),
 }
-WEEKDAYS = N_("Mon Tue Wed Thu Fri Sat Sun")
-SLOT = N_("{weekday} {month}/{day} {time}")
 
 
 def report_failed(error: Exception) -> GatewayError:
@@ -79,10 +77,8 @@ def describe(error: GatewayError, words: Words) -> str:
 
 
 def slot_time(start: datetime, words: Words) -> str:
-    """A slot's start in Japan's time: ``11月25日(火) 10:00`` / ``Tue 11/25 10:00``."""
-    from precheck.reports.render import JAPAN
+    """A slot's start in Japan's time, as the booking pages and mails say it
+    (``2026年11月25日（火） 10:00`` / ``Tue 25 Nov 2026, 10:00``)."""
+    from precheck.when import when
 
-    local = start.astimezone(JAPAN)
-    weekday = words(WEEKDAYS).split()[local.weekday()]
-    return words(SLOT, weekday=weekday, day=local.day, month=local.month,
-                 time=local.strftime("%H:%M"))
+    return when(start, words.language)

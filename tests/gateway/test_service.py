@@ -65,8 +65,8 @@ def test_a_kind_1_office_books_at_once_and_mails_a_cancel_link(
     assert mail.recipient == FORM["email"]
     assert created.cancel_token not in mail.body  # sealed apart, filled in when sent
     assert "https://gateway.test/bookings/manage/[[link-token]]" in mail.body
-    assert "2026年12月3日(木) 10:00〜10:30（日本時間）" in mail.body
-    assert "Thursday 3 December 2026, 10:00-10:30 (Japan time)" in mail.body
+    assert "2026年12月3日（木） 10:00〜10:30（日本時間）" in mail.body
+    assert "Thu 3 Dec 2026, 10:00–10:30 (Japan time)" in mail.body
     assert mail.body.index("日本時間") < mail.body.index("Japan time")  # Japanese first
 
 
