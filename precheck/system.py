@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
+from precheck import _windows
 from precheck.errors import ProbeError, ProbeMissing
 
 if TYPE_CHECKING:
@@ -209,8 +210,6 @@ class System:
     def registry_values(self, root: str, key: str) -> dict[str, JSON] | None:
         """The values under a Windows registry key (``root`` is HKLM or HKCU), None if absent."""
         name = f"reg:{root}\\{key}"
-        from precheck.probes import _windows
-
         raw = self.probe(name, lambda: _windows.read_registry(name, root, key))
         if raw is not None and not isinstance(raw, dict):
             raise ProbeError(name, "malformed", "the recorded answer is not a mapping of values")
@@ -219,8 +218,6 @@ class System:
     def wmi(self, namespace: str, cls: str) -> list[dict[str, JSON]]:
         """The instances of a WMI class, each as a mapping of its properties."""
         name = f"wmi:{namespace}:{cls}"
-        from precheck.probes import _windows
-
         raw = self.probe(name, lambda: _windows.query_wmi(name, namespace, cls))
         if not isinstance(raw, list):
             raise ProbeError(name, "malformed", "the recorded answer is not a list of instances")
