@@ -32,7 +32,6 @@ from precheck import _windows
 from precheck.errors import ProbeError, ProbeMissing
 
 if TYPE_CHECKING:
-    from precheck.probes import BatteryState, OsInfo, Resources
     from precheck.probes.antivirus import AntivirusState
     from precheck.probes.devices import Camera, Microphone, Speaker
     from precheck.probes.firewall import FirewallState, Listener
@@ -233,28 +232,6 @@ class System:
         if moment is None or moment.utcoffset() is None:
             raise ProbeError("clock:now", "malformed", "not a time with a real date and an offset")
         return moment
-
-    # -- facts: parsed by the probe module of the platform the answers came from -------------
-
-    def os_info(self) -> OsInfo:
-        from precheck import probes
-
-        return probes.os_info(self)
-
-    def battery(self) -> BatteryState | None:
-        from precheck import probes
-
-        return probes.battery(self)
-
-    def resources(self) -> Resources:
-        from precheck import probes
-
-        return probes.resources(self)
-
-    def machine_id(self) -> str | None:
-        from precheck import probes
-
-        return probes.machine_id(self)
 
     # -- facts: OS support, patches, firewall ----------------------------------------------
 
