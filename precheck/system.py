@@ -34,8 +34,6 @@ from precheck.errors import ProbeError, ProbeMissing
 if TYPE_CHECKING:
     from precheck.probes.antivirus import AntivirusState
     from precheck.probes.devices import Camera, Microphone, Speaker
-    from precheck.probes.firewall import FirewallState, Listener
-    from precheck.probes.patches import PatchState
     from precheck.probes.software import Inventory
     from precheck.probes.threats import ThreatState
 
@@ -232,25 +230,6 @@ class System:
         if moment is None or moment.utcoffset() is None:
             raise ProbeError("clock:now", "malformed", "not a time with a real date and an offset")
         return moment
-
-    # -- facts: OS support, patches, firewall ----------------------------------------------
-
-    def firewall(self) -> FirewallState:
-        from precheck.probes import firewall
-
-        return firewall.firewall(self)
-
-    def patches(self) -> PatchState:
-        """Installed and pending updates, and whether a restart is waiting."""
-        from precheck.probes import patches
-
-        return patches.patches(self)
-
-    def listening(self) -> tuple[Listener, ...] | None:
-        """TCP ports open to the network (not loopback); None when the OS would not say."""
-        from precheck.probes import firewall
-
-        return firewall.listening(self)
 
     # -- facts: antivirus, threats, installed and running software --------------------------
 
