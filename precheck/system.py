@@ -32,10 +32,7 @@ from precheck import _windows
 from precheck.errors import ProbeError, ProbeMissing
 
 if TYPE_CHECKING:
-    from precheck.probes.antivirus import AntivirusState
     from precheck.probes.devices import Camera, Microphone, Speaker
-    from precheck.probes.software import Inventory
-    from precheck.probes.threats import ThreatState
 
 #: A probe's answer: anything that survives a JSON round trip unchanged.
 JSON: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
@@ -230,29 +227,6 @@ class System:
         if moment is None or moment.utcoffset() is None:
             raise ProbeError("clock:now", "malformed", "not a time with a real date and an offset")
         return moment
-
-    # -- facts: antivirus, threats, installed and running software --------------------------
-
-    def antivirus(self) -> AntivirusState:
-        from precheck.probes import antivirus
-
-        return antivirus.antivirus(self)
-
-    def threats(self) -> ThreatState:
-        """Threats the antivirus detected and whether each is dealt with (Defender only)."""
-        from precheck.probes import threats
-
-        return threats.threats(self)
-
-    def installed_software(self) -> Inventory:
-        from precheck.probes import software
-
-        return software.installed(self)
-
-    def process_names(self) -> tuple[str, ...]:
-        from precheck.probes import software
-
-        return software.process_names(self)
 
     # -- facts: camera, microphone, speaker, room noise --------------------------------------
 
