@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from precheck import probes
 from precheck.api import Context
 from precheck.errors import PrecheckError, ProbeError
 from precheck.probes import OsInfo
@@ -51,14 +52,14 @@ class Evaluation:
 
     def os_info(self) -> OsInfo:
         try:
-            return self.system.os_info()
+            return probes.os_info(self.system)
         except ProbeError:
             platform = self.system.platform
             return OsInfo(platform, str(platform), "unknown", "")
 
     def machine_id(self) -> str | None:
         try:
-            return self.system.machine_id()
+            return probes.machine_id(self.system)
         except ProbeError:
             return None
 

@@ -28,16 +28,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
+from precheck import _windows
 from precheck.errors import ProbeError, ProbeMissing
 
 if TYPE_CHECKING:
-    from precheck.probes import BatteryState, OsInfo, Resources
-    from precheck.probes.antivirus import AntivirusState
     from precheck.probes.devices import Camera, Microphone, Speaker
-    from precheck.probes.firewall import FirewallState, Listener
-    from precheck.probes.patches import PatchState
-    from precheck.probes.software import Inventory
-    from precheck.probes.threats import ThreatState
 
 #: A probe's answer: anything that survives a JSON round trip unchanged.
 JSON: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
@@ -209,8 +204,6 @@ class System:
     def registry_values(self, root: str, key: str) -> dict[str, JSON] | None:
         """The values under a Windows registry key (``root`` is HKLM or HKCU), None if absent."""
         name = f"reg:{root}\\{key}"
-        from precheck.probes import _windows
-
         raw = self.probe(name, lambda: _windows.read_registry(name, root, key))
         if raw is not None and not isinstance(raw, dict):
             raise ProbeError(name, "malformed", "the recorded answer is not a mapping of values")
@@ -219,8 +212,6 @@ class System:
     def wmi(self, namespace: str, cls: str) -> list[dict[str, JSON]]:
         """The instances of a WMI class, each as a mapping of its properties."""
         name = f"wmi:{namespace}:{cls}"
-        from precheck.probes import _windows
-
         raw = self.probe(name, lambda: _windows.query_wmi(name, namespace, cls))
         if not isinstance(raw, list):
             raise ProbeError(name, "malformed", "the recorded answer is not a list of instances")
@@ -236,70 +227,6 @@ class System:
         if moment is None or moment.utcoffset() is None:
             raise ProbeError("clock:now", "malformed", "not a time with a real date and an offset")
         return moment
-
-    # -- facts: parsed by the probe module of the platform the answers came from -------------
-
-    def os_info(self) -> OsInfo:
-        from precheck import probes
-
-        return probes.os_info(self)
-
-    def battery(self) -> BatteryState | None:
-        from precheck import probes
-
-        return probes.battery(self)
-
-    def resources(self) -> Resources:
-        from precheck import probes
-
-        return probes.resources(self)
-
-    def machine_id(self) -> str | None:
-        from precheck import probes
-
-        return probes.machine_id(self)
-
-    # -- facts: OS support, patches, firewall ----------------------------------------------
-
-    def firewall(self) -> FirewallState:
-        from precheck.probes import firewall
-
-        return firewall.firewall(self)
-
-    def patches(self) -> PatchState:
-        """Installed and pending updates, and whether a restart is waiting."""
-        from precheck.probes import patches
-
-        return patches.patches(self)
-
-    def listening(self) -> tuple[Listener, ...] | None:
-        """TCP ports open to the network (not loopback); None when the OS would not say."""
-        from precheck.probes import firewall
-
-        return firewall.listening(self)
-
-    # -- facts: antivirus, threats, installed and running software --------------------------
-
-    def antivirus(self) -> AntivirusState:
-        from precheck.probes import antivirus
-
-        return antivirus.antivirus(self)
-
-    def threats(self) -> ThreatState:
-        """Threats the antivirus detected and whether each is dealt with (Defender only)."""
-        from precheck.probes import threats
-
-        return threats.threats(self)
-
-    def installed_software(self) -> Inventory:
-        from precheck.probes import software
-
-        return software.installed(self)
-
-    def process_names(self) -> tuple[str, ...]:
-        from precheck.probes import software
-
-        return software.process_names(self)
 
     # -- facts: camera, microphone, speaker, room noise --------------------------------------
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from precheck import bundle as bundles
-from precheck import plugins
+from precheck import plugins, probes
 from precheck import policy as policies
 from precheck.errors import InputError
 from precheck.result import Status
@@ -112,7 +112,7 @@ def test_outputs_may_be_utf16_as_powershell_writes_them(tmp_path: Path) -> None:
                    {"name": "platform:machine", "value": "x86_64"}],
     }))
     system = evaluate(plugins.load(), policies.builtin(), bundles.read(folder)).system
-    assert system.os_info().version == "24.04"
+    assert probes.os_info(system).version == "24.04"
 
 
 GOOD = {"format": "precheck-bundle", "format_version": 1, "platform": "linux", "probes": []}

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from precheck import bundle as bundles
-from precheck import plugins
+from precheck import plugins, probes
 from precheck import policy as policies
 from precheck.cli import run_cli
 from precheck.errors import InputError
@@ -302,7 +302,7 @@ def test_utf16_without_a_bom_is_read_as_utf16(encoding: str, tmp_path: Path) -> 
     read = bundles.read(root)
     assert read.records["file:/etc/os-release"].value == OS_RELEASE
     system = evaluate(plugins.load(), policies.builtin(), read).system
-    assert system.os_info().version == "12"
+    assert probes.os_info(system).version == "12"
 
 
 def test_a_utf16_manifest_without_a_bom_is_read(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import pytest
 from precheck import policy as policies
 from precheck.api import Context
 from precheck.checks.firewall import Firewall
+from precheck.probes import firewall
 from precheck.probes.firewall import _linux, _macos, _windows, parse_listening
 from precheck.result import Message, Status
 from precheck.system import JSON, LiveBackend, Platform, System
@@ -344,11 +345,11 @@ def test_bundle_replays_to_a_known_verdict(name: str, status: Status) -> None:
 @pytest.mark.skipif(Platform.current() is not Platform.LINUX, reason="reads Linux firewalls")
 def test_live_on_this_machine(replay: Callable[..., Context]) -> None:
     system = System(LiveBackend())
-    state = system.firewall()
+    state = firewall.firewall(system)
     assert state.rule == "any"
     for profile in state.profiles:
         assert profile.name in ("ufw", "firewalld", "nftables", "iptables")
-    listening = system.listening()
+    listening = firewall.listening(system)
     assert listening is None or all(x.port > 0 for x in listening)
     result = Firewall().run(Context(system, replay({}).policy))
     if result.status is Status.PASS:  # only when a source really showed a blocking firewall

@@ -16,6 +16,7 @@ import pytest
 from precheck.api import Context
 from precheck.checks.network import Connectivity
 from precheck.probes.network import CONNECTIVITY_PROBE, GATEWAY_PROBE, ROUTE_PROBE, web
+from precheck.probes.network.facts import Https
 from precheck.result import Status
 from precheck.system import Platform
 from tests.network_support import serving
@@ -131,9 +132,8 @@ def test_pac_files_name_their_proxies() -> None:
 
 
 def test_clock_skew_from_a_date_header() -> None:
-    assert web.clock_skew_s({"date": "Mon, 23 Nov 2026 00:59:00 GMT",
-                             "local_time": NOW}) == 60.0
-    assert web.clock_skew_s({"date": "garbage", "local_time": NOW}) is None
+    assert Https(True, date="Mon, 23 Nov 2026 00:59:00 GMT", local_time=NOW).clock_skew_s() == 60.0
+    assert Https(True, date="garbage", local_time=NOW).clock_skew_s() is None
 
 
 # -- live: a real HTTPS server on this machine ---------------------------------------------------
@@ -205,7 +205,8 @@ def test_live_probe_reaches_a_trusted_https_server(tmp_path: Path,
     assert result["dns"]["ok"]
     assert result["https"]["ok"], result
     assert result["https"]["status"] == 200
-    assert abs(web.clock_skew_s(result["https"]) or 99) < 5
+    https = Https(True, date=result["https"]["date"], local_time=result["https"]["local_time"])
+    assert abs(https.clock_skew_s() or 99) < 5
 
 
 def test_live_probe_sees_an_untrusted_certificate_as_interception(

@@ -393,7 +393,8 @@ def test_the_tui_measures_first_and_the_check_reads_the_same_answer(gateway: str
     progress: list[speed.Progress] = []
     measured = network.measure_quality(system, progress.append)
     assert progress
+    assert measured.download is not None
     result = Quality().run(Context(system, policies.builtin()))
-    assert result.evidence["download_mbit"] == round(measured["download"]["mbit"], 2)
+    assert result.evidence["download_mbit"] == round(measured.download.mbit, 2)
     assert isinstance(system.backend, LiveBackend)
     assert [r.name for r in system.backend.records()].count(QUALITY_PROBE) == 1

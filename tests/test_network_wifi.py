@@ -154,8 +154,9 @@ def test_hardware_ports() -> None:
 
 def test_scutil_proxy_with_a_pac_file() -> None:
     found = _macos.parse_scutil_proxy(text(MACOS / "scutil-proxy-pac.txt"))
-    assert found["pac_url"] == "http://proxy.example.invalid/proxy.pac"
-    assert found["manual"] is False
+    assert found.pac_url == "http://proxy.example.invalid/proxy.pac"
+    assert found.manual is False
+    assert found.kind == "pac"
 
 
 # -- Linux: nmcli, iw ------------------------------------------------------------------------------

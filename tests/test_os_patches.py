@@ -15,6 +15,7 @@ import pytest
 
 from precheck.api import Context
 from precheck.checks.os_patches import OsPatches
+from precheck.probes import patches
 from precheck.probes.patches import _linux, _macos, _windows
 from precheck.result import Message, Status
 from precheck.system import JSON, LiveBackend, Platform, System
@@ -268,7 +269,7 @@ def test_bundle_replays_to_a_known_verdict(name: str, status: Status) -> None:
                     reason="needs apt-get or dnf")
 def test_live_on_this_machine(replay: Callable[..., Context]) -> None:
     system = System(LiveBackend())
-    state = system.patches()
+    state = patches.patches(system)
     assert state.source in ("apt-lists", "apt", "dnf")
     assert state.pending_security is not None or state.unreadable
     result = OsPatches().run(Context(system, replay({}).policy))
@@ -360,7 +361,7 @@ def test_a_bundle_without_the_lists_is_judged_by_the_simulation(
         replay: Callable[..., Context]) -> None:
     """Bundles recorded before the lists were read still hold the simulation, which answers."""
     ctx = apt(replay, text(LINUX / "apt-get-s-dist-upgrade-debian12.txt"))
-    state = ctx.system.patches()
+    state = patches.patches(ctx.system)
     assert state.source == "apt"
     assert state.pending_security is not None
     assert len(state.pending_security) == 66

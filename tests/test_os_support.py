@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from precheck import policy as policies
+from precheck import probes
 from precheck.api import Context
 from precheck.checks.os_support import OsSupport, Release, Unknown, find_release
 from precheck.probes import _windows
@@ -261,7 +262,7 @@ def test_bundle_replays_to_a_known_verdict(name: str, status: Status) -> None:
 
 def test_live_on_this_machine(replay: Callable[..., Context]) -> None:
     system = System(LiveBackend())
-    info = system.os_info()
+    info = probes.os_info(system)
     result = OsSupport().run(Context(system, replay({}).policy))
     if info.id == "debian" and info.version == "12" and system.now().date() >= date(2026, 6, 11):
         # Debian 12 between the end of regular security support and the end of Debian LTS.

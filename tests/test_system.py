@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from precheck import probes
 from precheck.errors import ProbeError, ProbeMissing
 from precheck.system import LiveBackend, Platform, Record, ReplayBackend, System, command_name
 
@@ -84,7 +85,7 @@ def test_replay_uses_the_recorded_platform_not_this_one() -> None:
                    "CurrentBuild": "22631", "UBR": 4460, "EditionID": "Professional"}),
         "platform:machine": Record("platform:machine", value="AMD64"),
     }
-    info = System(ReplayBackend(Platform.WINDOWS, records)).os_info()
+    info = probes.os_info(System(ReplayBackend(Platform.WINDOWS, records)))
     assert info.name == "Windows 11 Pro"  # build 22631 is Windows 11 whatever ProductName says
     assert info.version == "23H2"
     assert info.build == "22631.4460"
@@ -93,11 +94,11 @@ def test_replay_uses_the_recorded_platform_not_this_one() -> None:
 
 def test_live_linux_facts_on_this_machine() -> None:
     system = System(LiveBackend())
-    info = system.os_info()
+    info = probes.os_info(system)
     assert info.family is Platform.LINUX
     assert info.id
     assert info.version
-    resources = system.resources()
+    resources = probes.resources(system)
     assert resources.cpu_count >= 1
     assert resources.memory_available > 0
     assert resources.memory_available <= resources.memory_total

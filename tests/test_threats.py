@@ -18,6 +18,7 @@ from precheck import policy as policies
 from precheck.api import Context
 from precheck.checks.threats import Threats
 from precheck.errors import ProbeError
+from precheck.probes import threats
 from precheck.probes.antivirus import _windows as antivirus_windows
 from precheck.probes.threats import _windows
 from precheck.result import Message, Status
@@ -278,7 +279,7 @@ def test_macos_and_linux_cannot_tell(replay: Callable[..., Context],
 
 def test_runs_on_this_linux_machine_without_probing() -> None:
     ctx = Context(System(LiveBackend()), policies.builtin())
-    assert ctx.system.threats().threats is None
+    assert threats.threats(ctx.system).threats is None
     assert Threats().run(ctx).status is Status.SKIP
 
 

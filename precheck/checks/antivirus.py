@@ -18,6 +18,7 @@ from precheck.checks.editions import (
     EditionPolicy,
     Judged,
 )
+from precheck.probes import antivirus, software
 from precheck.probes.antivirus import AntivirusState, Defender, SignatureSet
 from precheck.probes.security_center import RegisteredProduct
 from precheck.probes.software import running_matches, signatures
@@ -112,10 +113,10 @@ class Antivirus(Check):
     timeout_s = 20.0
 
     def run(self, ctx: Context) -> Result:
-        state = ctx.system.antivirus()
+        state = antivirus.antivirus(ctx.system)
         knobs = ctx.policy.section("security.antivirus")
         now = ctx.system.now()
-        running = running_matches(ctx.system.process_names(), signatures(knobs["products"]))
+        running = running_matches(software.process_names(ctx.system), signatures(knobs["products"]))
         platform = ctx.system.platform
         editions = EditionPolicy.from_policy(knobs)
         if platform is Platform.WINDOWS:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from precheck.api import Check, Context, Message, Result
+from precheck.probes import firewall
 from precheck.probes.firewall import FirewallState, Listener, Profile
 from precheck.result import N_
 from precheck.system import Platform
@@ -71,7 +72,7 @@ class Firewall(Check):
     timeout_s = 20.0
 
     def run(self, ctx: Context) -> Result:
-        state = ctx.system.firewall()
+        state = firewall.firewall(ctx.system)
         knobs = ctx.policy.section("security.firewall")
         platform = ctx.system.platform
         evidence: dict[str, object] = {
@@ -154,7 +155,7 @@ class Firewall(Check):
         else:
             open_inbound = all(p.blocks_inbound is False for p in protected)
         if open_inbound and knobs["warn_listening_when_inbound_allowed"]:
-            listeners = ctx.system.listening()
+            listeners = firewall.listening(ctx.system)
             if listeners:
                 ports = _ports(listeners)
                 evidence["listening_ports"] = list(ports)

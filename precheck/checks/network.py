@@ -10,6 +10,8 @@ from typing import Any
 from precheck.api import Check, Context, Message, Need, Result
 from precheck.probes import network
 from precheck.probes.network import Declaration, Link, Medium, Security
+from precheck.probes.network.facts import Quality as QualityFacts
+from precheck.probes.network.facts import Target
 from precheck.result import N_
 
 #: Security names a job seeker reads.
@@ -86,19 +88,18 @@ class Connectivity(Check):
             targets.insert(0, {"name": "gateway", "url": gateway + "/measure/speedtest/latency.txt",
                                "role": "gateway"})
         found = network.connectivity(ctx.system, targets)
-        answered = found["targets"]
-        proxy = found.get("proxy") or {}
-        proxy_kind = ("unreadable" if proxy.get("unreadable") else "pac" if proxy.get("pac_url")
-                      else "manual" if proxy.get("manual") else "none")
+        answered = found.targets
+        proxy_kind = found.proxy.kind
         evidence: dict[str, object] = {
             "proxy": proxy_kind,
-            "targets": [f"{t['role']}:{t['name']}:{_outcome(t)}" for t in answered],
-            "via": sorted({str(t.get("via", "direct")) for t in answered}),
+            "targets": [f"{t.role}:{t.name}:{_outcome(t)}" for t in answered],
+            "via": sorted({t.via for t in answered}),
         }
-        failed = [t for t in answered if not t["https"].get("ok")]
+        failed = [t for t in answered if not t.https.ok]
         if failed:
             return self._failure(failed, answered, evidence, proxy_kind)
-        skews = [s for s in (_skew(t) for t in answered) if s is not None]
+        skews = [s for s in (t.https.clock_skew_s() for t in answered if t.https.ok)
+                 if s is not None]
         skew = statistics.median(skews) if skews else None
         evidence["clock_skew_s"] = None if skew is None else round(skew, 1)
         names = tuple(_target_name(t) for t in answered)
@@ -121,16 +122,16 @@ class Connectivity(Check):
             N_("Online: {services} answered over a secure connection; the clock is right"),
             evidence=evidence, services=names)
 
-    def _failure(self, failed: list[dict[str, Any]], answered: list[dict[str, Any]],
+    def _failure(self, failed: Sequence[Target], answered: Sequence[Target],
                  evidence: dict[str, object], proxy_kind: str) -> Result:
-        if all(t["https"].get("step") == "dns" for t in answered):
+        if all(t.https.step == "dns" for t in answered):
             return self.fail(
                 N_("Names on the internet cannot be looked up (DNS does not answer)"),
                 evidence=evidence, fix=[RESTART_ROUTER, CHECK_CABLE, ANOTHER_NETWORK])
         first = failed[0]
-        https = first["https"]
+        https = first.https
         name = _target_name(first)
-        kind = str(https.get("kind", ""))
+        kind = "" if https.kind is None else https.kind
         if kind == "clock_or_expired":
             return self.fail(
                 N_("The secure connection to {service} was refused: its certificate does not fit "
@@ -146,37 +147,30 @@ class Connectivity(Check):
                                 "through"), evidence=evidence, service=name,
                              fix=[N_("Check the proxy settings, or ask the network's "
                                      "administrator to allow this address."), ANOTHER_NETWORK])
-        if https.get("step") == "dns":
+        if https.step == "dns":
             return self.fail(N_("The name of {service} cannot be looked up (DNS)"),
                              evidence=evidence, service=name,
                              fix=[RESTART_ROUTER, ANOTHER_NETWORK])
         fix = [N_("Check that no firewall or security software blocks precheck, then check "
                   "again."), ANOTHER_NETWORK]
-        if first.get("role") == "gateway":
+        if first.role == "gateway":
             fix.append(CONTACT_OFFICE)
         if proxy_kind != "none":
             fix.insert(0, N_("Check the proxy settings."))
         return self.fail(N_("{service} could not be reached over a secure connection ({step})"),
-                         evidence=evidence, service=name, step=str(https.get("kind", "")),
+                         evidence=evidence, service=name, step=kind,
                          fix=fix)
 
 
-def _outcome(target: Mapping[str, Any]) -> str:
-    https = target["https"]
-    return "ok" if https.get("ok") else f"{https.get('step')}/{https.get('kind')}"
+def _outcome(target: Target) -> str:
+    https = target.https
+    return "ok" if https.ok else f"{https.step}/{https.kind}"
 
 
-def _target_name(target: Mapping[str, Any]) -> object:
-    if target.get("role") == "gateway":
+def _target_name(target: Target) -> object:
+    if target.role == "gateway":
         return Message.of(N_("the booking gateway"))
-    return str(target.get("name", ""))
-
-
-def _skew(target: Mapping[str, Any]) -> float | None:
-    from precheck.probes.network.web import clock_skew_s
-
-    https = target["https"]
-    return clock_skew_s(https) if https.get("ok") else None
+    return target.name
 
 
 class Wifi(Check):
@@ -313,16 +307,14 @@ class Quality(Check):
         answer = network.measure_quality(ctx.system)
         limits = ctx.policy.section("network.quality")
         evidence = _quality_evidence(answer)
-        error = answer.get("error")
-        if isinstance(error, dict):
-            kind = str(error.get("kind", ""))
-            step = Message.of(STEP_NAMES.get(str(error.get("step")), str(error.get("step"))))
+        error = answer.error
+        if error is not None:
+            step = Message.of(STEP_NAMES.get(str(error.step), str(error.step)))
             fix = [CHECK_CABLE, ANOTHER_NETWORK]
-            if answer.get("target") == "gateway":
+            if answer.target == "gateway":
                 fix.append(CONTACT_OFFICE)
-            return self.error(QUALITY_ERRORS.get(kind, QUALITY_ERRORS["unreachable"]),
-                              evidence=evidence, step=step,
-                              detail=str(error.get("detail", ""))[:200], fix=fix)
+            return self.error(QUALITY_ERRORS.get(error.kind, QUALITY_ERRORS["unreachable"]),
+                              evidence=evidence, step=step, detail=error.detail[:200], fix=fix)
         down, up = evidence.get("download_mbit"), evidence.get("upload_mbit")
         if not isinstance(down, float | int) or not isinstance(up, float | int):
             return self.error(N_("The speed test gave no figures"), evidence=evidence,
@@ -356,35 +348,29 @@ class Quality(Check):
             evidence=evidence, **figures)
 
 
-def _quality_evidence(answer: Mapping[str, Any]) -> dict[str, object]:
+def _quality_evidence(answer: QualityFacts) -> dict[str, object]:
     """The figures a report carries (measured summaries; no addresses)."""
-    evidence: dict[str, object] = {"target": answer.get("target"),
-                                   "duration_s": answer.get("duration_s")}
-    server = answer.get("server")
-    if isinstance(server, dict) and server.get("kind") == "public":
-        evidence["server"] = f"{server.get('sponsor', '')} ({server.get('name', '')})"
-    for key in ("download", "upload"):
-        side = answer.get(key)
-        if isinstance(side, dict):
-            evidence[f"{key}_mbit"] = round(float(side["mbit"]), 2)
-            evidence[f"{key}_steady"] = bool(side.get("steady"))
-            evidence[f"{key}_streams"] = side.get("streams")
-    latency = answer.get("latency")
-    udp = answer.get("udp")
-    if isinstance(udp, dict) and udp.get("measured"):
+    evidence: dict[str, object] = {"target": answer.target, "duration_s": answer.duration_s}
+    if answer.server is not None:
+        evidence["server"] = answer.server
+    for key, side in (("download", answer.download), ("upload", answer.upload)):
+        if side is not None:
+            evidence[f"{key}_mbit"] = round(side.mbit, 2)
+            evidence[f"{key}_steady"] = side.steady
+            evidence[f"{key}_streams"] = side.streams
+    udp = answer.udp
+    if udp is not None and udp.measured:
         evidence["udp"] = "measured"
-        evidence["rtt_ms"] = udp.get("rtt_ms_median")
-        evidence["jitter_ms"] = round(max(float(udp["jitter_up_ms"]),
-                                          float(udp["jitter_down_ms"])), 1)
-        evidence["loss_percent"] = round(float(udp["loss"]) * 100, 1)
+        evidence["rtt_ms"] = udp.rtt_ms_median
+        evidence["jitter_ms"] = round(udp.jitter_ms or 0.0, 1)
+        evidence["loss_percent"] = round((udp.loss or 0.0) * 100, 1)
     else:
-        evidence["udp"] = (udp or {}).get("reason", "no_echo") if isinstance(udp, dict) else None
-        if isinstance(latency, dict):
-            evidence["rtt_ms"] = latency.get("min_ms")
-    observed = answer.get("observed")
-    if isinstance(observed, dict) and isinstance(observed.get("upload"), dict):
-        evidence["gateway_upload_mbit"] = observed["upload"].get("mbit")
-        evidence["measurement_id"] = answer.get("measurement_id")
+        evidence["udp"] = None if udp is None else udp.reason
+        if answer.latency is not None:
+            evidence["rtt_ms"] = answer.latency.min_ms
+    if answer.observed is not None:
+        evidence["gateway_upload_mbit"] = answer.observed.upload_mbit
+        evidence["measurement_id"] = answer.measurement_id
     return evidence
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from precheck.api import Check, Context, Message, Result
+from precheck.probes import patches
 from precheck.probes.patches import PatchState
 from precheck.result import N_
 from precheck.system import Platform
@@ -65,7 +66,7 @@ class OsPatches(Check):
     timeout_s = 110.0
 
     def run(self, ctx: Context) -> Result:
-        state = ctx.system.patches()
+        state = patches.patches(ctx.system)
         knobs = ctx.policy.section("os.patches")
         platform = ctx.system.platform
         today = ctx.system.now().date()

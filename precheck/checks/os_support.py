@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
+from precheck import probes
 from precheck.api import Check, Context, Message, Result
 from precheck.probes import OsInfo
 from precheck.result import N_
@@ -210,7 +211,7 @@ class OsSupport(Check):
     timeout_s = 10.0
 
     def run(self, ctx: Context) -> Result:
-        info = ctx.system.os_info()
+        info = probes.os_info(ctx.system)
         today = ctx.system.now().date()
         knobs = ctx.policy.section("os.support")
         lifecycle = ctx.policy.section("os.lifecycle")

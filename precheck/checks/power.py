@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from precheck import probes
 from precheck.api import Check, Context, Result
 from precheck.result import N_
 
@@ -27,7 +28,7 @@ class Battery(Check):
     timeout_s = 5.0
 
     def run(self, ctx: Context) -> Result:
-        state = ctx.system.battery()
+        state = probes.battery(ctx.system)
         if state is None:
             return self.skip(N_("No battery found: this is a desktop computer, power is not an "
                                 "issue"), evidence={"battery": False})

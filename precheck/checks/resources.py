@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from precheck import probes
 from precheck.api import Check, Context, Message, Result
 from precheck.result import N_
 
@@ -27,7 +28,7 @@ class Resources(Check):
     timeout_s = 5.0
 
     def run(self, ctx: Context) -> Result:
-        found = ctx.system.resources()
+        found = probes.resources(ctx.system)
         limits = ctx.policy.section("system.resources")
         evidence = {
             "cpu_count": found.cpu_count,

@@ -8,7 +8,7 @@ from typing import Any
 
 from precheck.api import Check, Context, Result
 from precheck.errors import ProbeError, ProbeMissing
-from precheck.probes import office
+from precheck.probes import office, software
 from precheck.probes.software import PROCESS_NAMES, Signature, running_matches, signatures
 from precheck.result import N_, Message
 
@@ -93,7 +93,7 @@ class Running(Check):
         knobs = ctx.policy.section("software.running")
         programs = _programs(knobs, ctx.policy.section("software.file_sharing")["products"])
         try:
-            names = ctx.system.process_names()
+            names = software.process_names(ctx.system)
         except ProbeMissing:
             raise
         except ProbeError as exc:

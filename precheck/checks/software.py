@@ -9,6 +9,7 @@ from typing import Any
 
 from precheck.api import Check, Context, Platform, Result
 from precheck.errors import ProbeError, ProbeMissing
+from precheck.probes import software
 from precheck.probes.software import (
     PROCESS_NAMES,
     Inventory,
@@ -60,8 +61,8 @@ class FileSharing(Check):
 
     def run(self, ctx: Context) -> Result:
         products = signatures(ctx.policy.section("software.file_sharing")["products"])
-        inventory = ctx.system.installed_software()
-        names = ctx.system.process_names()
+        inventory = software.installed(ctx.system)
+        names = software.process_names(ctx.system)
         installed = installed_matches(inventory, products)
         running = running_matches(names, products)
         found = sorted(set(installed) | set(running))
@@ -144,7 +145,7 @@ class Recording(Check):
     def run(self, ctx: Context) -> Result:
         products = signatures(ctx.policy.section("software.recording")["products"])
         try:
-            names = ctx.system.process_names()
+            names = software.process_names(ctx.system)
         except ProbeMissing:
             raise
         except ProbeError as exc:
@@ -250,7 +251,7 @@ class Browser(Check):
 
     def run(self, ctx: Context) -> Result:
         entries = list(ctx.policy.section("software.browser")["browsers"])
-        inventory = ctx.system.installed_software()
+        inventory = software.installed(ctx.system)
         found = _browsers(inventory, entries)
         evidence: dict[str, object] = {
             "browsers": [f"{b.name} {show(b.version) if b.version else '?'}" for b in found],

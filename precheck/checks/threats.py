@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from precheck.api import Check, Context, Platform, Result
+from precheck.probes import antivirus, threats
 from precheck.probes.antivirus import AntivirusState
 from precheck.probes.threats import Threat, ThreatState
 from precheck.result import N_, Message
@@ -60,14 +61,14 @@ class Threats(Check):
         if platform is Platform.LINUX:
             return self.skip(N_("Linux antivirus (ClamAV) keeps no list of detected threats "
                                 "that precheck can read"))
-        antivirus = ctx.system.antivirus()
-        other = _other_active(antivirus)
+        protection = antivirus.antivirus(ctx.system)
+        other = _other_active(protection)
         if other is not None:
             return self.skip(N_("{products} is the active antivirus; precheck can read only "
                                 "Microsoft Defender's detections. Look for threats in "
                                 "{products} itself"), products=other,
                              evidence={"active_antivirus": other})
-        return self._defender(ctx.system.threats(), antivirus)
+        return self._defender(threats.threats(ctx.system), protection)
 
     def _defender(self, state: ThreatState, antivirus: AntivirusState) -> Result:
         evidence: dict[str, object] = {

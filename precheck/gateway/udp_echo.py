@@ -11,57 +11,25 @@ Standard library only: the echo runs in a daemon thread, whatever event loop the
 A reply is never larger than the request (no amplification), only well-formed packets are
 answered, and each client address gets at most :data:`MAX_RATE` replies a second.
 
-Wire format (network byte order), :data:`PACKET_SIZE` bytes both ways::
-
-    0  4  magic b"PCU1"
-    4  4  sequence number (client)
-    8  8  client send time, ns (client clock)
-    16 8  server receive time, ns (server clock; 0 from the client)
-    24 4  packets the server has received from this client address (0 from the client)
-    28 .. padding (zeros)
+The wire format is :mod:`precheck.protocol.udp`, shared with the client
+(:mod:`precheck.probes.network.udp`).
 """
 
 from __future__ import annotations
 
 import socket
-import struct
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-MAGIC = b"PCU1"
-#: An RTP packet of G.711 audio, 20 ms a packet: 12-byte RTP header + 160 bytes of payload.
-PACKET_SIZE = 172
-HEADER = struct.Struct("!4sIQQI")
+from precheck.protocol.udp import is_probe, stamp_reply
+
 #: Replies a second per client address; a test sends 50.
 MAX_RATE = 200
 #: Client addresses remembered (their counters), and for how long after their last packet.
 MAX_CLIENTS = 4096
 CLIENT_TTL_S = 60.0
-
-
-def pack_probe(seq: int, sent_ns: int) -> bytes:
-    """A client's packet number ``seq`` sent at ``sent_ns`` (client clock)."""
-    return HEADER.pack(MAGIC, seq & 0xFFFFFFFF, sent_ns, 0, 0).ljust(PACKET_SIZE, b"\0")
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """An echoed packet as the client reads it."""
-
-    seq: int
-    sent_ns: int  # client clock
-    server_ns: int  # server clock: when the server received the packet
-    server_count: int  # packets the server had received from this client, this one included
-
-
-def parse_reply(data: bytes) -> Reply | None:
-    """The echo's answer, or None when ``data`` is not one."""
-    if len(data) != PACKET_SIZE or not data.startswith(MAGIC):
-        return None
-    _, seq, sent, server, count = HEADER.unpack_from(data)
-    return Reply(seq, sent, server, count)
 
 
 @dataclass(slots=True)
@@ -107,12 +75,12 @@ class UdpEcho:
                     return
                 continue  # e.g. an ICMP error reported on the socket: keep serving
             received = time.monotonic_ns()
-            if size != PACKET_SIZE or buffer[:4] != MAGIC:
+            if not is_probe(memoryview(buffer)[:size]):
                 continue
             count = self._admit(address[:2], received / 1e9)
             if count is None:
                 continue
-            struct.pack_into("!QI", buffer, 16, received, count)
+            stamp_reply(buffer, received, count)
             try:
                 self._sock.sendto(memoryview(buffer)[:size], address)
             except OSError:

@@ -211,6 +211,7 @@ def test_a_real_measurement_through_a_served_gateway_books(tmp_path: Path) -> No
 
     from precheck.checks.network import _quality_evidence
     from precheck.probes.network import quality as probe
+    from precheck.probes.network.facts import parse_quality
 
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
@@ -228,7 +229,7 @@ def test_a_real_measurement_through_a_served_gateway_books(tmp_path: Path) -> No
             time.sleep(0.05)
         answer = probe.run(url, budget_s=6.0)
         assert answer["error"] is None, answer["error"]
-        evidence = _quality_evidence(answer)
+        evidence = _quality_evidence(parse_quality(answer))
         assert evidence["measurement_id"] == answer["measurement_id"]
         now = datetime.now(UTC).replace(microsecond=0)
         slot = next(s for s in httpx.get(f"{url}/api/v1/offices/namerikawa/slots").json()

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 import pytest
 
 from precheck.gateway.measure import MAX_UPLOAD_BYTES, MINI_SIZES, Observations
-from precheck.gateway.udp_echo import PACKET_SIZE, pack_probe, parse_reply, start_udp_echo
+from precheck.gateway.udp_echo import start_udp_echo
 from precheck.probes.network.udp import rfc3550_jitter, summarize, udp_stream
+from precheck.protocol.udp import PACKET_SIZE, pack_probe, parse_reply
 from tests.network_support import LOCAL, measure_app, served_app
 
 

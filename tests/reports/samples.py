@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from precheck import plugins
+from precheck import plugins, probes
 from precheck import policy as policies
 from precheck.api import Context
 from precheck.probes import OsInfo
@@ -55,7 +55,8 @@ def synthetic_outcomes() -> list[Outcome]:
 def live_run() -> tuple[tuple[Outcome, ...], OsInfo, str | None, datetime]:
     ctx = Context(System.live(), policies.builtin())
     outcomes = Runner(plugins.load(), ctx).run()
-    return tuple(outcomes), ctx.system.os_info(), ctx.system.machine_id(), ctx.system.now()
+    system = ctx.system
+    return tuple(outcomes), probes.os_info(system), probes.machine_id(system), system.now()
 
 
 def memory_identity() -> Identity:

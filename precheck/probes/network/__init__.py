@@ -32,6 +32,18 @@ from urllib.parse import urlsplit
 
 from precheck.errors import ProbeError
 from precheck.probes import platform_module
+from precheck.probes.network.facts import (
+    CONNECTIVITY_PROBE as CONNECTIVITY_PROBE,
+)
+from precheck.probes.network.facts import (
+    QUALITY_PROBE as QUALITY_PROBE,
+)
+from precheck.probes.network.facts import (
+    Connectivity,
+    Quality,
+    parse_connectivity,
+    parse_quality,
+)
 from precheck.system import JSON
 
 if TYPE_CHECKING:
@@ -45,8 +57,6 @@ GATEWAY_PROBE = "config:gateway_url"
 DECLARATION_PROBE = "user:network_declaration"
 ROUTE_PROBE = "net:route"
 CAPTIVE_PROBE = "net:captive"
-CONNECTIVITY_PROBE = "net:connectivity"
-QUALITY_PROBE = "network:quality"
 
 
 class Medium(StrEnum):
@@ -239,21 +249,16 @@ def captive_portal(system: System, probes: list[Mapping[str, Any]]) -> tuple[Cap
     return tuple(found)
 
 
-def connectivity(system: System, targets: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+def connectivity(system: System, targets: Sequence[Mapping[str, str]]) -> Connectivity:
     """DNS, HTTPS and the clock for each target (``{"name", "url", "role"}``), and the proxy."""
     from precheck.probes.network import web
 
-    module = platform_module(__name__, system)
-    proxy = module.proxy_settings(system)
-    raw = system.probe(CONNECTIVITY_PROBE,
-                       lambda: web.connectivity(targets, proxy.get("pac_url")))
-    if not isinstance(raw, dict) or not isinstance(raw.get("targets"), list):
-        raise ProbeError(CONNECTIVITY_PROBE, "malformed", "not a connectivity answer")
-    return {**raw, "proxy": proxy}
+    proxy = platform_module(__name__, system).proxy_settings(system)
+    raw = system.probe(CONNECTIVITY_PROBE, lambda: web.connectivity(targets, proxy.pac_url))
+    return parse_connectivity(raw, proxy)
 
 
-def measure_quality(system: System, on_progress: ProgressCallback | None = None
-                    ) -> dict[str, Any]:
+def measure_quality(system: System, on_progress: ProgressCallback | None = None) -> Quality:
     """Run (once per run) and record the quality test; the TUI calls this with a progress
     callback before the checks run, the check calls it without."""
     gateway = gateway_url(system)
@@ -263,7 +268,4 @@ def measure_quality(system: System, on_progress: ProgressCallback | None = None
 
         return quality.run(gateway, on_progress=on_progress)
 
-    raw = system.probe(QUALITY_PROBE, produce)
-    if not isinstance(raw, dict) or raw.get("target") not in ("gateway", "public"):
-        raise ProbeError(QUALITY_PROBE, "malformed", "not a quality-test answer")
-    return raw
+    return parse_quality(system.probe(QUALITY_PROBE, produce))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from precheck.errors import ProbeError
 from precheck.probes.network import Link, Medium, Security, Wifi, is_hotspot_address, route
+from precheck.probes.network.facts import Proxy
 
 if TYPE_CHECKING:
     from precheck.system import System
@@ -198,7 +199,7 @@ def _read_proxy_environment() -> dict[str, Any]:
     return {name.lower(): True for name in PROXY_ENV if os.environ.get(name)}
 
 
-def proxy_settings(system: System) -> dict[str, Any]:
+def proxy_settings(system: System) -> Proxy:
     environment = system.probe("env:proxy", _read_proxy_environment)
     manual = bool(environment)
     pac = None
@@ -213,4 +214,4 @@ def proxy_settings(system: System) -> dict[str, Any]:
             pac = url or None
     except ProbeError:
         pass
-    return {"manual": manual, "pac_url": pac, "source": "linux"}
+    return Proxy(manual, pac, "linux")

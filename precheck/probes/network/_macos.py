@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from precheck.errors import ProbeError
 from precheck.probes.network import Link, Medium, Security, Wifi, is_hotspot_address, route
+from precheck.probes.network.facts import Proxy
 
 if TYPE_CHECKING:
     from precheck.system import System
@@ -119,7 +120,7 @@ def link(system: System) -> Link:
                 source="system_profiler")
 
 
-def parse_scutil_proxy(text: str) -> dict[str, Any]:
+def parse_scutil_proxy(text: str) -> Proxy:
     """A manual proxy and a PAC file from ``scutil --proxy`` (no credentials are read). An
     answer that is not scutil's ``<dictionary> { ... }`` raises :class:`ProbeError`."""
     if "<dictionary>" not in text or "}" not in text:
@@ -129,11 +130,11 @@ def parse_scutil_proxy(text: str) -> dict[str, Any]:
     manual = any(values.get(f"{kind}Enable") == "1" for kind in ("HTTP", "HTTPS", "SOCKS"))
     pac = values.get("ProxyAutoConfigURLString") if values.get(
         "ProxyAutoConfigEnable") == "1" else None
-    return {"manual": manual, "pac_url": pac or None, "source": "macos"}
+    return Proxy(manual, pac or None, "macos")
 
 
-def proxy_settings(system: System) -> dict[str, Any]:
+def proxy_settings(system: System) -> Proxy:
     try:
         return parse_scutil_proxy(system.command(SCUTIL_PROXY).stdout)
     except ProbeError:
-        return {"manual": False, "pac_url": None, "source": "macos", "unreadable": True}
+        return Proxy(manual=False, source="macos", unreadable=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from precheck.errors import ProbeError
 from precheck.probes.network import Link, Medium, Security, Wifi, is_hotspot_address, route
+from precheck.probes.network.facts import Proxy
 
 if TYPE_CHECKING:
     from precheck.system import System
@@ -179,10 +180,9 @@ def link(system: System) -> Link:
     return Link(medium, wlan, tethered_hint=is_hotspot_address(address), source="netsh")
 
 
-def proxy_settings(system: System) -> dict[str, Any]:
+def proxy_settings(system: System) -> Proxy:
     """Internet Settings: a manual proxy, a PAC file, automatic detection (no credentials)."""
     values = system.registry_values(*INTERNET_SETTINGS) or {}
     pac = values.get("AutoConfigURL")
-    return {"manual": bool(values.get("ProxyEnable")) and bool(values.get("ProxyServer")),
-            "pac_url": pac if isinstance(pac, str) and pac else None,
-            "source": "windows"}
+    return Proxy(bool(values.get("ProxyEnable")) and bool(values.get("ProxyServer")),
+                 pac if isinstance(pac, str) and pac else None, "windows")

@@ -1,6 +1,6 @@
 """Jitter, loss and round-trip time over UDP, against the gateway's echo.
 
-RTP-sized packets (:data:`precheck.gateway.udp_echo.PACKET_SIZE`) go out at a steady rate, 50 a
+RTP-sized packets (:data:`precheck.protocol.udp.PACKET_SIZE`) go out at a steady rate, 50 a
 second as an audio stream sends them; the echo stamps each with its receive time and count. The
 interarrival jitter of each direction is computed as RFC 3550 section 6.4.1 defines it (and
 iperf3 does): for consecutive packets i, j in arrival order, D = (Rj - Ri) - (Sj - Si), and
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from precheck.gateway.udp_echo import pack_probe, parse_reply
+from precheck.protocol.udp import pack_probe, parse_reply
 
 #: Packets a second (one per 20 ms audio frame) and how long the stream runs by default.
 RATE = 50

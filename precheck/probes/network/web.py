@@ -1,5 +1,6 @@
 """The live side of the connectivity and captive-portal probes (the only code here that talks
-to the network). Answers are plain JSON; the pure judging is in :mod:`precheck.checks.network`.
+to the network). Answers are plain JSON, read as typed facts by :mod:`.facts`; the judging is in
+:mod:`precheck.checks.network`.
 
 HTTPS goes through the system's proxy settings as urllib reads them (environment variables, the
 Windows Internet Settings, macOS's network settings). A proxy auto-configuration (PAC) file is
@@ -10,7 +11,6 @@ PAC file names (``PROXY host:port``) are tried in the order it names them.
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import http.client
 import re
 import socket
@@ -209,21 +209,6 @@ def connectivity(targets: Sequence[Mapping[str, str]], pac_url: str | None = Non
                                                  "kind": "timeout",
                                                  "error": f"no answer within {BUDGET_S:g} s"}})
     return {"targets": answered, "pac_proxies": len(pac), "pac_error": pac_error}
-
-
-def clock_skew_s(https: Mapping[str, Any]) -> float | None:
-    """Local clock minus the server's ``Date`` (seconds; positive: this clock is ahead)."""
-    date, local = https.get("date"), https.get("local_time")
-    if not isinstance(date, str) or not isinstance(local, str):
-        return None
-    try:
-        server = email.utils.parsedate_to_datetime(date)
-        mine = datetime.fromisoformat(local)
-    except (TypeError, ValueError):
-        return None
-    if server.tzinfo is None:
-        return None
-    return (mine - server).total_seconds()
 
 
 # -- captive portals ----------------------------------------------------------------------------

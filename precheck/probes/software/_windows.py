@@ -169,7 +169,7 @@ def _files_in(path: str, suffix: str) -> list[str]:
 if sys.platform == "win32":
     import winreg
 
-    from precheck.probes._windows import KEY_ACCESS, key_values, open_key
+    from precheck._windows import KEY_ACCESS, key_values, open_key
 
     def _read_subkeys(name: str, root: str, key: str) -> JSON:
         handle = open_key(name, root, key)
