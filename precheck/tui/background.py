@@ -52,3 +52,12 @@ def wait(future: Future[T], cancelled: Callable[[], bool]) -> T:
             return future.result(timeout=POLL_S)
         except FutureTimeout:
             continue
+
+
+def wait_in_worker(work: Callable[[], T], name: str) -> T:
+    """Run ``work()`` in a daemon thread from a thread worker and wait for it there; raises
+    :class:`Cancelled` when that worker is cancelled (its screen closed, the app quit)."""
+    from textual.worker import get_current_worker
+
+    worker = get_current_worker()
+    return wait(in_daemon(work, name), lambda: worker.is_cancelled)

@@ -4,11 +4,10 @@ the gateway named by ``PRECHECK_GATEWAY_URL`` or by the settings (see
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
 
 from precheck.api import Check, Need
-from precheck.system import Platform
+from precheck.probes.devices import inventory
 from precheck.tui.checkup import needs_of
 from precheck.tui.feeds import CameraSource, LiveFeeds
 
@@ -39,8 +38,7 @@ def live_feeds(checks: Iterable[type[Check]]) -> LiveFeeds | None:
     needs = needs_of(checks)
     camera = None
     if Need.CAMERA in needs:
-        module = importlib.import_module(f"precheck.probes.devices._{Platform.current().value}")
-        camera = CameraSource(0, str(module.CAMERA_API))
+        camera = CameraSource(inventory.camera_index(0), inventory.camera_api())
     microphone = Need.MICROPHONE in needs
     if camera is None and not microphone:
         return None

@@ -174,7 +174,11 @@ def camera_probe_name(api: str, index: int) -> str:
 
 
 def camera(system: System, index: int = 0) -> Camera:
-    """Find the cameras the OS lists, then open camera ``index`` and measure its frames."""
+    """Find the cameras the OS lists, then open camera ``index`` and measure its frames (for the
+    default, 0, the camera chosen in the app: :func:`.inventory.choose`)."""
+    from precheck.probes.devices.inventory import camera_index
+
+    index = camera_index(index)
     module = platform_module(__name__, system)
     devices: int | None = module.camera_count(system)
     if devices == 0:

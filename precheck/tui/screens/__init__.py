@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox
-from textual.worker import get_current_worker
+from textual.widgets import Button, Checkbox, Select
 
 from precheck.tui import background, offices
 from precheck.tui.messages import OfficesLoaded
@@ -16,9 +16,28 @@ from precheck.tui.messages import OfficesLoaded
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from precheck.gateway_client import GatewayClient
+    from precheck.gateway_client import GatewayClient, GatewayError
     from precheck.tui.app import PrecheckApp
+    from precheck.tui.offices import OfficeChoice
     from precheck.tui.text import Words
+
+
+def ask_gateway(send: Callable[[], T], name: str) -> tuple[T | None, GatewayError | None]:
+    """``send()`` (a gateway request) from a thread worker: its answer, or the refusal to show.
+
+    A report that could not be signed (its key folder) is shown as the gateway's refusals are.
+    Raises :class:`background.Cancelled` when the worker is cancelled.
+    """
+    from precheck.errors import PrecheckError
+    from precheck.gateway_client import GatewayError
+    from precheck.tui import gateway_words
+
+    try:
+        return background.wait_in_worker(send, name), None
+    except GatewayError as exc:
+        return None, exc
+    except PrecheckError as exc:
+        return None, gateway_words.report_failed(exc)
 
 
 def relabel(button: Button | Checkbox, label: str) -> None:
@@ -51,17 +70,35 @@ class LoadsOffices:
     cancels the wait."""
 
     app: Any
+    offices: tuple[OfficeChoice, ...] = ()
+    problem: GatewayError | None = None
 
     @work(thread=True, exclusive=True, group="offices", exit_on_error=False)
     def load_offices(self) -> None:
-        worker = get_current_worker()
         gateway = self.offices_gateway()
-        future = background.in_daemon(lambda: offices.load(gateway), "office list")
         try:
-            found = background.wait(future, lambda: worker.is_cancelled)
+            found = background.wait_in_worker(lambda: offices.load(gateway), "office list")
         except background.Cancelled:
             return
         self.post_message(OfficesLoaded(found))  # type: ignore[attr-defined]  # a DOMNode's
+
+    def take_offices(self, message: OfficesLoaded) -> OfficeChoice | None:
+        """Keep the gateway's offices (and its problem, if any); the preselected one becomes
+        the chosen office."""
+        self.offices, chosen = message.offices.gateway_choice(self.app.checkup.office)
+        self.problem = message.offices.problem
+        if chosen is not None:
+            self.app.checkup.office = chosen
+        return chosen
+
+    def show_offices(self, select: Select[str], language: str) -> None:
+        """Fill the office list in ``language``, the chosen office selected (without posting a
+        change: nothing was chosen by the job seeker)."""
+        select.set_options((o.name(language), o.id) for o in self.offices)
+        chosen = self.app.checkup.office
+        if chosen is not None and any(o.id == chosen.id for o in self.offices):
+            with select.prevent(Select.Changed):
+                select.value = chosen.id
 
     def offices_gateway(self) -> GatewayClient | None:
         """The gateway whose offices to list (None: the shipped profiles)."""

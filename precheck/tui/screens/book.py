@@ -18,14 +18,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
 
-from precheck.errors import PrecheckError
 from precheck.gateway_client import BookingForm, GatewayError, Slot
 from precheck.result import N_
 from precheck.tui import background, gateway_words
 from precheck.tui.messages import Booked, OfficesLoaded
-from precheck.tui.screens import AppScreen, LoadsOffices, relabel
+from precheck.tui.screens import AppScreen, LoadsOffices, ask_gateway, relabel
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
@@ -63,8 +61,6 @@ DEFAULT_FIELDS = ("name", "email", "phone", "jobseeker_number", "note")
 CONTRACT_REQUIRED = ("name", "email")
 
 
-
-
 @dataclass
 class SlotsLoaded(Message):
     """The gateway's free slots for an office arrived, or could not be had."""
@@ -81,11 +77,9 @@ class BookScreen(LoadsOffices, AppScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.offices: tuple[OfficeChoice, ...] = ()
         self.slots: list[Slot] = []
         self.slots_problem: GatewayError | None = None
         self.booking: Booking | None = None
-        self.problem: GatewayError | None = None
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -109,18 +103,19 @@ class BookScreen(LoadsOffices, AppScreen):
     # -- loading ------------------------------------------------------------------------------
 
     def on_offices_loaded(self, message: OfficesLoaded) -> None:
-        self.offices, chosen = message.offices.gateway_choice(self.precheck.checkup.office)
-        self.problem = message.offices.problem
+        chosen = self.take_offices(message)
         if chosen is not None:
-            self.precheck.checkup.office = chosen
-        self.translate(self.precheck.words)
-        if chosen is not None:
-            self.query_one("#office", Select).value = chosen.id
+            self._choose(chosen)
+        else:
+            self.translate(self.precheck.words)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         office = next((o for o in self.offices if o.id == event.value), None)
-        if office is None:
-            return
+        if office is not None:
+            self._choose(office)
+
+    def _choose(self, office: OfficeChoice) -> None:
+        """The office is chosen: its free times are asked for."""
         self.precheck.checkup.office = office
         self.slots, self.slots_problem = [], None
         self.load_slots(office.id)
@@ -134,18 +129,14 @@ class BookScreen(LoadsOffices, AppScreen):
 
         client = self.precheck.gateway
         assert client is not None  # noqa: S101 - this screen opens only with a gateway
-        worker = get_current_worker()
         first = datetime.now(JAPAN).date()
-        future = background.in_daemon(
-            lambda: client.slots(office_id, first, first + timedelta(days=DAYS_AHEAD)), "slots")
         try:
-            slots = background.wait(future, lambda: worker.is_cancelled)
+            slots, problem = ask_gateway(
+                lambda: client.slots(office_id, first, first + timedelta(days=DAYS_AHEAD)),
+                "slots")
         except background.Cancelled:
             return
-        except GatewayError as exc:
-            self.post_message(SlotsLoaded(office_id, [], exc))
-            return
-        self.post_message(SlotsLoaded(office_id, [s for s in slots if s.free]))
+        self.post_message(SlotsLoaded(office_id, [s for s in slots or () if s.free], problem))
 
     def on_slots_loaded(self, message: SlotsLoaded) -> None:
         office = self.precheck.checkup.office
@@ -169,12 +160,7 @@ class BookScreen(LoadsOffices, AppScreen):
     def translate(self, words: Words) -> None:
         self.query_one("#title", Static).update(words(TITLE))
         self.query_one("#office-label", Static).update(words(OFFICE))
-        select = self.query_one("#office", Select)
-        current = select.value
-        select.set_options((o.name(words.language), o.id) for o in self.offices)
-        if current in {o.id for o in self.offices}:
-            with self.prevent(Select.Changed):
-                select.value = current
+        self.show_offices(self.query_one("#office", Select), words.language)
         self.query_one("#slots-label", Static).update(words(SLOTS))
         asked, required = self._fields()
         for field in DEFAULT_FIELDS:
@@ -267,24 +253,15 @@ class BookScreen(LoadsOffices, AppScreen):
         client = self.precheck.gateway
         assert client is not None  # noqa: S101 - this screen opens only with a gateway
         checkup = self.precheck.checkup
-        worker = get_current_worker()
 
         def send() -> Booking:
             challenge = client.challenge(form.office_id)
             return client.book(form, checkup.report(challenge.nonce))
 
-        future = background.in_daemon(send, "booking")
         try:
-            booking = background.wait(future, lambda: worker.is_cancelled)
+            self.post_message(Booked(*ask_gateway(send, "booking")))
         except background.Cancelled:
             return
-        except GatewayError as exc:
-            self.post_message(Booked(None, exc))
-            return
-        except PrecheckError as exc:  # the report could not be signed (its key folder)
-            self.post_message(Booked(None, gateway_words.report_failed(exc)))
-            return
-        self.post_message(Booked(booking))
 
     def on_booked(self, message: Booked) -> None:
         self.busy = False

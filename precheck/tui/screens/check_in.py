@@ -9,19 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
-from textual.worker import get_current_worker
 
-from precheck.errors import PrecheckError
-from precheck.gateway_client import GatewayError
 from precheck.result import N_
 from precheck.tui import background, gateway_words
 from precheck.tui.messages import CheckedIn, OfficesLoaded
-from precheck.tui.screens import AppModal, LoadsOffices, relabel
+from precheck.tui.screens import AppModal, LoadsOffices, ask_gateway, relabel
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from precheck.gateway_client import CheckIn
-    from precheck.tui.offices import OfficeChoice
     from precheck.tui.text import Words
 
 TITLE = N_("Check in for today's consultation")
@@ -43,9 +39,7 @@ class CheckInScreen(LoadsOffices, AppModal[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.offices: tuple[OfficeChoice, ...] = ()
         self.result: CheckIn | None = None
-        self.problem: GatewayError | None = None
         self.note = ""
         self.busy = False
 
@@ -67,10 +61,7 @@ class CheckInScreen(LoadsOffices, AppModal[None]):
         self.load_offices()
 
     def on_offices_loaded(self, message: OfficesLoaded) -> None:
-        self.offices, chosen = message.offices.gateway_choice(self.precheck.checkup.office)
-        self.problem = message.offices.problem
-        if chosen is not None:
-            self.precheck.checkup.office = chosen
+        self.take_offices(message)
         self.translate(self.precheck.words)
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -83,12 +74,7 @@ class CheckInScreen(LoadsOffices, AppModal[None]):
         self.query_one("#check-in-text", Static).update(Prose(words(TEXT)))
         self.query_one("#office-label", Static).update(words(OFFICE))
         self.query_one("#reference-label", Static).update(words(REFERENCE))
-        select = self.query_one("#office", Select)
-        select.set_options((o.name(words.language), o.id) for o in self.offices)
-        chosen = self.precheck.checkup.office
-        if chosen is not None and any(o.id == chosen.id for o in self.offices):
-            with self.prevent(Select.Changed):
-                select.value = chosen.id
+        self.show_offices(self.query_one("#office", Select), words.language)
         relabel(self.query_one("#submit", Button), words(SUBMIT))
         relabel(self.query_one("#close", Button), f"{words(CLOSE)} (Esc)")
         self._show_status(words)
@@ -133,25 +119,16 @@ class CheckInScreen(LoadsOffices, AppModal[None]):
         client = self.precheck.gateway
         assert client is not None  # noqa: S101 - this screen opens only with a gateway
         checkup = self.precheck.checkup
-        worker = get_current_worker()
 
         def send() -> CheckIn:
             checkup.run_on_the_day()  # what runs now (software.running), not at the first run
             challenge = client.challenge(office_id)
             return client.check_in(reference, checkup.report(challenge.nonce))
 
-        future = background.in_daemon(send, "check-in")
         try:
-            done = background.wait(future, lambda: worker.is_cancelled)
+            self.post_message(CheckedIn(*ask_gateway(send, "check-in")))
         except background.Cancelled:
             return
-        except GatewayError as exc:
-            self.post_message(CheckedIn(None, exc))
-            return
-        except PrecheckError as exc:
-            self.post_message(CheckedIn(None, gateway_words.report_failed(exc)))
-            return
-        self.post_message(CheckedIn(done))
 
     def on_checked_in(self, message: CheckedIn) -> None:
         self.busy, self.note = False, ""

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.console import Group
-from rich.padding import Padding
-from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -21,26 +17,21 @@ from textual.widgets import Button, Checkbox, Static
 from precheck import declarations
 from precheck.errors import PrecheckError
 from precheck.result import N_
-from precheck.tui.messages import Saved
-from precheck.tui.screens import AppScreen, relabel
+from precheck.tui.screens import relabel
+from precheck.tui.screens.results_saving import SavesReports
 from precheck.tui.widgets.check_item import CheckItem
+from precheck.tui.widgets.declaration import DeclarationItem
 from precheck.tui.widgets.keybar import Key, KeyBar
-from precheck.tui.widgets.tick_box import TickBox
 from precheck.tui.widgets.verdict import VerdictBanner
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from precheck.reports.render import CheckView
     from precheck.tui.text import Words
 
 TITLE = N_("Results")
 BLOCKING = N_("What keeps you from booking")
 DECLARATIONS = N_("Your declarations (Article 12): nobody can measure these, so you promise them")
-CONFIRM = N_("I promise this")
-CONFIRMED = N_("Confirmed")
-NOT_CONFIRMED = N_("Not confirmed yet")
 OTHERS = N_("The other items")
 DECLARE_FIRST = N_("Also confirm your declarations below.")
 NO_REPORT = N_("The report could not be made: {reason}")
@@ -56,18 +47,6 @@ SAVE = N_("Save report")
 BUNDLE = N_("Save diagnostic bundle")
 BOOK = N_("Book")
 CHECK_IN = N_("Check in")
-SAVED_REPORT = N_("The signed report was saved to {path}")
-SAVED_BUNDLE = N_("The diagnostic bundle was saved to {path}. Send it only to Hello Work staff, "
-                  "and only if you want to.")
-NOT_SAVED = N_("Could not save to {path}: {reason}")
-NOT_LIVE = N_("A diagnostic bundle can be saved only after checking this computer itself, not "
-              "when a bundle is replayed.")
-OS_ERRORS = {
-    PermissionError: N_("this place may not be written to; choose another folder, such as "
-                        "Documents"),
-    FileNotFoundError: N_("the folder does not exist"),
-    IsADirectoryError: N_("that is a folder: add a file name"),
-}
 NOT_READY = N_("Booking needs the verdict \"Ready to book\". Fix the items at the top first, then "
                "check again.")
 
@@ -81,38 +60,7 @@ GATEWAY_KEYS = (Key("B", N_("Booking"), "screen.book"),
 LAST_KEYS = (Key("F1", N_("Help"), "app.help"), Key("Ctrl+Q", N_("Quit"), "app.quit"))
 
 
-class DeclarationItem(Vertical):
-    """A statement the job seeker promises, and the box to confirm it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "app.focus_next", show=False),
-        Binding("up", "app.focus_previous", show=False),
-    ]
-
-    def __init__(self, declaration: declarations.Declaration, confirmed: bool) -> None:
-        super().__init__(classes="declaration")
-        self.declaration = declaration
-        self.confirmed = confirmed
-
-    def compose(self) -> ComposeResult:
-        yield Static(classes="declaration-text")
-        yield TickBox(value=self.confirmed, id=f"confirm-{self.declaration.id.split('.')[-1]}")
-
-    def show(self, words: Words, status: str) -> None:
-        from precheck.tui.widgets.status import ICONS
-
-        confirmed = status == "pass"
-        head = Text(f"{ICONS['pass' if confirmed else 'fail']} "
-                    f"{words(CONFIRMED if confirmed else NOT_CONFIRMED)}  "
-                    f"{words(self.declaration.title)}", style="bold")
-        self.query_one(Static).update(
-            Group(head, Padding(Prose(words(self.declaration.statement)), (0, 0, 0, 2))))
-        relabel(self.query_one(Checkbox), words(CONFIRM))
-        for state in ("pass", "fail"):
-            self.set_class(status == state, f"-{state}")
-
-
-class ResultsScreen(AppScreen):
+class ResultsScreen(SavesReports):
     """The outcome of the newest runs, as the report says it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -130,7 +78,6 @@ class ResultsScreen(AppScreen):
         self.document: dict[str, Any] | None = None
         self.problem: str | None = None
         self.items: dict[str, CheckItem] = {}
-        self.said: tuple[str, dict[str, object], bool] | None = None
 
     def compose(self) -> ComposeResult:
         checkup = self.precheck.checkup
@@ -169,8 +116,7 @@ class ResultsScreen(AppScreen):
     def on_mount(self) -> None:
         then = self.precheck.after_rerun
         self.precheck.after_rerun = None
-        ready = self.document is not None and self.document.get("verdict") == "pass"
-        if ready:
+        if self.ready:
             # The next step, one key away; the panel saying it stays in sight at the top.
             self.query_one("#book" if self.precheck.gateway is not None else "#save-report",
                            Button).focus()
@@ -192,6 +138,11 @@ class ResultsScreen(AppScreen):
         first = next(iter(self.items.values()), None)
         if first is not None:
             first.focus()
+
+    @property
+    def ready(self) -> bool:
+        """True when the report's verdict is "Ready to book"."""
+        return self.document is not None and self.document.get("verdict") == "pass"
 
     def _failed_ids(self) -> list[str]:
         """The checks whose newest outcome failed or could not tell."""
@@ -276,9 +227,8 @@ class ResultsScreen(AppScreen):
 
     def _gateway_buttons(self) -> None:
         """予約する works only on a pass, and only once; 当日の受付 only on a pass."""
-        ready = self.document is not None and self.document.get("verdict") == "pass"
         for button in self.query("#book, #check-in").results(Button):
-            button.disabled = not ready or (button.id == "book"
+            button.disabled = not self.ready or (button.id == "book"
                                             and self.precheck.booked is not None)
 
     def on_screen_resume(self) -> None:
@@ -294,7 +244,7 @@ class ResultsScreen(AppScreen):
         self.precheck.checkup.declare(item.declaration.id, event.value)
         self._make_document()
         self.translate(self.precheck.words)
-        if self.document is not None and self.document.get("verdict") == "pass":
+        if self.ready:
             self.query_one("#results-body").scroll_home(animate=False)  # the next step
 
     # -- actions ------------------------------------------------------------------------------
@@ -361,58 +311,6 @@ class ResultsScreen(AppScreen):
 
         self.app.push_screen(Confirm(LEAVE, LEAVE_EXPLAIN), answered)
 
-    def action_save(self, what: str) -> None:
-        from precheck.tui.screens.save import SaveScreen
-
-        def chosen(path: Path | None) -> None:
-            if path is not None:
-                self.save(what, path)
-
-        self.app.push_screen(SaveScreen(what), chosen)
-
-    @work(thread=True, group="save", exit_on_error=False)
-    def save(self, what: str, path: Path) -> None:
-        from precheck.tui.checkup import NotLive
-
-        checkup = self.precheck.checkup
-        words = self.precheck.words
-        try:
-            written = checkup.save_report(path) if what == "report" else checkup.save_bundle(path)
-        except NotLive:
-            self.post_message(Saved(what, str(path), words(NOT_LIVE)))
-        except OSError as exc:
-            known = OS_ERRORS.get(type(exc))
-            self.post_message(Saved(what, str(path), words(known) if known else (
-                exc.strerror or str(exc))))
-        except PrecheckError as exc:  # the signing key's folder could not be made
-            self.post_message(Saved(what, str(path), str(exc)))
-        else:
-            self.post_message(Saved(what, str(written)))
-
-    def on_saved(self, message: Saved) -> None:
-        if message.problem is not None:
-            self.say(NOT_SAVED, problem=True, path=message.path, reason=message.problem)
-        else:
-            self.say(SAVED_REPORT if message.what == "report" else SAVED_BUNDLE,
-                     path=message.path)
-
-    def say(self, msgid: str, *, problem: bool = False, **args: object) -> None:
-        """Show what just happened on the line above the buttons (in either language).
-
-        A line of the screen, not a pop-up: Japanese text in an overlay is cut where the widgets
-        beneath it meet.
-        """
-        self.said = (msgid, args, problem)
-        self._show_said(self.precheck.words)
-
-    def _show_said(self, words: Words) -> None:
-        line = self.query_one("#message", Static)
-        line.display = self.said is not None
-        if self.said is not None:
-            msgid, args, problem = self.said
-            line.set_class(problem, "problem")
-            line.update(Prose(words(msgid, **args)))
-
     def _can_use_gateway(self, then: str) -> bool:
         """True when booking or checking in can go ahead now. A result too old for the gateway
         first has the required checks run again, then ``then`` (book or check-in) continues."""
@@ -422,7 +320,7 @@ class ResultsScreen(AppScreen):
 
         if self.precheck.gateway is None:
             return False
-        if self.document is None or self.document.get("verdict") != "pass":
+        if not self.ready:
             self.say(NOT_READY, problem=True)
             return False
         checkup = self.precheck.checkup
