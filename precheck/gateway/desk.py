@@ -48,6 +48,9 @@ from precheck.gateway.service import (
     RuleBroken,
     SlotTaken,
     StaleState,
+)
+from precheck.gateway.service.base import (
+    GatewayBase,
     _cancel_expiry,
     _clean_reference,
     _is_slot_conflict,
@@ -90,7 +93,7 @@ def meeting_url(session: Session, booking: Booking) -> str | None:
         OfficeSetting.office_id == booking.office_id)).scalar_one_or_none() or None
 
 
-def queue_mail(gw: Gateway, session: Session, office: OfficeProfile, booking: Booking,
+def queue_mail(gw: GatewayBase, session: Session, office: OfficeProfile, booking: Booking,
                kind: str, *, token: str | None, now: datetime) -> None:
     """Queue a booking mail of ``kind`` (the caller's transaction), with the meeting address
     and, for the kinds that carry it, the calendar file."""
