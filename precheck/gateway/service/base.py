@@ -13,13 +13,22 @@ from datetime import datetime, time, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from precheck.errors import PrecheckError
-from precheck.gateway import gate
+from precheck.gateway import challenge_code, gate
 from precheck.gateway.gate import GatePolicy
-from precheck.gateway.models import AccessLog, Booking, GatewayKey
+from precheck.gateway.models import (
+    AccessLog,
+    Booking,
+    BookingEvent,
+    BookingToken,
+    Challenge,
+    GatewayKey,
+    Status,
+    TokenPurpose,
+)
 from precheck.gateway.offices import TOKYO, OfficeProfile, load_offices
 from precheck.gateway.service.errors import CommitUncertain, NotFound
 from precheck.gateway.service.values import BookingView, GateInfo
@@ -192,6 +201,17 @@ def _clean_reference(text: str) -> str:
     return f"{chars[:5]}-{chars[5:]}" if len(chars) == 10 else _printable(folded).strip()[:20]
 
 
+def _by_reference(session: Session, reference: str) -> Booking:
+    """The booking with ``reference`` (as typed), or NotFound."""
+    booking = session.execute(select(Booking).where(
+        Booking.reference == _clean_reference(reference))).scalar_one_or_none()
+    if booking is None:
+        raise NotFound(Message.of(N_(
+            "There is no booking {reference}. Check the reference in your email."),
+            reference=_printable(reference).strip()[:20]))
+    return booking
+
+
 def _printable(text: str) -> str:
     """``text`` without control characters (PostgreSQL refuses NUL in text; none belongs in a
     name, an id or a reference)."""
@@ -244,3 +264,42 @@ def _shared_key(session: Session, name: str) -> bytes:
             session.rollback()  # another process made it first: read theirs
     msg = "the gateway's key could not be read or made; is the database migrated?"
     raise PrecheckError(msg)
+
+
+def _new_token(session: Session, booking: Booking, purpose: str, expires: datetime,
+               now: datetime) -> str:
+    """A new link token for ``booking``; only its hash is stored (the mail that carries it
+    seals it, mail.py)."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(BookingToken(booking_id=booking.id, purpose=purpose,
+                             token_hash=_sha256(token), created_at=now, expires_at=expires))
+    return token
+
+
+def manage_token(session: Session, booking: Booking, now: datetime) -> str:
+    """A new link to the booking's own page (change or cancel), valid to the session's day end."""
+    return _new_token(session, booking, TokenPurpose.CANCEL, _cancel_expiry(booking), now)
+
+
+def _release_lapsed_hold(session: Session, office_id: str, start: datetime,
+                         now: datetime) -> None:
+    """Let go of a lapsed hold on the slot at ``start`` (it becomes expired), so that the
+    live-slot index has room for a booking or a move to it."""
+    lapsed = session.execute(
+        update(Booking)
+        .where(Booking.office_id == office_id, Booking.slot_start == start,
+               Booking.status == Status.PENDING, Booking.hold_expires_at <= now)
+        .values(status=Status.EXPIRED, status_changed_at=now)
+        .returning(Booking.id)).scalars().all()
+    for booking_id in lapsed:
+        session.add(BookingEvent(booking_id=booking_id, at=now, from_status=Status.PENDING,
+                                 to_status=Status.EXPIRED, actor="system"))
+
+
+def _spent_challenge(session: Session, office_id: str, now: datetime) -> int:
+    """A challenge used at once, for a booking that came with no report (staff's)."""
+    challenge = Challenge(nonce_hash=_sha256(challenge_code.new()), office_id=office_id,
+                          created_at=now, expires_at=now, used_at=now)
+    session.add(challenge)
+    session.flush()
+    return challenge.id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -16,16 +15,18 @@ from precheck.gateway.models import LIVE, Booking, BookingEvent, BookingToken, S
 from precheck.gateway.offices import TOKYO, OfficeProfile
 from precheck.gateway.rules import RuleViolation
 from precheck.gateway.service.base import (
-    TOKEN_BYTES,
     _aware,
-    _cancel_expiry,
     _is_slot_conflict,
+    _new_token,
     _reference,
+    _release_lapsed_hold,
     _rowcount,
     _sha256,
     _source,
+    _spent_challenge,
     _transaction,
     _view,
+    manage_token,
 )
 from precheck.gateway.service.challenges import ChallengeOps
 from precheck.gateway.service.errors import (
@@ -118,18 +119,7 @@ class BookingOps(ChallengeOps, StandingOps):
         """
         office = self.office(office_id)
         _aware(now)
-        violations: list[RuleViolation] = []
-        start = _aware(form.start)
-        bookable = rules.check_bookable(office, start, now)
-        if bookable is not None:
-            violations.append(bookable)
-        clean, problems = rules.check_fields(office, form.fields())
-        violations += problems
-        if form.language not in gate.LANGUAGES:
-            violations.append(RuleViolation("language", Message.of(N_(
-                "Choose Japanese (ja) or English (en)."))))
-        if violations:
-            raise RuleBroken(violations)
+        clean = clean_form(office, form, now)
         inspection = gate.inspect(report, self.gate, now)
         key_id = inspection.accepted.key_id if inspection.accepted else None
         if inspection.accepted is not None and _source(inspection.accepted.document) == "browser":
@@ -138,50 +128,62 @@ class BookingOps(ChallengeOps, StandingOps):
             key_id = None
         with _transaction(session):
             if inspection.accepted is not None:
-                existing = self._existing(session, inspection.accepted, office.id, start)
+                existing = self._existing(session, inspection.accepted, office.id, form.start)
                 if existing is not None:
                     log.info("booking %s asked for again: the same answer", existing.id)
                     return BookingCreated(_view(existing), None, None, repeated=True)
-            self._refuse_person(session, office, clean=clean, key_id=key_id, client=client,
-                                now=now)
-            closed = closures.violation(session, office, start)
-            if closed is not None:
-                raise RuleBroken([closed])
+            self._refuse_booking(session, office, form.start, clean=clean, key_id=key_id,
+                                 client=client, now=now)
             accepted = self._admit(session, office, inspection, now)
-            booking = self._insert_booking(session, office, start, clean=clean,
-                                           language=form.language, accepted=accepted, now=now,
+            booking = self._insert_booking(session, office, form.start, clean=clean,
+                                           language=form.language, now=now, accepted=accepted,
                                            client=client)
-            confirm_token = cancel_token = None
-            if booking.status == Status.PENDING:
-                assert booking.hold_expires_at is not None  # noqa: S101 - set for PENDING
-                confirm_token = self._new_token(session, booking, TokenPurpose.CONFIRM,
-                                                booking.hold_expires_at, now)
-                self._mail(session, office, booking, "confirm", token=confirm_token, now=now)
-            else:
-                cancel_token = self._new_token(session, booking, TokenPurpose.CANCEL,
-                                               _cancel_expiry(booking), now)
-                self._mail(session, office, booking, "booked", token=cancel_token, now=now)
+            confirm_token, cancel_token = self._first_link(session, office, booking, now)
             self._access(session, channel, "ok", now, client=client, office_id=office.id,
                          booking_id=booking.id, device_id=inspection.device_id)
         log.info("booking %s made at office %s (%s)", booking.id, office.id, booking.status)
         return BookingCreated(_view(booking), confirm_token, cancel_token)
 
+    def book_for_caller(self, session: Session, office_id: str, form: BookingForm, *,
+                        staff_id: int, now: datetime) -> BookingCreated:
+        """Book a session for someone who phoned (desk.py): the office's rules and form as
+        online, but no report and none of the limits per person (staff spoke with them);
+        confirmed at once, with its cancel link mailed."""
+        office = self.office(office_id)
+        clean = clean_form(office, form, now)
+        with _transaction(session):
+            self._refuse_booking(session, office, form.start, clean=clean, key_id=None,
+                                 client=None, now=now, person_limits=False)
+            booking = self._insert_booking(session, office, form.start, clean=clean,
+                                           language=form.language, now=now,
+                                           booked_by=f"staff:{staff_id}")
+            _, cancel_token = self._first_link(session, office, booking, now)
+        metrics.staff_booking()
+        return BookingCreated(_view(booking), None, cancel_token)
+
+    def _refuse_booking(self, session: Session, office: OfficeProfile, start: datetime, *,
+                        clean: Mapping[str, str], key_id: str | None, client: str | None,
+                        now: datetime, person_limits: bool = True) -> None:
+        """RuleBroken when the person may not book (blocked after no-shows, over the limits:
+        not asked when staff book for a caller, ``person_limits`` False) or the time is closed."""
+        if person_limits:
+            self._refuse_person(session, office, clean=clean, key_id=key_id, client=client,
+                                now=now)
+        closed = closures.violation(session, office, start)
+        if closed is not None:
+            raise RuleBroken([closed])
+
     def _insert_booking(self, session: Session, office: OfficeProfile, start: datetime, *,
-                        clean: Mapping[str, str], language: str,
-                        accepted: gate.AcceptedReport, now: datetime,
-                        client: str | None = None) -> Booking:
+                        clean: Mapping[str, str], language: str, now: datetime,
+                        accepted: gate.AcceptedReport | None = None, client: str | None = None,
+                        booked_by: str | None = None) -> Booking:
+        """The new booking (SlotTaken when the live-slot index says the slot is held). Without
+        a report (``accepted`` None) it is staff's booking for a caller (``booked_by``):
+        confirmed at once, an empty report and a challenge spent at once."""
         # A lapsed hold on this slot is let go first, in this transaction: the index then has
         # room, and nothing depends on the sweeper having run (models.py).
-        lapsed = session.execute(
-            update(Booking)
-            .where(Booking.office_id == office.id, Booking.slot_start == start,
-                   Booking.status == Status.PENDING, Booking.hold_expires_at <= now)
-            .values(status=Status.EXPIRED, status_changed_at=now)
-            .returning(Booking.id)).scalars().all()
-        for booking_id in lapsed:
-            session.add(BookingEvent(booking_id=booking_id, at=now, from_status=Status.PENDING,
-                                     to_status=Status.EXPIRED, actor="system"))
-        expires = rules.confirmation_expires(office, now)
+        _release_lapsed_hold(session, office.id, start, now)
+        expires = rules.confirmation_expires(office, now) if accepted is not None else None
         booking = Booking(
             reference=_reference(), office_id=office.id, slot_start=start,
             slot_end=start + office.slot,
@@ -190,11 +192,14 @@ class BookingOps(ChallengeOps, StandingOps):
             name=clean.get("name", ""), email=clean.get("email", ""),
             phone=clean.get("phone"), jobseeker_number=clean.get("jobseeker_number"),
             note=clean.get("note"), language=language,
-            report=dict(accepted.document), report_digest=accepted.digest,
-            key_id=accepted.key_id,
-            challenge_id=self._challenge_row(session, accepted.challenge)[0],
+            report=dict(accepted.document) if accepted else {},
+            report_digest=accepted.digest if accepted else "",
+            key_id=accepted.key_id if accepted else "",
+            challenge_id=(self._challenge_id(session, accepted.challenge) if accepted
+                          else _spent_challenge(session, office.id, now)),
             created_at=now, confirmed_at=None if expires is not None else now,
-            status_changed_at=now, client=self.keyed("client:" + client) if client else None)
+            status_changed_at=now, client=self.keyed("client:" + client) if client else None,
+            booked_by=booked_by)
         session.add(booking)
         try:
             session.flush()
@@ -203,8 +208,23 @@ class BookingOps(ChallengeOps, StandingOps):
                 raise SlotTaken from exc
             raise
         session.add(BookingEvent(booking_id=booking.id, at=now, from_status=None,
-                                 to_status=booking.status, actor="job seeker"))
+                                 to_status=booking.status, actor=booked_by or "job seeker",
+                                 detail=None if accepted else "booked for a caller; no report"))
         return booking
+
+    def _first_link(self, session: Session, office: OfficeProfile, booking: Booking,
+                    now: datetime) -> tuple[str | None, str | None]:
+        """The one link a new booking needs, mailed: (confirm, None) for a booking waiting for
+        confirmation, else (None, cancel)."""
+        if booking.status == Status.PENDING:
+            assert booking.hold_expires_at is not None  # noqa: S101 - set for PENDING
+            token = _new_token(session, booking, TokenPurpose.CONFIRM, booking.hold_expires_at,
+                               now)
+            self._mail(session, office, booking, "confirm", token=token, now=now)
+            return token, None
+        token = manage_token(session, booking, now)
+        self._mail(session, office, booking, "booked", token=token, now=now)
+        return None, token
 
     def link_booking(self, session: Session, token: str, purpose: str, now: datetime
                      ) -> BookingView:
@@ -240,8 +260,7 @@ class BookingOps(ChallengeOps, StandingOps):
                                      to_status=Status.CONFIRMED, actor="job seeker"))
             session.refresh(booking)
             office = self.office(booking.office_id)
-            cancel_token = self._new_token(session, booking, TokenPurpose.CANCEL,
-                                           _cancel_expiry(booking), now)
+            cancel_token = manage_token(session, booking, now)
             self._mail(session, office, booking, "confirmed", token=cancel_token, now=now)
         log.info("booking %s confirmed", booking.id)
         return BookingConfirmed(_view(booking), cancel_token)
@@ -290,12 +309,23 @@ class BookingOps(ChallengeOps, StandingOps):
             raise NotFound(Message.of(N_("This booking no longer exists.")))
         return row, booking
 
-    def _new_token(self, session: Session, booking: Booking, purpose: str, expires: datetime,
-                   now: datetime) -> str:
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        session.add(BookingToken(booking_id=booking.id, purpose=purpose,
-                                 token_hash=_sha256(token), created_at=now, expires_at=expires))
-        return token
+
+
+def clean_form(office: OfficeProfile, form: BookingForm, now: datetime) -> dict[str, str]:
+    """The form's fields as the office's rules clean them, or RuleBroken with all that is
+    wrong at once (the time, the fields, the language): online and for a caller alike."""
+    violations: list[RuleViolation] = []
+    bookable = rules.check_bookable(office, _aware(form.start), now)
+    if bookable is not None:
+        violations.append(bookable)
+    clean, problems = rules.check_fields(office, form.fields())
+    violations += problems
+    if form.language not in gate.LANGUAGES:
+        violations.append(RuleViolation("language", Message.of(N_(
+            "Choose Japanese (ja) or English (en)."))))
+    if violations:
+        raise RuleBroken(violations)
+    return clean
 
 
 def _lapsed_link(purpose: str) -> LinkExpired:

@@ -3,6 +3,7 @@ report admitted with what this gateway measured itself."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -107,10 +108,11 @@ class ChallengeOps(GatewayBase):
                    Booking.slot_start == start)).scalar_one_or_none()
 
     def _admit(self, session: Session, office: OfficeProfile, inspection: gate.Inspection,
-               now: datetime) -> gate.AcceptedReport:
+               now: datetime, refused: Sequence[Reason] = ()) -> gate.AcceptedReport:
         """The report, once its challenge is consumed and its measurements hold; else
-        GateRejected with every reason (the challenge is then left unused)."""
-        reasons = list(inspection.reasons)
+        GateRejected with every reason, ``refused`` (the caller's own) first (the challenge
+        is then left unused)."""
+        reasons = [*refused, *inspection.reasons]
         if inspection.challenge:
             taken = self._take_challenge(session, inspection.challenge, office.id, now,
                                          consume=not reasons)

@@ -9,21 +9,20 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from precheck.gateway import gate, rules
-from precheck.gateway.gate import GateRejected, Reason
+from precheck.gateway.gate import Reason
 from precheck.gateway.models import Booking, BookingToken, Status
 from precheck.gateway.offices import OfficeProfile
 from precheck.gateway.rules import RuleViolation
 from precheck.gateway.service.base import (
     _aware,
-    _clean_reference,
-    _printable,
+    _by_reference,
     _rowcount,
     _sha256,
     _transaction,
     _view,
 )
 from precheck.gateway.service.challenges import ChallengeOps
-from precheck.gateway.service.errors import NotFound, RuleBroken, StaleState
+from precheck.gateway.service.errors import RuleBroken, StaleState
 from precheck.gateway.service.values import BookingView
 from precheck.result import N_, Message
 
@@ -48,12 +47,7 @@ class CheckInOps(ChallengeOps):
         """
         _aware(now)
         with _transaction(session):
-            booking = session.execute(select(Booking).where(
-                Booking.reference == _clean_reference(reference))).scalar_one_or_none()
-            if booking is None:
-                raise NotFound(Message.of(N_(
-                    "There is no booking {reference}. Check the reference in your email."),
-                    reference=_printable(reference).strip()[:20]))
+            booking = _by_reference(session, reference)
             office = self.office(booking.office_id)
             if booking.status != Status.CONFIRMED:
                 raise StaleState(booking.status)
@@ -61,23 +55,15 @@ class CheckInOps(ChallengeOps):
                 raise StaleState("checked_in")
             self._check_in_window(office, booking, now)
             inspection = gate.inspect(report, self.gate, now)
-            reasons = list(inspection.reasons)
             owner = inspection.key_id == booking.key_id
-            unread = inspection.key_id is None and reasons  # refused before its key was known
+            # A report refused before its key was known is refused for that alone.
+            unread = inspection.key_id is None and inspection.reasons
+            refused: list[Reason] = []
             if not owner and not unread and not self._holds_secret(session, booking, secret):
-                reasons.insert(0, Reason(gate.NOT_OWNER, Message.of(N_(
+                refused.append(Reason(gate.NOT_OWNER, Message.of(N_(
                     "Only the person who made the booking can check in: use the computer you "
                     "booked with, or the link from the booking's email."))))
-            if inspection.challenge:
-                taken = self._take_challenge(session, inspection.challenge, office.id, now,
-                                             consume=not reasons)
-                if taken is not None:
-                    reasons.append(taken)
-            if not reasons and inspection.accepted is not None:
-                reasons += self._evidence_reasons(session, inspection.accepted, now)
-            if reasons or inspection.accepted is None:
-                raise GateRejected(reasons)
-            accepted = inspection.accepted
+            accepted = self._admit(session, office, inspection, now, refused)
             changed = session.execute(
                 update(Booking)
                 .where(Booking.id == booking.id, Booking.status == Status.CONFIRMED,

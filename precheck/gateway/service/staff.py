@@ -16,8 +16,7 @@ from precheck.gateway.offices import TOKYO
 from precheck.gateway.rules import RuleViolation
 from precheck.gateway.service.base import (
     _aware,
-    _clean_reference,
-    _printable,
+    _by_reference,
     _rowcount,
     _transaction,
     _view,
@@ -104,13 +103,7 @@ class StaffOps(StandingOps):
     def find_booking(self, session: Session, reference: str) -> BookingView:
         """One booking by its reference (as typed: case and hyphens do not matter)."""
         try:
-            booking = session.execute(select(Booking).where(
-                Booking.reference == _clean_reference(reference))).scalar_one_or_none()
-            if booking is None:
-                raise NotFound(Message.of(N_(
-                    "There is no booking {reference}. Check the reference in your email."),
-                    reference=_printable(reference).strip()[:20]))
-            return _view(booking)
+            return _view(_by_reference(session, reference))
         finally:
             session.rollback()
 
