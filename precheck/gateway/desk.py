@@ -2,9 +2,11 @@
 
 - **Book for a caller** (:func:`book_for_caller`): someone phones; staff book a free time with
   the office's own rules (an open day, a session start, the booking deadline, the horizon, no
-  closure, the form's fields). No report comes with it: the booking stores an empty report, a
-  challenge spent at once, and ``booked_by = "staff:<id>"``; the console shows "no report".
-  It is confirmed at once and the job seeker gets the booked mail with the calendar file.
+  closure, the form's fields), through the web booking's own cleaner and insert, but not its
+  limits per person (staff spoke with the caller). No report comes with it: the booking
+  stores an empty report, a challenge spent at once, and ``booked_by = "staff:<id>"``; the
+  console shows "no report". It is confirmed at once and the job seeker gets the booked mail
+  with the calendar file.
 - **Move** (:func:`move`): to another free session, staff from the console or the job seeker
   through their emailed link (reschedule.py, with the office's rules: not on the session's day,
   the new time bookable as a new booking would be). The unique index over live slots decides a
@@ -19,7 +21,6 @@ Every function is one transaction on the session it is given, like the service's
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -28,12 +29,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from precheck.gateway import challenge_code, closures, mail, metrics, rules
+from precheck.gateway import closures, mail, rules
 from precheck.gateway.models import (
     Booking,
     BookingEvent,
     BookingToken,
-    Challenge,
     OfficeSetting,
     Status,
     TokenPurpose,
@@ -48,14 +48,17 @@ from precheck.gateway.service import (
     RuleBroken,
     SlotTaken,
     StaleState,
+)
+from precheck.gateway.service.base import (
+    GatewayBase,
     _cancel_expiry,
     _clean_reference,
     _is_slot_conflict,
-    _reference,
+    _release_lapsed_hold,
     _rowcount,
-    _sha256,
     _transaction,
     _view,
+    manage_token,
 )
 from precheck.result import N_, Message
 
@@ -84,13 +87,15 @@ class Moved:
 
 def meeting_url(session: Session, booking: Booking) -> str | None:
     """The booking's meeting address, else its office's, else None."""
-    if booking.meeting_url:
-        return booking.meeting_url
+    return booking.meeting_url or _office_url(session, booking.office_id) or None
+
+
+def _office_url(session: Session, office_id: str) -> str | None:
     return session.execute(select(OfficeSetting.meeting_url).where(
-        OfficeSetting.office_id == booking.office_id)).scalar_one_or_none() or None
+        OfficeSetting.office_id == office_id)).scalar_one_or_none()
 
 
-def queue_mail(gw: Gateway, session: Session, office: OfficeProfile, booking: Booking,
+def queue_mail(gw: GatewayBase, session: Session, office: OfficeProfile, booking: Booking,
                kind: str, *, token: str | None, now: datetime) -> None:
     """Queue a booking mail of ``kind`` (the caller's transaction), with the meeting address
     and, for the kinds that carry it, the calendar file."""
@@ -100,78 +105,13 @@ def queue_mail(gw: Gateway, session: Session, office: OfficeProfile, booking: Bo
                meeting_url=meeting_url(session, booking), sequence=sequence)
 
 
-def manage_token(session: Session, booking: Booking, now: datetime) -> str:
-    """A new link to the booking's own page (change or cancel), valid to the session's day end.
-    Only its hash is stored; the mail that carries it seals it (mail.py)."""
-    token = secrets.token_urlsafe(32)
-    session.add(BookingToken(booking_id=booking.id, purpose=TokenPurpose.CANCEL,
-                             token_hash=_sha256(token), created_at=now,
-                             expires_at=_cancel_expiry(booking)))
-    return token
-
-
 # -- booking for a caller -------------------------------------------------------------------------
 
 def book_for_caller(gw: Gateway, session: Session, office_id: str, form: BookingForm, *,
                     staff_id: int, now: datetime) -> BookingCreated:
-    """Book a session for someone who phoned (the office's rules; no report)."""
-    office = gw.office(office_id)
-    start = form.start
-    violations: list[RuleViolation] = []
-    bookable = rules.check_bookable(office, start, now)
-    if bookable is not None:
-        violations.append(bookable)
-    clean, problems = rules.check_fields(office, form.fields())
-    violations += problems
-    if form.language not in ("ja", "en"):
-        violations.append(RuleViolation("language", Message.of(N_(
-            "Choose Japanese (ja) or English (en)."))))
-    if violations:
-        raise RuleBroken(violations)
-    actor = f"staff:{staff_id}"
-    with _transaction(session):
-        closed = closures.violation(session, office, start)
-        if closed is not None:
-            raise RuleBroken([closed])
-        _release_lapsed_hold(session, office.id, start, now)
-        challenge = Challenge(nonce_hash=_sha256(challenge_code.new()),
-                              office_id=office.id, created_at=now, expires_at=now, used_at=now)
-        session.add(challenge)
-        session.flush()
-        booking = Booking(
-            reference=_reference(), office_id=office.id, slot_start=start,
-            slot_end=start + office.slot, status=Status.CONFIRMED, hold_expires_at=None,
-            name=clean.get("name", ""), email=clean.get("email", ""),
-            phone=clean.get("phone"), jobseeker_number=clean.get("jobseeker_number"),
-            note=clean.get("note"), language=form.language, report={}, report_digest="",
-            key_id="", challenge_id=challenge.id, created_at=now, confirmed_at=now,
-            status_changed_at=now, booked_by=actor)
-        session.add(booking)
-        try:
-            session.flush()
-        except IntegrityError as exc:
-            if _is_slot_conflict(exc):
-                raise SlotTaken from exc
-            raise
-        session.add(BookingEvent(booking_id=booking.id, at=now, from_status=None,
-                                 to_status=Status.CONFIRMED, actor=actor,
-                                 detail="booked for a caller; no report"))
-        token = manage_token(session, booking, now)
-        queue_mail(gw, session, office, booking, "booked", token=token, now=now)
-    metrics.staff_booking()
-    return BookingCreated(_view(booking), None, token)
-
-
-def _release_lapsed_hold(session: Session, office_id: str, start: datetime, now: datetime) -> None:
-    lapsed = session.execute(
-        update(Booking)
-        .where(Booking.office_id == office_id, Booking.slot_start == start,
-               Booking.status == Status.PENDING, Booking.hold_expires_at <= now)
-        .values(status=Status.EXPIRED, status_changed_at=now)
-        .returning(Booking.id)).scalars().all()
-    for booking_id in lapsed:
-        session.add(BookingEvent(booking_id=booking_id, at=now, from_status=Status.PENDING,
-                                 to_status=Status.EXPIRED, actor="system"))
+    """Book a session for someone who phoned (the office's rules; no report, no limits per
+    person): the web booking's own path, Gateway.book_for_caller."""
+    return gw.book_for_caller(session, office_id, form, staff_id=staff_id, now=now)
 
 
 # -- moving ---------------------------------------------------------------------------------------
@@ -275,8 +215,7 @@ def clean_meeting_url(text: str) -> str | None:
 
 def office_meeting(session: Session, office_id: str) -> str | None:
     try:
-        return session.execute(select(OfficeSetting.meeting_url).where(
-            OfficeSetting.office_id == office_id)).scalar_one_or_none()
+        return _office_url(session, office_id)
     finally:
         session.rollback()
 
@@ -322,10 +261,7 @@ def set_booking_meeting(gw: Gateway, session: Session, booking_id: int, text: st
 def effective_meeting(session: Session, view: BookingView) -> str | None:
     """What the booking's page shows: its own address, else the office's."""
     try:
-        if view.meeting_url:
-            return view.meeting_url
-        return session.execute(select(OfficeSetting.meeting_url).where(
-            OfficeSetting.office_id == view.office_id)).scalar_one_or_none() or None
+        return view.meeting_url or _office_url(session, view.office_id) or None
     finally:
         session.rollback()
 

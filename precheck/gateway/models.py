@@ -39,7 +39,7 @@ from precheck.gateway.db import Base, UTCDateTime
 
 
 class Status(StrEnum):
-    """A booking's status. Every change is a compare-and-swap on it (service.py)."""
+    """A booking's status. Every change is a compare-and-swap on it (precheck.gateway.service)."""
 
     PENDING = "pending_confirmation"  # waiting for the emailed link; holds the slot until lapse
     CONFIRMED = "confirmed"

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from precheck.gateway import desk, rules
 from precheck.gateway.models import Booking, Status
 from precheck.gateway.offices import TOKYO
+from precheck.gateway.service.base import manage_token
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -85,7 +86,7 @@ def _remind(gw: Gateway, session: Session, office: OfficeProfile, booking_id: in
         if mail:
             booking = session.get(Booking, booking_id)
             assert booking is not None  # noqa: S101 - the update just found it
-            token = desk.manage_token(session, booking, now)
+            token = manage_token(session, booking, now)
             desk.queue_mail(gw, session, office, booking, "reminder", token=token, now=now)
         session.commit()
     except BaseException:

@@ -62,6 +62,17 @@ def test_staff_book_for_a_caller_with_the_office_rules_and_no_report(
                              staff_id=STAFF, now=MONDAY)
 
 
+
+def test_a_caller_is_booked_past_the_limits_per_person(gateway: Any, session: Any) -> None:
+    """Staff spoke with the caller: a second live booking with the same email and 求職番号
+    (online, limit_email and limit_jobseeker_number refuse it) is made."""
+    first = desk.book_for_caller(gateway, session, "kagoshima", caller(WEDNESDAY_1030),
+                                 staff_id=STAFF, now=MONDAY)
+    second = desk.book_for_caller(gateway, session, "kagoshima", caller(THURSDAY_1000),
+                                  staff_id=STAFF, now=MONDAY)
+    assert first.booking.email == second.booking.email
+    assert second.booking.status == Status.CONFIRMED
+
 # -- closures -------------------------------------------------------------------------------------
 
 def test_a_closure_takes_slots_off_the_list_and_refuses_bookings_until_lifted(
