@@ -1,9 +1,10 @@
 """The check contract: what a check plugin (built in or third party) provides.
 
-A check is a small class over facts. It reads probe results from ``ctx.system`` and limits from
-``ctx.policy`` and returns a :class:`~precheck.result.Result`. It never runs a subprocess, opens a
-device or a socket, looks at ``sys.platform`` or translates text itself: that is what makes a
-Windows check testable on Linux and a bundle replayable anywhere.
+A check is a small class over facts. It reads facts with the typed functions of the probe
+packages (``precheck.probes.resources(ctx.system)``; a plugin's own probe module likewise) and
+limits from ``ctx.policy``, and returns a :class:`~precheck.result.Result`. It never runs a
+subprocess, opens a device or a socket, looks at ``sys.platform`` or translates text itself: that
+is what makes a Windows check testable on Linux and a bundle replayable anywhere.
 
 Register a check under the entry-point group ``precheck.checks.v1``; the entry-point name is the
 check id::

@@ -9,9 +9,11 @@ is the backend's business:
 * :class:`ReplayBackend` reads the answers back from a bundle, on any OS, so a staff member gets
   the verdicts the job seeker got.
 
-The fact methods (``battery()``, ``os_info()`` ...) turn probe answers into frozen dataclasses with
-pure parsers in :mod:`precheck.probes`; which OS module parses them is chosen by the platform the
-answers came from, never by the platform precheck happens to run on.
+A ``System`` keeps only these recordable primitives. Facts are typed functions of the probe
+packages (``precheck.probes.os_info(system)``, ``precheck.probes.firewall.firewall(system)`` ...)
+that turn probe answers into frozen dataclasses; which OS module parses them is chosen by the
+platform the answers came from, never by the platform precheck happens to run on. (The device
+facts are still also methods here while the browser check's ``BrowserSystem`` overrides them.)
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from precheck.checks.network import Connectivity, Quality, Wifi
+from precheck.checks.network import Connectivity, Wifi
+from precheck.checks.network_quality import Quality
 from precheck.result import Status
 from tests.replay_bundle import replayed_result
 

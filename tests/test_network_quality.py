@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from precheck.api import Context
-from precheck.checks.network import Quality
+from precheck.checks.network_quality import Quality
 from precheck.gateway.udp_echo import start_udp_echo
-from precheck.probes.network import QUALITY_PROBE, quality, speed
+from precheck.probes.network import QUALITY_PROBE, quality, speed, throughput, transport
 from precheck.probes.network.speed import MeasureError, estimate
 from precheck.result import Status
 from tests.network_support import (
@@ -212,10 +212,10 @@ def test_a_network_that_drops_mid_test_is_an_error() -> None:
 def test_a_server_that_falls_silent_after_answering_is_a_dropped_line() -> None:
     headers = b"HTTP/1.1 200 OK\r\nContent-Length: 31625365\r\n\r\n"
     with silent_after_headers(headers) as port:
-        url = speed.Url.parse(f"http://{LOCAL}:{port}/measure/speedtest/random4000x4000.jpg")
+        url = transport.Url.parse(f"http://{LOCAL}:{port}/measure/speedtest/random4000x4000.jpg")
         started = time.monotonic()
         with pytest.raises(MeasureError) as caught:
-            speed.throughput(url, "down", speed.Clock(6.0), 2.0)
+            throughput.throughput(url, "down", speed.Clock(6.0), 2.0)
     assert caught.value.kind == "dropped"
     assert time.monotonic() - started < 5.5  # generous, yet short of the 6 s clock: detected
 

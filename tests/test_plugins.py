@@ -111,10 +111,10 @@ def test_an_article_may_name_the_terms_the_flyer_or_another_source(article: str)
     assert check_problems(type("Sourced", (Battery,), {"article": article})) == []
 
 
-def test_the_readme_plugin_example_imports_only_the_api_and_works(
+def test_the_readme_plugin_example_imports_the_api_and_a_fact_and_works(
         replay: ContextMaker) -> None:
-    """The README's example, as written: it imports from precheck.api alone, is a valid check,
-    and judges recorded answers with its own policy section."""
+    """The README's example, as written: it imports the api and a built-in fact (as precheck's
+    own checks do), is a valid check, and judges recorded answers with its own policy section."""
     import re
 
     from precheck.testing import run_check
@@ -123,7 +123,7 @@ def test_the_readme_plugin_example_imports_only_the_api_and_works(
     source = re.search(r"```python\n(# mypkg/memory.py\n.*?)```", readme, re.S)
     assert source is not None
     imports = re.findall(r"^(?:from|import) (\S+)", source.group(1), re.M)
-    assert imports == ["precheck.api"]
+    assert imports == ["precheck.api", "precheck.probes"]
     namespace: dict[str, object] = {}
     exec(compile(source.group(1), "README.md", "exec"), namespace)  # noqa: S102 - our own README
     check = namespace["FreeMemory"]

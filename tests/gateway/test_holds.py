@@ -88,7 +88,7 @@ def rules_of(answer: Any) -> list[str]:
 
 def quality(ident: str | None, *, target: str = "gateway", down: float = 40.0,
             up: float = 20.0) -> dict[str, dict[str, Any]]:
-    """network.quality's evidence as the check writes it (precheck/checks/network.py)."""
+    """network.quality's evidence as the check writes it (precheck/checks/network_quality.py)."""
     evidence: dict[str, Any] = {"target": target, "download_mbit": down, "upload_mbit": up,
                                 "udp": "no_echo", "rtt_ms": 12.0}
     if ident is not None:
@@ -209,7 +209,7 @@ def test_a_real_measurement_through_a_served_gateway_books(tmp_path: Path) -> No
 
     import uvicorn
 
-    from precheck.checks.network import _quality_evidence
+    from precheck.checks.network_quality import _quality_evidence
     from precheck.probes.network import quality as probe
     from precheck.probes.network.facts import parse_quality
 

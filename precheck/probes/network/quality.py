@@ -22,8 +22,9 @@ import json
 import threading
 from typing import Any
 
-from precheck.probes.network import engine, speed, udp
-from precheck.probes.network.speed import Clock, MeasureError, ProgressCallback, Url
+from precheck.probes.network import engine, speed, throughput, transport, udp
+from precheck.probes.network.speed import Clock, MeasureError, ProgressCallback
+from precheck.probes.network.transport import Url
 
 #: The whole test, discovery included (issue 4: "at most 10 seconds").
 BUDGET_S = 10.0
@@ -39,7 +40,7 @@ def mini_base(gateway: str) -> str:
 
 
 def run(gateway: str | None, *, budget_s: float = BUDGET_S,
-        on_progress: ProgressCallback | None = None, streams: int = speed.STREAMS
+        on_progress: ProgressCallback | None = None, streams: int = throughput.STREAMS
         ) -> dict[str, Any]:
     """Measure against ``gateway`` (a URL) or, without one, a public speedtest.net server."""
     clock = Clock(budget_s, on_progress)
@@ -137,21 +138,21 @@ def _quickest(candidates: list[engine.PublicServer], clock: Clock
 
 def _directions(speedtest_dir: Url, upload_url: Url, clock: Clock, answer: dict[str, Any], *,
                 streams: int, measurement: str | None) -> None:
-    file_url = speedtest_dir.with_path(f"{speedtest_dir.path}/{speed.DOWNLOAD_FILE}")
-    limit = min(speed.MAX_PHASE_S, (clock.left - RESERVE_S) / 2)
-    down = speed.throughput(file_url, "down", clock, limit, measurement=measurement,
+    file_url = speedtest_dir.with_path(f"{speedtest_dir.path}/{throughput.DOWNLOAD_FILE}")
+    limit = min(throughput.MAX_PHASE_S, (clock.left - RESERVE_S) / 2)
+    down = throughput.throughput(file_url, "down", clock, limit, measurement=measurement,
                             streams=streams)
     answer["download"] = down.to_json()
-    limit = min(speed.MAX_PHASE_S, clock.left - RESERVE_S)
-    up = speed.throughput(upload_url, "up", clock, limit, measurement=measurement,
+    limit = min(throughput.MAX_PHASE_S, clock.left - RESERVE_S)
+    up = throughput.throughput(upload_url, "up", clock, limit, measurement=measurement,
                           streams=streams)
     answer["upload"] = up.to_json()
 
 
 def _get_json(url: Url, clock: Clock) -> tuple[int, Any]:
-    conn, path = speed.connect(url, max(0.3, min(2.0, clock.left)))
+    conn, path = transport.connect(url, max(0.3, min(2.0, clock.left)))
     try:
-        conn.request("GET", speed.busted(path), headers={"Accept": "application/json"})
+        conn.request("GET", transport.busted(path), headers={"Accept": "application/json"})
         response = conn.getresponse()
         body = response.read(1 << 20)
     finally:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from precheck.probes.network.speed import Url, proxy_for
+from precheck.probes.network.transport import Url, proxy_for
 
 #: Longest time for a name lookup, and for a whole HTTPS request, per target.
 DNS_TIMEOUT_S = 4.0
