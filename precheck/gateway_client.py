@@ -5,7 +5,9 @@ a proxy that answers with a web page, or a different version. Every failure ther
 :class:`GatewayError` whose ``kind`` says what happened (``unreachable``, ``timeout``,
 ``bad_response``, ``rejected``, ``server_error``); when the gateway itself explained a refusal, its
 Japanese and English texts and the reasons per rule are kept for the person to read. Nothing here
-is translated: front-ends choose the words for each ``kind``.
+is translated: front-ends choose the words for each ``kind``. Answers are read with the
+gateway's own models (:mod:`precheck.wire`); one of the wrong shape is a ``bad_response`` that
+names the member.
 
 The gateway's address comes from ``PRECHECK_GATEWAY_URL`` (see :meth:`GatewayClient.from_env`).
 """
@@ -21,37 +23,24 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
 
 import precheck
 from precheck.errors import PrecheckError
+from precheck.wire import Booking, Challenge, CheckIn, ErrorBody, Office, Reason, Slot, Texts
+
+__all__ = [
+    "Booking", "BookingForm", "Challenge", "CheckIn", "GatewayClient", "GatewayError", "Office",
+    "Reason", "Slot", "Texts",
+]
 
 ENV_URL = "PRECHECK_GATEWAY_URL"
 API = "/api/v1"
 #: The most a gateway answer may hold; a report is a few kilobytes, a slot list a few hundred.
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Texts:
-    """A text the gateway wrote in Japanese and English."""
-
-    ja: str
-    en: str
-
-    def in_language(self, language: str) -> str:
-        """The text in ``language`` (``ja`` or ``en``), else the other one."""
-        first, second = (self.ja, self.en) if language == "ja" else (self.en, self.ja)
-        return first or second
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """One rule the gateway says a request broke (a booking rule or a report check)."""
-
-    rule: str
-    message: Texts
 
 
 class GatewayError(PrecheckError):
@@ -77,39 +66,6 @@ class GatewayError(PrecheckError):
 
 
 @dataclass(frozen=True, slots=True)
-class Office:
-    """An office as the gateway lists it."""
-
-    id: str
-    name_ja: str
-    name_en: str
-    kind: int
-    phone: str | None
-    required_fields: tuple[str, ...]
-    optional_fields: tuple[str, ...]
-    video_app: str | None = None  # "TeleOffice" or "Zoom" (the office profile's video_app)
-
-    def name(self, language: str) -> str:
-        return Texts(self.name_ja, self.name_en).in_language(language)
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """A 30-minute consultation slot and whether it can still be booked."""
-
-    start: datetime
-    free: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Challenge:
-    """A single-use nonce the next report must carry (``precheck run --challenge``)."""
-
-    nonce: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class BookingForm:
     """What a job seeker fills in to book (the fields an office asks for)."""
 
@@ -121,24 +77,6 @@ class BookingForm:
     jobseeker_number: str | None = None
     note: str | None = None
     language: str = "ja"  # of the emails the gateway sends
-
-
-@dataclass(frozen=True, slots=True)
-class Booking:
-    """A booking the gateway accepted; ``status`` is ``pending_confirmation`` or ``confirmed``."""
-
-    reference: str
-    status: str
-    start: datetime
-    confirm_by: datetime | None = None  # pending: the emailed link must be opened before this
-
-
-@dataclass(frozen=True, slots=True)
-class CheckIn:
-    """The gateway's record that the job seeker checked in on the day."""
-
-    reference: str
-    checked_in_at: datetime
 
 
 class GatewayClient:
@@ -164,20 +102,18 @@ class GatewayClient:
 
     def offices(self) -> list[Office]:
         """The offices that take online bookings."""
-        answer = self._call("GET", "/offices")
-        return [_office(item) for item in _list(answer, "offices")]
+        return _read_as(_OFFICES, self._call("GET", "/offices"), "offices")
 
     def slots(self, office_id: str, first: date, last: date) -> list[Slot]:
         """The office's slots from ``first`` to ``last`` (both included)."""
         query = urllib.parse.urlencode({"from": first.isoformat(), "to": last.isoformat()})
         answer = self._call("GET", f"/offices/{_segment(office_id)}/slots?{query}")
-        return [Slot(_time(_get(item, "start", str)), _get(item, "free", bool))
-                for item in _list(answer, "slots")]
+        return _read_as(_SLOTS, answer, "slots")
 
     def challenge(self, office_id: str) -> Challenge:
         """A fresh nonce for the report that goes with the next booking or check-in."""
-        answer = _object(self._call("POST", "/challenges", {"office_id": office_id}), "challenge")
-        return Challenge(_get(answer, "nonce", str), _time(_get(answer, "expires_at", str)))
+        answer = self._call("POST", "/challenges", {"office_id": office_id})
+        return _read_as(_CHALLENGE, answer, "challenge")
 
     def book(self, form: BookingForm, report: Mapping[str, Any]) -> Booking:
         """Book a slot with a signed report that carries a challenge from :meth:`challenge`."""
@@ -190,25 +126,23 @@ class GatewayClient:
             value = getattr(form, key)
             if value:
                 body[key] = value
-        answer = _object(self._call("POST", "/bookings", body), "booking")
-        confirm_by = answer.get("confirm_by")
-        return Booking(_get(answer, "reference", str), _get(answer, "status", str),
-                       _time(_get(answer, "start", str)),
-                       _time(confirm_by) if isinstance(confirm_by, str) else None)
+        return _read_as(_BOOKING, self._call("POST", "/bookings", body), "booking")
 
     def check_in(self, reference: str, report: Mapping[str, Any]) -> CheckIn:
         """Check in on the day of the consultation with a fresh signed report."""
-        answer = _object(self._call("POST", f"/bookings/{_segment(reference)}/check-in",
-                                    {"report": dict(report)}), "check-in")
-        return CheckIn(_get(answer, "reference", str), _time(_get(answer, "checked_in_at", str)))
+        answer = self._call("POST", f"/bookings/{_segment(reference)}/check-in",
+                            {"report": dict(report)})
+        return _read_as(_CHECK_IN, answer, "check-in")
 
     def policy(self) -> Any:
-        """The policy version(s) the gateway accepts, as it says them."""
-        return self._call("GET", "/policy")
+        """The policy version(s) the gateway accepts, as it says them (unread: a diagnosis)."""
+        return _json(*self._call("GET", "/policy"))
 
     # -- one request --------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
+    def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None
+              ) -> tuple[bytes, str]:
+        """The raw answer of a 2xx status and the address asked; every failure a GatewayError."""
         url = f"{self.base_url}{API}{path}"
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         # The scheme is http or https (checked in __init__), never file: or a custom one.
@@ -235,7 +169,7 @@ class GatewayClient:
             raise GatewayError("unreachable", f"{url}: {type(exc).__name__}: {exc}") from exc
         if not 200 <= status < 300:
             raise _refusal(status, raw, url)
-        return _json(raw, url)
+        return raw, url
 
 
 def _read(response: Any) -> bytes:
@@ -261,84 +195,37 @@ def _refusal(status: int, raw: bytes, url: str) -> GatewayError:
     """The error for an HTTP error status, with the gateway's own explanation when it gave one."""
     kind = "server_error" if status >= 500 else "rejected"
     try:
-        body = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        body = None
-    if not isinstance(body, dict):
+        body = ErrorBody.model_validate_json(raw)
+    except ValidationError:  # a proxy's page, or no body: the status says enough
         return GatewayError(kind, f"{url} answered HTTP {status}", status=status)
-    code = body.get("error")
-    message = _texts(body.get("message"))
-    reasons = tuple(
-        Reason(str(r.get("rule", "")), _texts(r.get("message")) or Texts("", ""))
-        for r in body.get("reasons") or () if isinstance(r, dict)
-    )
-    detail = f"{url} answered HTTP {status}"
-    if isinstance(code, str):
-        detail += f" ({code})"
-    if message is not None:
-        detail += f": {message.en or message.ja}"
-    return GatewayError(kind, detail, status=status, code=code if isinstance(code, str) else None,
-                        message=message, reasons=reasons)
-
-
-def _texts(value: object) -> Texts | None:
-    if isinstance(value, dict):
-        ja, en = value.get("ja"), value.get("en")
-        if isinstance(ja, str) or isinstance(en, str):
-            return Texts(ja if isinstance(ja, str) else "", en if isinstance(en, str) else "")
-    if isinstance(value, str) and value:
-        return Texts(value, value)
-    return None
+    detail = f"{url} answered HTTP {status} ({body.error}): {body.message.en or body.message.ja}"
+    return GatewayError(kind, detail, status=status, code=body.error, message=body.message,
+                        reasons=body.reasons)
 
 
 # -- reading answers: a wrong shape is a bad_response that names the member ------------------
 
-def _list(value: Any, what: str) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise GatewayError("bad_response", f"the gateway's {what} are not a list of objects")
-    return value
+T = TypeVar("T")
+_OFFICES = TypeAdapter(list[Office])
+_SLOTS = TypeAdapter(list[Slot])
+_CHALLENGE = TypeAdapter(Challenge)
+_BOOKING = TypeAdapter(Booking)
+_CHECK_IN = TypeAdapter(CheckIn)
 
 
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise GatewayError("bad_response", f"the gateway's {what} answer is not an object")
-    return value
-
-
-def _get(item: Mapping[str, Any], key: str, kind: type[Any]) -> Any:
-    value = item.get(key)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise GatewayError("bad_response", f"the gateway's answer has no valid {key!r}")
-    return value
-
-
-def _time(text: str) -> datetime:
+def _read_as(model: TypeAdapter[T], answer: tuple[bytes, str], what: str) -> T:
+    """The answer read as ``model``; GatewayError ``bad_response`` naming what is wrong."""
+    raw, url = answer
+    _json(raw, url)  # not JSON at all (a proxy's page): say so, quoting its start
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise GatewayError("bad_response", f"{text!r} is not a date and time") from exc
-    if moment.tzinfo is None:
-        raise GatewayError("bad_response", f"{text!r} has no time zone")
-    return moment
-
-
-def _office(item: Mapping[str, Any]) -> Office:
-    phone = item.get("phone")
-    app = item.get("video_app")
-
-    def fields(key: str) -> tuple[str, ...]:
-        value = item.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise GatewayError("bad_response", f"the gateway's office has no valid {key!r}")
-        return tuple(value)
-
-    return Office(
-        id=_get(item, "id", str), name_ja=_get(item, "name_ja", str),
-        name_en=_get(item, "name_en", str), kind=_get(item, "kind", int),
-        phone=phone if isinstance(phone, str) and phone else None,
-        required_fields=fields("required_fields"), optional_fields=fields("optional_fields"),
-        video_app=app if isinstance(app, str) and app else None,
-    )
+        return model.validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
+        problem = "has no time zone" if first["type"] == "timezone_aware" else first["msg"]
+        member = f" {where!r}" if where else ""
+        raise GatewayError("bad_response", f"the gateway's {what} answer is not valid:{member} "
+                           f"{problem}") from None
 
 
 def _segment(value: str) -> str:

@@ -14,7 +14,7 @@ clear. Confirm and cancel links belong to the HTML pages (a button press), not t
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from precheck import wire
 from precheck.gateway import gate, service
 from precheck.gateway.deps import ClientDep, GatewayDep, NowDep, SessionDep
 from precheck.gateway.offices import TOKYO, OfficeProfile
@@ -37,55 +38,10 @@ DEFAULT_DAYS = 14
 
 # -- models ---------------------------------------------------------------------------------------
 
-class Texts(BaseModel):
-    """A message in both languages."""
-
-    ja: str
-    en: str
-
-
-class ReasonOut(BaseModel):
-    rule: str
-    field: str | None = None
-    message: Texts
-
-
-class ErrorOut(BaseModel):
-    error: str
-    message: Texts
-    reasons: list[ReasonOut] = []
-
-
-class OfficeOut(BaseModel):
-    id: str
-    name_ja: str
-    name_en: str
-    kind: int
-    phone: str | None
-    required_fields: list[str]
-    optional_fields: list[str]
-    slot_minutes: int
-    video_app: str
-    #: Minutes a booking waits for its emailed confirmation (null: no confirmation link).
-    confirmation_minutes: int | None
-
-
-class SlotOut(BaseModel):
-    start: datetime
-    end: datetime
-    free: bool
-
-
 class ChallengeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     office_id: Annotated[str, Field(min_length=1, max_length=40)]
-
-
-class ChallengeOut(BaseModel):
-    nonce: str
-    office_id: str
-    expires_at: datetime
 
 
 class BookingIn(BaseModel):
@@ -103,25 +59,6 @@ class BookingIn(BaseModel):
     report: dict[str, Any] | None
 
 
-class BookingOut(BaseModel):
-    reference: str
-    office_id: str
-    status: str
-    start: datetime
-    end: datetime
-    #: For ``pending_confirmation``: the emailed link must be used before this.
-    confirm_by: datetime | None = None
-
-
-class BookingStatusOut(BaseModel):
-    reference: str
-    office_id: str
-    status: str
-    start: datetime
-    end: datetime
-    checked_in: bool
-
-
 class CheckInIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -131,26 +68,8 @@ class CheckInIn(BaseModel):
     secret: Annotated[str | None, Field(max_length=200)] = None
 
 
-class CheckInOut(BaseModel):
-    reference: str
-    status: str
-    checked_in_at: datetime
-
-
-class PolicyVersionOut(BaseModel):
-    version: str
-    digest: str
-
-
-class PolicyOut(BaseModel):
-    accepted: list[PolicyVersionOut]
-    required_checks: list[str]
-    report_max_age_minutes: int
-    challenge_minutes: int
-
-
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 404, 409, 410, 413, 422, 429, 503)
+    code: {"model": wire.ErrorBody} for code in (400, 404, 409, 410, 413, 422, 429, 503)
 }
 
 class DuplicateKey(ValueError):
@@ -281,24 +200,24 @@ def http_error_response(status: int) -> JSONResponse:
 
 # -- routes ---------------------------------------------------------------------------------------
 
-def _office_out(office: OfficeProfile) -> OfficeOut:
+def _office_out(office: OfficeProfile) -> wire.Office:
     ttl = office.confirmation_ttl
-    return OfficeOut(id=office.id, name_ja=office.name_ja, name_en=office.name_en,
-                     kind=office.kind, phone=office.phone,
-                     required_fields=list(office.required_fields),
-                     optional_fields=list(office.optional_fields),
-                     slot_minutes=office.slot_minutes, video_app=office.video_app,
-                     confirmation_minutes=int(ttl.total_seconds() // 60) if ttl else None)
+    return wire.Office(id=office.id, name_ja=office.name_ja, name_en=office.name_en,
+                       kind=office.kind, phone=office.phone,
+                       required_fields=tuple(office.required_fields),
+                       optional_fields=tuple(office.optional_fields),
+                       slot_minutes=office.slot_minutes, video_app=office.video_app,
+                       confirmation_minutes=int(ttl.total_seconds() // 60) if ttl else None)
 
 
-@router.get("/offices", response_model=list[OfficeOut])
-def offices(gw: GatewayDep) -> list[OfficeOut]:
+@router.get("/offices", response_model=list[wire.Office])
+def offices(gw: GatewayDep) -> list[wire.Office]:
     """The offices this gateway books for, with the fields each one's form asks for."""
     return [_office_out(office) for office in gw.offices.values()]
 
 
-@router.get("/offices/{office_id}", response_model=OfficeOut)
-def office(office_id: str, gw: GatewayDep) -> OfficeOut | JSONResponse:
+@router.get("/offices/{office_id}", response_model=wire.Office)
+def office(office_id: str, gw: GatewayDep) -> wire.Office | JSONResponse:
     """One office."""
     try:
         return _office_out(gw.office(office_id))
@@ -306,25 +225,25 @@ def office(office_id: str, gw: GatewayDep) -> OfficeOut | JSONResponse:
         return error_response(exc)
 
 
-@router.get("/offices/{office_id}/slots", response_model=list[SlotOut])
+@router.get("/offices/{office_id}/slots", response_model=list[wire.Slot])
 def slots(office_id: str, *, gw: GatewayDep, session: SessionDep, now: NowDep,
           first: Annotated[date | None, Query(alias="from")] = None,
           last: Annotated[date | None, Query(alias="to")] = None,
-          ) -> list[SlotOut] | JSONResponse:
+          ) -> list[wire.Slot] | JSONResponse:
     """The office's sessions from ``from`` to ``to`` (Asia/Tokyo dates, default: two weeks
     from today) and whether each is free to book now."""
     low = first or now.astimezone(TOKYO).date()
     high = last or low + timedelta(days=DEFAULT_DAYS - 1)
     try:
-        return [SlotOut(start=s.start, end=s.end, free=s.free)
+        return [wire.Slot(start=s.start, end=s.end, free=s.free)
                 for s in gw.list_slots(session, office_id, low, high, now)]
     except GatewayError as exc:
         return error_response(exc)
 
 
-@router.post("/challenges", status_code=201, response_model=ChallengeOut)
+@router.post("/challenges", status_code=201, response_model=wire.Challenge)
 def challenge(body: ChallengeIn, gw: GatewayDep, session: SessionDep, now: NowDep,
-              client: ClientDep) -> ChallengeOut | JSONResponse:
+              client: ClientDep) -> wire.Challenge | JSONResponse:
     """A single-use nonce for ``precheck run --challenge NONCE`` (rate limited)."""
     try:
         gw.take_rate(session, "challenge", client, gw.settings.challenge_limit, now)
@@ -334,14 +253,14 @@ def challenge(body: ChallengeIn, gw: GatewayDep, session: SessionDep, now: NowDe
                          office_id=body.office_id)
         return error_response(exc)
     gw.record_access(session, "challenge", "ok", now, client=client, office_id=body.office_id)
-    return ChallengeOut(nonce=issued.nonce, office_id=issued.office_id,
+    return wire.Challenge(nonce=issued.nonce, office_id=issued.office_id,
                         expires_at=issued.expires_at)
 
 
-@router.post("/bookings", status_code=201, response_model=BookingOut,
-             responses={200: {"model": BookingOut, "description": "the same request again"}})
+@router.post("/bookings", status_code=201, response_model=wire.Booking,
+             responses={200: {"model": wire.Booking, "description": "the same request again"}})
 def book(body: BookingIn, gw: GatewayDep, session: SessionDep, now: NowDep,
-         client: ClientDep) -> BookingOut | JSONResponse:
+         client: ClientDep) -> wire.Booking | JSONResponse:
     """Book a session with a signed, passing report carrying a fresh challenge.
 
     201 with the booking (``pending_confirmation``: confirm with the emailed link by
@@ -364,7 +283,7 @@ def book(body: BookingIn, gw: GatewayDep, session: SessionDep, now: NowDep,
                          office_id=body.office_id, device_id=device)
         return error_response(exc)
     booking = created.booking
-    out = BookingOut(reference=booking.reference, office_id=booking.office_id,
+    out = wire.Booking(reference=booking.reference, office_id=booking.office_id,
                      status=booking.status, start=booking.start, end=booking.end,
                      confirm_by=booking.hold_expires_at)
     if created.repeated:
@@ -372,22 +291,22 @@ def book(body: BookingIn, gw: GatewayDep, session: SessionDep, now: NowDep,
     return out
 
 
-@router.get("/bookings/{reference}", response_model=BookingStatusOut)
+@router.get("/bookings/{reference}", response_model=wire.BookingStatus)
 def booking_status(reference: str, gw: GatewayDep, session: SessionDep
-                   ) -> BookingStatusOut | JSONResponse:
+                   ) -> wire.BookingStatus | JSONResponse:
     """A booking's status by its reference (no personal data)."""
     try:
         found = gw.find_booking(session, reference)
     except GatewayError as exc:
         return error_response(exc)
-    return BookingStatusOut(reference=found.reference, office_id=found.office_id,
+    return wire.BookingStatus(reference=found.reference, office_id=found.office_id,
                             status=found.status, start=found.start, end=found.end,
                             checked_in=found.checked_in_at is not None)
 
 
-@router.post("/bookings/{reference}/check-in", response_model=CheckInOut)
+@router.post("/bookings/{reference}/check-in", response_model=wire.CheckIn)
 def check_in(reference: str, body: CheckInIn, *, gw: GatewayDep, session: SessionDep,
-             now: NowDep, client: ClientDep) -> CheckInOut | JSONResponse:
+             now: NowDep, client: ClientDep) -> wire.CheckIn | JSONResponse:
     """Check in on the day with a fresh report (its own new challenge), before start + 10 min.
 
     Only the booking's owner: the report signed by the device key that booked, or ``secret``
@@ -403,18 +322,18 @@ def check_in(reference: str, body: CheckInIn, *, gw: GatewayDep, session: Sessio
     gw.record_access(session, "check_in", "ok", now, client=client,
                      office_id=booking.office_id, booking_id=booking.id, device_id=device)
     assert booking.checked_in_at is not None  # noqa: S101 - check_in sets it
-    return CheckInOut(reference=booking.reference, status=booking.status,
+    return wire.CheckIn(reference=booking.reference, status=booking.status,
                       checked_in_at=booking.checked_in_at)
 
 
-@router.get("/policy", response_model=PolicyOut)
-def policy(gw: GatewayDep) -> PolicyOut:
+@router.get("/policy", response_model=wire.Policy)
+def policy(gw: GatewayDep) -> wire.Policy:
     """The policy versions (with digests) and checks the gate requires, and its time limits."""
     info = gw.gate_info()
-    return PolicyOut(
-        accepted=[PolicyVersionOut(version=v, digest=d)
-                  for v, d in sorted(info.accepted_policies.items())],
-        required_checks=list(info.required_checks),
+    return wire.Policy(
+        accepted=tuple(wire.PolicyVersion(version=v, digest=d)
+                       for v, d in sorted(info.accepted_policies.items())),
+        required_checks=tuple(info.required_checks),
         report_max_age_minutes=int(info.report_max_age.total_seconds() // 60),
         challenge_minutes=int(info.challenge_ttl.total_seconds() // 60))
 

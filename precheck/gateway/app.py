@@ -2,7 +2,7 @@
 
 Creating the app opens the database, applies migrations (safe with several processes starting
 at once, db.migrate) and opens the service; the lifespan then starts this process's workers:
-the outbox sender (mail.run_sender), the sweeper (lapsed holds, no-shows, old rows) and the
+the outbox sender (mail_sender.run_sender), the sweeper (lapsed holds, no-shows, old rows) and the
 network test's UDP echo. Every process is stateless apart from the database, so several of them
 run behind a load balancer (docs/gateway.md).
 
@@ -37,12 +37,14 @@ from precheck.gateway import (
     browser_measure,
     console,
     downloads,
-    mail,
+    mail_sender,
     measure,
     ops,
     pages,
     reschedule,
     staff,
+    staff_files,
+    staff_login,
     web,
 )
 from precheck.gateway.db import make_engine, migrate, session_factory
@@ -87,6 +89,8 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(staff.router)
+    app.include_router(staff_files.router)
+    app.include_router(staff_login.router)
     app.include_router(console.router)
     app.include_router(reschedule.router)
     app.include_router(ops.router)
@@ -171,7 +175,7 @@ async def _workers(app: FastAPI, state: AppState) -> AsyncIterator[None]:
     tasks: list[asyncio.Task[None]] = []
     if settings.workers:
         tasks.append(asyncio.create_task(
-            mail.run_sender(state.sessions, settings, stop, state.clock)))
+            mail_sender.run_sender(state.sessions, settings, stop, state.clock)))
         tasks.append(asyncio.create_task(_sweeper(state, stop)))
     echo = None
     if settings.udp_echo:

@@ -29,12 +29,8 @@ from precheck.gateway.service import (
     Gateway,
     GatewayError,
 )
-from precheck.gateway.staff import (
-    CSV_HEADERS,
-    _cell,
-    _iso,
-    _parse_day,
-)
+from precheck.gateway.staff import _parse_day
+from precheck.gateway.staff_files import CSV_HEADERS, _cell, _iso
 from precheck.gateway.web import Words, language, render, session
 from precheck.result import N_
 

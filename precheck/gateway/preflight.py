@@ -131,16 +131,16 @@ def _holidays() -> list[Finding]:
 
 
 def _mail(settings: GatewaySettings) -> list[Finding]:
-    from precheck.gateway import mail
+    from precheck.gateway import mail_sender
 
     if not settings.smtp_host:
         return [Finding("warning", "SMTP_HOST is not set: mails wait in the outbox and job "
                                    "seekers get no links")]
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
-        connection = mail._connect(settings)
+        connection = mail_sender._connect(settings)
     except (OSError, smtplib.SMTPException) as exc:
-        return [Finding("error", f"mail server {where}: {mail._describe(exc)}")]
-    mail._close(connection)
+        return [Finding("error", f"mail server {where}: {mail_sender._describe(exc)}")]
+    mail_sender._close(connection)
     return [Finding("ok", f"mail server {where} answers"
                           + (" and accepted the login" if settings.smtp_user else ""))]

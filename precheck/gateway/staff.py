@@ -1,38 +1,29 @@
-"""The staff console: log in, see a day's bookings with each job seeker's readiness, act on them.
+"""The staff console's day view: a day's bookings with each job seeker's readiness; acting on them.
 
-Staff log in with the user name and argon2 password that ``precheck gateway create-staff`` made
-(:mod:`precheck.gateway.auth`). A login makes a session: 256 random bits in an HttpOnly,
-SameSite=Strict cookie, stored only as its SHA-256 in ``staff_sessions``, ending after
-``staff_session_ttl`` or at logout. Every form carries a CSRF token derived from the session.
+Staff log in first (staff_login.py, with the user name and argon2 password that ``precheck gateway
+create-staff`` made); every route here asks for the member through ``StaffDep``/``CsrfDep``
+(deps.py), and every form carries a CSRF token derived from the session.
 
 The day view shows, per booking: time, reference, the person, the status, check-in, and the
 report's verdict with each check that did not pass (summary, evidence, how to fix), read from the
 stored report itself. Staff mark attended or no-show (compare-and-swap in the service: two staff
-members cannot apply one change twice), lift a no-show block, open the stored reports, open a
-diagnostic bundle a job seeker sent (replayed through the checks here, nothing is run on the
-job seeker's behalf), and export the day as CSV.
+members cannot apply one change twice) and lift a no-show block. Opening the stored reports, a
+diagnostic bundle a job seeker sent, and the day's CSV are in staff_files.py.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
-from precheck.errors import PrecheckError
-from precheck.gateway import auth, mail, rules
+from precheck.gateway import mail, rules
 from precheck.gateway.deps import (
-    CSRF_FIELD,
-    SESSION_COOKIE,
     CsrfDep,
     GatewayDep,
     NowDep,
@@ -48,30 +39,20 @@ from precheck.gateway.service import (
     BookingView,
     Gateway,
     GatewayError,
-    RateLimited,
 )
-from precheck.gateway.settings import RateLimit
 from precheck.gateway.web import (
     Words,
-    csrf_failed,
-    jobseeker_csrf_ok,
     language,
-    message_page,
     render,
     session,
-    to_login,
 )
 from precheck.i18n import Translator
-from precheck.result import N_, Message
+from precheck.result import N_
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
-#: Login attempts per client address: slows down password guessing, across every process.
-LOGIN_LIMIT = RateLimit(10, timedelta(minutes=5))
-#: The largest diagnostic bundle accepted for viewing.
-MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
 TEXT = {
     "console": N_("Staff console"),
@@ -149,14 +130,6 @@ ACTIONS = {
     Status.CANCELLED_BY_OFFICE: ("mark_cancelled", True),
 }
 
-#: CSV columns: (header message id, value).
-CSV_HEADERS = (
-    N_("Reference"), N_("Start"), N_("End"), N_("Status"), N_("Name"), N_("Job-seeker number"),
-    N_("Email"), N_("Phone"), N_("Note"), N_("Verdict"), N_("Checks not passed"),
-    N_("Warnings"), N_("Checked in at"), N_("Device changed at check-in"),
-)
-
-
 @dataclass(frozen=True, slots=True)
 class ActionView:
     status: str
@@ -181,73 +154,8 @@ class RowView:
     mail_note: str = ""  # a mail about the booking could not be delivered: phone the job seeker
 
 
-def _shown(text: str) -> str:
-    """A typed value shown back in a form, without control characters."""
-    return "".join(c for c in text if c.isprintable())[:64]
-
-
 def _words(request: Request) -> Words:
     return Words(language(request), TEXT)
-
-
-# -- login ----------------------------------------------------------------------------------------
-
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request) -> HTMLResponse:
-    """The login form."""
-    return render(request, "staff_login.html", TEXT, problem="", username="")
-
-
-@router.post("/login", response_class=HTMLResponse)
-def login(request: Request, *, gw: GatewayDep, at: NowDep,
-          username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-          csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
-    """Check the password; on success start a session and go to the day view."""
-    if not jobseeker_csrf_ok(request, csrf_token):
-        return csrf_failed(request)
-    words = _words(request)
-    with session(request) as db:
-        try:
-            gw.take_rate(db, "login", client_address(request), LOGIN_LIMIT, at)
-        except RateLimited as exc:
-            refused = render(request, "staff_login.html", TEXT, status_code=429,
-                             switch_to="/staff/login",
-                             problem=words("too_many", seconds=exc.retry_after),
-                             username=username)
-            refused.headers["Retry-After"] = str(exc.retry_after)
-            return refused
-        try:
-            account = auth.authenticate(db, username.strip(), password, at)
-        except auth.AccountLocked:
-            log.warning("staff login refused: the account is locked")
-            gw.record_access(db, "staff_login", "locked", at, client=client_address(request))
-            return render(request, "staff_login.html", TEXT, status_code=423,
-                          switch_to="/staff/login", problem=words("locked"),
-                          username=_shown(username))
-        if account is None:
-            log.info("staff login refused")
-            gw.record_access(db, "staff_login", "refused", at, client=client_address(request))
-            return render(request, "staff_login.html", TEXT, status_code=401,
-                          switch_to="/staff/login",
-                          problem=words("login_failed"), username=_shown(username))
-        gw.record_access(db, "staff_login", "ok", at, client=client_address(request))
-        token = auth.start_session(db, account, at, gw.settings.staff_session_ttl)
-    log.info("staff %s logged in", account.id)
-    response = RedirectResponse(f"/staff?lang={language(request)}", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/staff",
-                        max_age=int(gw.settings.staff_session_ttl.total_seconds()))
-    return response
-
-
-@router.post("/logout")
-def logout(request: Request, *, at: NowDep, _member: CsrfDep) -> Response:
-    """End the session."""
-    with session(request) as db:
-        auth.end_session(db, request.cookies.get(SESSION_COOKIE), at)
-    response = to_login(request)
-    response.delete_cookie(SESSION_COOKIE, path="/staff")
-    return response
 
 
 # -- the day view ---------------------------------------------------------------------------------
@@ -429,123 +337,3 @@ def lift(request: Request, *, gw: GatewayDep, at: NowDep,
                     problem=words("nothing_lifted"), status_code=404)
     return _day(request, gw, member, at, office_id=office, day_text=day,
                 done=words("done_lift", n=count))
-
-
-# -- reports, bundles and the CSV -----------------------------------------------------------------
-
-#: The report page (precheck/reports/render/html.py) is self-contained, with its own styles.
-_REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-
-
-def _report_response(document: Mapping[str, Any], lang: str, *,
-                     signature_problem: str | None = None) -> HTMLResponse:
-    from precheck.reports.render.html import render_html
-
-    response = HTMLResponse(render_html(document, lang, signature_problem=signature_problem))
-    response.headers["Content-Security-Policy"] = _REPORT_CSP
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@router.get("/bookings/{booking_id}/report", response_class=HTMLResponse)
-def report_page(request: Request, booking_id: int, *, gw: GatewayDep, member: StaffDep,
-                checkin: int = 0) -> Response:
-    """The stored report (or the check-in report), as the report's own HTML page."""
-    with session(request) as db:
-        try:
-            document = gw.booking_report(db, booking_id, checkin=bool(checkin))
-        except GatewayError:
-            document = None
-    if not document:
-        return message_page(request, Message.of(TEXT["no_report"]),
-                            Message.of(TEXT["no_report"]), status_code=404, csrf=member.csrf)
-    return _report_response(document, language(request),
-                            signature_problem=_signature_problem(document))
-
-
-@router.post("/bundle", response_class=HTMLResponse)
-def bundle_page(request: Request, *, at: NowDep,
-                member: CsrfDep,
-                bundle: Annotated[UploadFile | None, File()] = None) -> Response:
-    """A diagnostic bundle replayed through this precheck's checks, shown as a report."""
-    if bundle is None or not bundle.filename:
-        return message_page(request, Message.of(TEXT["bundle_title"]),
-                            Message.of(TEXT["bundle_missing"]), status_code=422,
-                            csrf=member.csrf)
-    with tempfile.TemporaryDirectory(prefix="precheck-bundle-") as folder:
-        path = Path(folder) / "bundle.zip"
-        size = 0
-        with path.open("wb") as out:
-            while chunk := bundle.file.read(1024 * 1024):
-                size += len(chunk)
-                if size > MAX_BUNDLE_BYTES:
-                    return message_page(request, Message.of(TEXT["bundle_title"]),
-                                        Message.of(TEXT["bundle_too_big"]), status_code=413,
-                                        csrf=member.csrf)
-                out.write(chunk)
-        try:
-            document = replay_bundle(path, at)
-        except PrecheckError as exc:  # a damaged or foreign upload: say what is wrong
-            reason = str(exc).replace(str(path), bundle.filename)
-            log.info("a diagnostic bundle could not be read")
-            return message_page(request, Message.of(TEXT["bundle_title"]),
-                                Message.of(TEXT["bundle_unreadable"], reason=reason[:300]),
-                                status_code=422, csrf=member.csrf)
-    return _report_response(document, language(request))
-
-
-def replay_bundle(path: Path, at: datetime) -> dict[str, Any]:
-    """The unsigned report of a bundle judged by this precheck's checks and built-in policy."""
-    from precheck import bundle as bundles
-    from precheck import plugins
-    from precheck import policy as policies
-    from precheck.reports.build import build_report
-    from precheck.session import evaluate
-
-    read = bundles.read(path)
-    evaluation = evaluate(plugins.load(), policies.builtin(), read)
-    outcomes = evaluation.run()
-    return build_report(outcomes, policy=evaluation.policy, os_info=evaluation.os_info(),
-                        device_id="", created=at, source_kind="bundle",
-                        bundle_digest=read.digest)
-
-
-@router.get("/export.csv")
-def export(request: Request, *, gw: GatewayDep, at: NowDep, member: StaffDep, office: str = "",
-           day: str = "") -> Response:
-    """The day's bookings as CSV (UTF-8 with a BOM, so spreadsheet programs read Japanese)."""
-    words = _words(request)
-    profile = gw.offices.get(office) or next(iter(gw.offices.values()))
-    chosen = _parse_day(day) or at.astimezone(TOKYO).date()
-    with session(request) as db:
-        bookings = gw.day_view(db, profile.id, chosen)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([words.msgid(h) for h in CSV_HEADERS])
-    for b in bookings:
-        writer.writerow([_cell(v) for v in (
-            b.reference, _iso(b.start), _iso(b.end),
-            words.msgid(STATUS_LABELS.get(b.status, b.status)), b.name,
-            b.jobseeker_number or "", b.email, b.phone or "", b.note or "", b.verdict,
-            " ".join(b.failed_checks), " ".join(b.warned_checks),
-            _iso(b.checked_in_at) if b.checked_in_at else "",
-            "yes" if b.key_changed else "")])
-    log.info("staff %s exported %s bookings", member.id, len(bookings))
-    filename = f"bookings-{profile.id}-{chosen.isoformat()}.csv"
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(TOKYO).isoformat(timespec="minutes")
-
-
-def _cell(value: str) -> str:
-    """A value a spreadsheet shows as text: a leading = + - @ (or tab, CR) would start a
-    formula (CSV injection; names and notes come from the public), so it gets an apostrophe."""
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -37,12 +37,13 @@ class OfficeChoice:
     gateway_url: str | None = None
 
     def name(self, language: str) -> str:
-        return Texts(self.name_ja, self.name_en).in_language(language)
+        return Texts(ja=self.name_ja, en=self.name_en).in_language(language)
 
     @classmethod
     def from_gateway(cls, office: Office) -> OfficeChoice:
-        return cls(office.id, office.name_ja, office.name_en, office.kind, office.phone,
-                   office.required_fields, office.optional_fields, "gateway", office.video_app)
+        return cls(office.id, office.name_ja, office.name_en, office.kind, office.phone or None,
+                   office.required_fields, office.optional_fields, "gateway",
+                   office.video_app or None)
 
 
 @dataclass(frozen=True, slots=True)

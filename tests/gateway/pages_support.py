@@ -68,7 +68,7 @@ class Site:
 
 def mailed_link(engine: Engine, app: FastAPI, kind: str) -> str:
     """The newest link of ``kind`` in the outbox's mails, rendered as the sender renders them."""
-    from precheck.gateway import mail
+    from precheck.gateway import mail_sender
 
     wanted = "manage" if kind == "cancel" else kind
     settings = getattr(app.state, STATE).settings
@@ -77,7 +77,7 @@ def mailed_link(engine: Engine, app: FastAPI, kind: str) -> str:
         for row in rows:
             if row.sealed_token is None:
                 continue
-            body = mail.as_sent(db, row, settings, row.created_at).get_body(("plain",))
+            body = mail_sender.as_sent(db, row, settings, row.created_at).get_body(("plain",))
             text = body.get_content() if body is not None else ""
             found = re.search(rf"https?://[^/\s]+/bookings/{wanted}/([A-Za-z0-9_-]+)", text)
             if found:

@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from precheck.gateway import mail
+from precheck.gateway import mail_sender
 from precheck.gateway.db import session_factory
 from precheck.gateway.models import OutboxMail
 from precheck.gateway.settings import GatewaySettings
@@ -77,9 +77,9 @@ def test_a_booking_mail_is_delivered_once_with_its_headers(
     created = book("namerikawa", THURSDAY_1000, MONDAY)
     configured = with_smtp(settings, controller.port)
     sessions = session_factory(engine)
-    counts = mail.send_due(sessions, configured, MONDAY)
+    counts = mail_sender.send_due(sessions, configured, MONDAY)
     assert (counts.sent, counts.retrying, counts.failed) == (1, 0, 0)
-    assert mail.send_due(sessions, configured, MONDAY + timedelta(minutes=1)).sent == 0
+    assert mail_sender.send_due(sessions, configured, MONDAY + timedelta(minutes=1)).sent == 0
     [message] = mailbox.messages
     assert message["To"] == "taro@example.jp"
     assert message["From"] == "gateway@hw.test"
@@ -102,7 +102,7 @@ def test_a_mail_server_that_is_down_loses_nothing(
     port = free_port()  # nothing listens here yet
     configured = with_smtp(settings, port)
     sessions = session_factory(engine)
-    counts = mail.send_due(sessions, configured, MONDAY)
+    counts = mail_sender.send_due(sessions, configured, MONDAY)
     assert (counts.sent, counts.retrying, counts.failed) == (0, 2, 0)
     rows = outbox(engine)
     for row in rows:
@@ -114,7 +114,7 @@ def test_a_mail_server_that_is_down_loses_nothing(
             seconds=30)
     # A second failure waits twice as long.
     retry = max(row.next_attempt_at for row in rows)
-    assert mail.send_due(sessions, configured, retry).retrying == 2
+    assert mail_sender.send_due(sessions, configured, retry).retrying == 2
     later = outbox(engine)
     assert all(row.attempts == 2 for row in later)
     assert all(retry + timedelta(seconds=48) <= row.next_attempt_at
@@ -124,8 +124,8 @@ def test_a_mail_server_that_is_down_loses_nothing(
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        assert mail.send_due(sessions, configured, retry + timedelta(seconds=30)).sent == 0
-        assert mail.send_due(sessions, configured, retry + timedelta(minutes=1)).sent == 2
+        assert mail_sender.send_due(sessions, configured, retry + timedelta(seconds=30)).sent == 0
+        assert mail_sender.send_due(sessions, configured, retry + timedelta(minutes=1)).sent == 2
     finally:
         controller.stop()
     assert sorted(m["To"] for m in mailbox.messages) == ["hanako@example.jp", "taro@example.jp"]
@@ -139,16 +139,16 @@ def test_a_temporary_refusal_is_retried_and_a_permanent_one_is_kept_as_failed(
     configured = with_smtp(settings, controller.port)
     sessions = session_factory(engine)
     mailbox.answer = "451 4.3.0 Try again later"
-    assert mail.send_due(sessions, configured, MONDAY).retrying == 1
+    assert mail_sender.send_due(sessions, configured, MONDAY).retrying == 1
     assert outbox(engine)[0].last_error == "SMTPDataError 451"
     mailbox.answer = "554 5.7.1 Rejected"
-    assert mail.send_due(sessions, configured, MONDAY + timedelta(hours=1)).failed == 1
+    assert mail_sender.send_due(sessions, configured, MONDAY + timedelta(hours=1)).failed == 1
     [row] = outbox(engine)
     assert row.failed_at is not None
     assert row.sent_at is None
     assert row.body  # kept, for `precheck gateway outbox --retry-failed`
     assert row.sealed_token is not None  # its link still works once it is sent
-    assert mail.send_due(sessions, configured, MONDAY + timedelta(days=1)).failed == 0
+    assert mail_sender.send_due(sessions, configured, MONDAY + timedelta(days=1)).failed == 0
 
 
 def test_a_mail_is_set_aside_after_the_last_attempt(
@@ -156,8 +156,8 @@ def test_a_mail_is_set_aside_after_the_last_attempt(
     book("namerikawa", THURSDAY_1000, MONDAY)
     configured = with_smtp(settings, free_port()).replace(mail_max_attempts=2)
     sessions = session_factory(engine)
-    assert mail.send_due(sessions, configured, MONDAY).retrying == 1
-    assert mail.send_due(sessions, configured, MONDAY + timedelta(hours=1)).failed == 1
+    assert mail_sender.send_due(sessions, configured, MONDAY).retrying == 1
+    assert mail_sender.send_due(sessions, configured, MONDAY + timedelta(hours=1)).failed == 1
     assert outbox(engine)[0].failed_at == MONDAY + timedelta(hours=1)
 
 
@@ -165,14 +165,14 @@ def test_backoff_doubles_up_to_its_cap() -> None:
     settings = GatewaySettings(database_url="sqlite://", mail_backoff_base=timedelta(seconds=30),
                                mail_backoff_cap=timedelta(hours=1))
     for attempts, full in ((1, 30), (2, 60), (3, 120), (8, 3600), (40, 3600)):
-        delay = mail.backoff(settings, attempts).total_seconds()
+        delay = mail_sender.backoff(settings, attempts).total_seconds()
         assert 0.8 * full <= delay <= full
 
 
 def test_without_an_smtp_server_configured_mail_waits(
         gateway: Any, engine: Any, book: Any, settings: GatewaySettings) -> None:
     book("namerikawa", THURSDAY_1000, MONDAY)
-    counts = mail.send_due(session_factory(engine), settings, MONDAY)
+    counts = mail_sender.send_due(session_factory(engine), settings, MONDAY)
     assert (counts.sent, counts.retrying, counts.failed) == (0, 0, 0)
     assert outbox(engine)[0].attempts == 0
 
@@ -190,7 +190,7 @@ def test_two_senders_at_once_send_each_mail_once(
 
     def sender() -> None:
         barrier.wait()
-        mail.send_due(sessions, configured, MONDAY)
+        mail_sender.send_due(sessions, configured, MONDAY)
 
     threads = [threading.Thread(target=sender) for _ in range(2)]
     for thread in threads:
@@ -213,8 +213,8 @@ def test_the_worker_sends_until_it_is_stopped(
 
     async def run() -> None:
         stop = asyncio.Event()
-        worker = asyncio.create_task(mail.run_sender(session_factory(engine), configured, stop,
-                                                     lambda: MONDAY))
+        worker = asyncio.create_task(mail_sender.run_sender(
+            session_factory(engine), configured, stop, lambda: MONDAY))
         for _ in range(200):
             if mailbox.messages:
                 break

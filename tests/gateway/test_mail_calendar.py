@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
-from precheck.gateway import desk, mail, reminders
+from precheck.gateway import desk, mail, mail_sender, reminders
 from precheck.gateway.db import session_factory
 from precheck.gateway.offices import TOKYO
 from precheck.gateway.settings import GatewaySettings
@@ -75,7 +75,7 @@ def test_the_reminder_and_its_calendar_file_arrive_and_parse(
     created = book("namerikawa", NEXT_MONDAY_1000, MONDAY)
     assert reminders.send_reminders(gateway, session, FRIDAY_0905) == 1
     configured = with_smtp(settings, controller.port)
-    counts = mail.send_due(session_factory(engine), configured, FRIDAY_0905)
+    counts = mail_sender.send_due(session_factory(engine), configured, FRIDAY_0905)
     assert counts.sent == 2
     booked, reminder = mailbox.messages
     assert created.booking.reference in str(reminder["Subject"])
@@ -104,7 +104,7 @@ def test_the_reminder_and_its_calendar_file_arrive_and_parse(
                       actor="staff:1", now=FRIDAY_0905 + timedelta(hours=1), by_job_seeker=False)
     gateway.set_status(session, moved.booking.id, "confirmed", "cancelled_by_office",
                        staff_id=1, now=FRIDAY_0905 + timedelta(hours=2))
-    assert mail.send_due(session_factory(engine), configured,
+    assert mail_sender.send_due(session_factory(engine), configured,
                          FRIDAY_0905 + timedelta(hours=2)).sent == 2
     moved_event = calendar_of(mailbox.messages[2]).walk("VEVENT")[0]
     assert str(moved_event["UID"]) == str(first["UID"])
@@ -128,7 +128,8 @@ def test_the_outbox_holds_no_link_token_in_clear_before_or_after_sending(
     for row in waiting:
         assert row["sealed_token"] is not None
         assert not any(contains(row, token) for token in tokens)
-    counts = mail.send_due(session_factory(engine), with_smtp(settings, controller.port), MONDAY)
+    counts = mail_sender.send_due(session_factory(engine), with_smtp(settings, controller.port),
+                                  MONDAY)
     assert counts.sent == 2
     delivered = "\n".join(plain_body(m) for m in mailbox.messages)
     assert all(token in delivered for token in tokens)  # the job seeker got working links

@@ -370,7 +370,7 @@ def test_a_refused_address_is_shown_to_staff_and_the_page_never_said_sent(
     their day view that the job seeker must be phoned (a real SMTP server, aiosmtpd)."""
     from aiosmtpd.controller import Controller
 
-    from precheck.gateway import mail
+    from precheck.gateway import mail_sender
     from tests.gateway.test_mail import Mailbox, free_port, with_smtp
 
     booked = book(site)
@@ -386,8 +386,9 @@ def test_a_refused_address_is_shown_to_staff_and_the_page_never_said_sent(
     controller.start()
     try:
         settings = site.gateway.settings
-        counts = mail.send_due(session_factory(site.engine), with_smtp(settings, controller.port),
-                               site.clock.moment + timedelta(seconds=1))
+        counts = mail_sender.send_due(session_factory(site.engine),
+                                      with_smtp(settings, controller.port),
+                                      site.clock.moment + timedelta(seconds=1))
     finally:
         controller.stop()
     assert (counts.sent, counts.failed) == (0, 1)

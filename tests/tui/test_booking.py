@@ -30,7 +30,8 @@ SIZE = (80, 24)
 OFFICE = {"id": "tenmonkan", "name_ja": "ワークプラザ天文館", "name_en": "Work Plaza Tenmonkan",
           "kind": 2, "phone": "099-000-0000",
           "required_fields": ["name", "start", "email", "phone"],
-          "optional_fields": ["jobseeker_number", "note"]}
+          "optional_fields": ["jobseeker_number", "note"], "slot_minutes": 30, "video_app": "",
+          "confirmation_minutes": 60}
 NONCE = "c" * 43
 
 
@@ -40,8 +41,10 @@ def serve_office(stand: Stand) -> datetime:
         hour=10, minute=0, second=0, microsecond=0)
     stand.json("GET", "/api/v1/offices", 200, [OFFICE])
     stand.json("GET", "/api/v1/offices/tenmonkan/slots", 200, [
-        {"start": (start - timedelta(minutes=30)).isoformat(), "free": False},
-        {"start": start.isoformat(), "free": True}])
+        {"start": (start - timedelta(minutes=30)).isoformat(), "end": start.isoformat(),
+         "free": False},
+        {"start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(),
+         "free": True}])
     stand.json("POST", "/api/v1/challenges", 201,
                {"nonce": NONCE, "office_id": "tenmonkan", "expires_at": "2099-01-01T00:00:00Z"})
     return start
@@ -70,7 +73,8 @@ async def test_booking_sends_the_form_and_the_fresh_signed_report_with_the_chall
 
     start = serve_office(stand)
     stand.json("POST", "/api/v1/bookings", 201, {
-        "reference": "TK-7Q2M", "status": "pending_confirmation", "start": start.isoformat(),
+        "reference": "TK-7Q2M", "office_id": "tenmonkan", "status": "pending_confirmation",
+        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(),
         "confirm_by": "2099-01-01T01:00:00Z"})
     checkup = replayed(LINUX_FINE)
     app = app_for(checkup, clock, tmp_path, gateway=GatewayClient(stand.url))

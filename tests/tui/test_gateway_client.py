@@ -24,7 +24,8 @@ stand = gateway_stand.stand
 
 OFFICE = {"id": "tenmonkan", "name_ja": "ワークプラザ天文館", "name_en": "Work Plaza Tenmonkan",
           "kind": 2, "phone": None, "required_fields": ["name", "email", "phone"],
-          "optional_fields": ["jobseeker_number", "note"], "slot_minutes": 30}
+          "optional_fields": ["jobseeker_number", "note"], "slot_minutes": 30,
+          "video_app": "TeleOffice", "confirmation_minutes": 60}
 REPORT = {"report_version": 1, "verdict": "pass"}
 
 
@@ -33,12 +34,14 @@ def test_offices_slots_challenge_booking_and_check_in_read_the_contract_shapes(
     stand.json("GET", "/api/v1/offices", 200, [OFFICE])
     stand.json("GET", "/api/v1/offices/tenmonkan/slots?from=2026-11-24&to=2026-11-30", 200, [
         {"start": "2026-11-24T10:00:00+09:00", "end": "2026-11-24T10:30:00+09:00", "free": True},
-        {"start": "2026-11-24T10:30:00+09:00", "free": False}])
+        {"start": "2026-11-24T10:30:00+09:00", "end": "2026-11-24T11:00:00+09:00",
+         "free": False}])
     stand.json("POST", "/api/v1/challenges", 201,
                {"nonce": "n" * 32, "office_id": "tenmonkan", "expires_at": "2026-11-23T01:10:00Z"})
     stand.json("POST", "/api/v1/bookings", 201, {
-        "reference": "TK-7Q2M", "status": "pending_confirmation",
-        "start": "2026-11-24T10:00:00+09:00", "confirm_by": "2026-11-23T02:00:00Z"})
+        "reference": "TK-7Q2M", "office_id": "tenmonkan", "status": "pending_confirmation",
+        "start": "2026-11-24T10:00:00+09:00", "end": "2026-11-24T10:30:00+09:00",
+        "confirm_by": "2026-11-23T02:00:00Z"})
     stand.json("POST", "/api/v1/bookings/TK-7Q2M/check-in", 200,
                {"reference": "TK-7Q2M", "status": "confirmed",
                 "checked_in_at": "2026-11-24T00:55:00Z"})
@@ -138,7 +141,8 @@ def test_a_wrong_shape_names_what_is_wrong(stand: Stand, answer: object, names: 
 
 
 def test_a_time_without_a_zone_is_a_bad_response(stand: Stand) -> None:
-    stand.json("POST", "/api/v1/challenges", 201, {"nonce": "n", "expires_at": "2026-11-23T01:10"})
+    stand.json("POST", "/api/v1/challenges", 201,
+               {"nonce": "n", "office_id": "x", "expires_at": "2026-11-23T01:10"})
     with pytest.raises(GatewayError, match="time zone"):
         GatewayClient(stand.url).challenge("x")
 
@@ -181,5 +185,6 @@ def test_the_address_comes_from_the_environment_and_must_be_http() -> None:
 
 def test_a_reference_is_quoted_into_the_path(stand: Stand) -> None:
     stand.json("POST", "/api/v1/bookings/A%2FB%20C/check-in", 200,
-               {"reference": "A/B C", "checked_in_at": "2026-11-24T00:55:00Z"})
+               {"reference": "A/B C", "status": "confirmed",
+                "checked_in_at": "2026-11-24T00:55:00Z"})
     assert GatewayClient(stand.url).check_in("A/B C", REPORT).reference == "A/B C"

@@ -14,8 +14,8 @@ from precheck.tui.text import Words
 def gateway_says(rule: str, msgid: str, **args: object) -> Reason:
     """A reason as the real gateway words it (its own catalog, both languages)."""
     message = Message.of(msgid, **args)
-    return Reason(rule, Texts(Translator("ja").render(message, "gateway"),
-                              Translator("en").render(message, "gateway")))
+    return Reason(rule=rule, message=Texts(ja=Translator("ja").render(message, "gateway"),
+                                           en=Translator("en").render(message, "gateway")))
 
 
 def test_report_refusals_are_said_in_the_apps_words() -> None:
@@ -39,6 +39,7 @@ def test_report_refusals_are_said_in_the_apps_words() -> None:
 
 def test_a_booking_rule_the_app_does_not_know_keeps_the_gateways_words() -> None:
     error = GatewayError("rejected", "refused", reasons=(
-        Reason("lead", Texts("前日までに予約してください", "Book by the day before")),))
+        Reason(rule="lead", message=Texts(ja="前日までに予約してください",
+                                          en="Book by the day before")),))
     assert "前日までに予約してください" in describe(error, Words("ja"))
     assert "lead" not in RULE_WORDS

@@ -3,6 +3,7 @@ R S D (B C with a gateway), and every line fits from 60x20 to 200x60."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,8 @@ async def test_book_is_disabled_until_a_pass_and_after_a_booking(
 
     start = serve_office(stand)
     stand.json("POST", "/api/v1/bookings", 201, {
-        "reference": "TK-7Q2M", "status": "confirmed", "start": start.isoformat()})
+        "reference": "TK-7Q2M", "office_id": "tenmonkan", "status": "confirmed",
+        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat()})
     app = app_for(replayed(LINUX_FINE), clock, tmp_path, gateway=GatewayClient(stand.url))
     async with app.run_test(size=SIZE) as pilot:
         await run_to_results(pilot)

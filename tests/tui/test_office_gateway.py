@@ -109,7 +109,8 @@ async def test_the_environment_variable_fixes_the_gateway_whatever_the_office(
     stand.json("GET", "/api/v1/offices", 200, [
         {"id": "namerikawa", "name_ja": "ハローワーク滑川", "name_en": "Hello Work Namerikawa",
          "kind": 3, "phone": None, "required_fields": ["name", "start", "email"],
-         "optional_fields": []}])
+         "optional_fields": [], "slot_minutes": 30, "video_app": "",
+         "confirmation_minutes": None}])
     fixed = "http://127.0.0.1:9/elsewhere"
     env = environ(PRECHECK_GATEWAY_URL=stand.url)
     userconfig.save(userconfig.UserConfig(office="tenmonkan", gateway_url=fixed), env)
