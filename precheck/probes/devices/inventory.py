@@ -11,6 +11,7 @@ the default one (index 0). Not recorded probes: which devices exist is not a fac
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,32 @@ def choose(*, camera: int | None = None, microphone: int | None = None,
 def camera_index(index: int) -> int:
     """The camera to open for ``index``: the chosen one stands in for the default (0)."""
     return _chosen_camera if index == 0 and _chosen_camera is not None else index
+
+
+#: Seconds recorded by the "record and play back" test.
+PLAYBACK_S = 3.0
+
+
+def record_and_play_back(seconds: float = PLAYBACK_S,
+                         between: Callable[[], None] | None = None) -> str | None:
+    """Record ``seconds`` from the chosen microphone, then play them on the chosen speaker, so the
+    job seeker hears how they sound. Nothing is kept. None when done, else why not (a message
+    id); ``between()`` is called when the playing starts."""
+    from precheck.probes.devices import _SOUND
+
+    sd = _sounddevice()
+    if sd is None:
+        return NO_SOUND_LIBRARY
+    try:
+        with _SOUND:  # not while a check records the room or plays the tone
+            rate = int(sd.query_devices(kind="input")["default_samplerate"])
+            # Explicit streams, as the probes use: the convenience functions share one global.
+            with sd.InputStream(samplerate=rate, channels=1, dtype="float32") as stream:
+                sound, _ = stream.read(int(seconds * rate))
+            if between is not None:
+                between()
+            with sd.OutputStream(samplerate=rate, channels=1, dtype="float32") as stream:
+                stream.write(sound)
+    except (sd.PortAudioError, ValueError, KeyError):
+        return NO_SOUND_DEVICE
+    return None

@@ -24,6 +24,7 @@ from precheck.result import N_
 from precheck.tui import background, gateway_words
 from precheck.tui.messages import Booked, OfficesLoaded
 from precheck.tui.screens import AppScreen, LoadsOffices, ask_gateway, relabel
+from precheck.tui.widgets.office_select import OfficeSelect
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class BookScreen(LoadsOffices, AppScreen):
         yield Static(id="title", classes="screen-title")
         with VerticalScroll(id="book-body"):
             yield Static(id="office-label", classes="field-label")
-            yield Select[str]([], id="office", allow_blank=True)
+            yield OfficeSelect([], id="office", allow_blank=True)
             yield Static(id="slots-label", classes="field-label")
             yield OptionList(id="slots")
             for field in DEFAULT_FIELDS:

@@ -14,6 +14,7 @@ from precheck.result import N_
 from precheck.tui import background, gateway_words
 from precheck.tui.messages import CheckedIn, OfficesLoaded
 from precheck.tui.screens import AppModal, LoadsOffices, ask_gateway, relabel
+from precheck.tui.widgets.office_select import OfficeSelect
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class CheckInScreen(LoadsOffices, AppModal[None]):
             yield Static(id="check-in-title", classes="dialog-title")
             yield Static(id="check-in-text")
             yield Static(id="office-label", classes="field-label")
-            yield Select[str]([], id="office", allow_blank=True)
+            yield OfficeSelect([], id="office", allow_blank=True)
             yield Static(id="reference-label", classes="field-label")
             yield Input(id="reference")
             yield Static(id="check-in-status", classes="note")

@@ -93,6 +93,7 @@ class DeviceSteps(AppScreen):
         self.recording = False  # the job seeker was told the microphone records now
         self.recording_since: float | None = None  # the app's clock when it began
         self.feed_fixes: tuple[str, ...] = ()  # what to do about a preview that fails
+        self.device_ids: frozenset[str] = frozenset()  # the checks the steps are for
 
     def compose_panel(self) -> ComposeResult:
         """The panel: the step's title, the preview and level, its words and its button."""
@@ -119,6 +120,7 @@ class DeviceSteps(AppScreen):
         steps = []
         assert self.evaluation is not None  # noqa: S101 - set on mount
         needs = needs_of(self.evaluation.catalog.select(device_ids).checks)
+        self.device_ids = frozenset(device_ids)
         if needs & {Need.CAMERA, Need.MICROPHONE} and self.precheck.feeds_factory:
             feeds = self.precheck.feeds_factory(device_ids)
             if feeds is not None:
@@ -193,6 +195,25 @@ class DeviceSteps(AppScreen):
             self.recording = True  # the countdown starts with the recording check itself
             self.set_interval(0.25, self._tick_countdown, name="countdown")
             self._next_step()
+
+    def action_choose_devices(self) -> None:
+        """V: choose the camera, microphone and speaker before the device checks use them."""
+        from precheck.tui.screens.device_choice import DeviceChoice
+
+        if self.step is not None and not self.busy:
+            self.app.push_screen(DeviceChoice(), self._devices_chosen)
+
+    def _devices_chosen(self, changed: bool | None) -> None:
+        """A new choice: the preview shows the chosen camera and microphone from now on."""
+        if not changed or self.step != "look" or self.precheck.feeds_factory is None:
+            return
+        self._close_feeds()
+        self.feeds = self.precheck.feeds_factory(self.device_ids)
+        if self.feeds is not None:
+            self.precheck.open_feeds.add(self.feeds)
+            self.feeds.start()
+        self.feed_fixes = ()
+        self._show_step(self.precheck.words)
 
     def _countdown(self, words: Words) -> str:
         """How long the room recording still takes, in whole seconds (the microphone check

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 TITLE = N_("Checking this computer")
 TITLE_AGAIN = N_("Checking again")
 PROGRESS = N_("{done} of {total} done")
-KEYS = (Key("Esc", N_("Cancel"), "screen.cancel"), Key("F1", N_("Help"), "app.help"),
+KEYS = (Key("Esc", N_("Cancel"), "screen.cancel"), Key("V", N_("Devices"), "screen.choose_devices"),
+        Key("F1", N_("Help"), "app.help"),
         Key("F2", N_("English / 日本語"), "app.toggle_language"),
         Key("Ctrl+Q", N_("Quit"), "app.quit"))
 
@@ -47,7 +48,8 @@ TICK_S = 0.1
 class RunningScreen(DeviceSteps):
     """Runs all checks, or the ones to check again (``ids``), and shows each as it goes."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False),
+                                              Binding("v", "choose_devices", show=False)]
 
     def __init__(self, ids: Collection[str] | None = None) -> None:
         super().__init__()

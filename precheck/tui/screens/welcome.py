@@ -17,6 +17,7 @@ from precheck.tui.messages import OfficesLoaded
 from precheck.tui.screens import AppScreen, LoadsOffices, relabel
 from precheck.tui.text import Words
 from precheck.tui.widgets.keybar import Key, KeyBar
+from precheck.tui.widgets.office_select import OfficeSelect
 from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class WelcomeScreen(LoadsOffices, AppScreen):
             yield Static(id="recorded-title", classes="section-title")
             yield Static(id="recorded", classes="bullets")
             yield Static(id="office-title", classes="section-title")
-            yield Select[str]([], id="office", allow_blank=True)
+            yield OfficeSelect([], id="office", allow_blank=True)
             yield Static(id="office-note", classes="note")
         with Horizontal(id="welcome-actions", classes="actions"):
             yield Button(id="start", variant="primary")
