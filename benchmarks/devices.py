@@ -68,8 +68,9 @@ def live_system() -> System:
 
 
 def microphone() -> object:
-    system = live_system()
-    mic = system.microphone()
+    from precheck.probes import devices
+
+    mic = devices.microphone(live_system())
     return {"input": mic.present,
             "rms_dbfs": None if mic.levels is None else round(mic.levels.rms_dbfs, 1)}
 
@@ -81,7 +82,9 @@ def speaker() -> object:
 
 
 def camera() -> object:
-    cam = live_system().camera()
+    from precheck.probes import devices
+
+    cam = devices.camera(live_system())
     return {"state": str(cam.state), "devices": cam.devices}
 
 

@@ -12,8 +12,9 @@ is the backend's business:
 A ``System`` keeps only these recordable primitives. Facts are typed functions of the probe
 packages (``precheck.probes.os_info(system)``, ``precheck.probes.firewall.firewall(system)`` ...)
 that turn probe answers into frozen dataclasses; which OS module parses them is chosen by the
-platform the answers came from, never by the platform precheck happens to run on. (The device
-facts are still also methods here while the browser check's ``BrowserSystem`` overrides them.)
+platform the answers came from, never by the platform precheck happens to run on. A system
+whose facts come whole from elsewhere (the browser check's figures) answers them through
+:meth:`System.fact`, so the fact functions stay the one way in.
 """
 
 from __future__ import annotations
@@ -28,16 +29,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from precheck import _windows
 from precheck.errors import ProbeError, ProbeMissing
 
-if TYPE_CHECKING:
-    from precheck.probes.devices import Camera, Microphone, Speaker
-
 #: A probe's answer: anything that survives a JSON round trip unchanged.
 JSON: TypeAlias = dict[str, Any] | list[Any] | str | int | float | bool | None
+T = TypeVar("T")
 
 
 class Platform(StrEnum):
@@ -230,22 +229,11 @@ class System:
             raise ProbeError("clock:now", "malformed", "not a time with a real date and an offset")
         return moment
 
-    # -- facts: camera, microphone, speaker, room noise --------------------------------------
-
-    def camera(self, index: int = 0) -> Camera:
-        from precheck.probes import devices
-
-        return devices.camera(self, index)
-
-    def microphone(self) -> Microphone:
-        from precheck.probes import devices
-
-        return devices.microphone(self)
-
-    def speaker(self) -> Speaker:
-        from precheck.probes import devices
-
-        return devices.speaker(self)
+    def fact(self, name: str, produce: Callable[[], T]) -> T:
+        """A whole fact by name (``"camera"``, ``"microphone"``, ``"speaker"``): ``produce()``,
+        which reads it through the probes. A system whose facts come from elsewhere, not from
+        probes (the browser check's figures), overrides this and answers them itself."""
+        return produce()
 
 
 def _run_command(name: str, argv: list[str], timeout: float,

@@ -88,7 +88,7 @@ def test_the_answer_holds_statistics_never_pictures(videos: dict[str, Path]) -> 
 def test_states_before_any_frame(replay: Callable[..., Context], answers: dict[str, object],
                                  platform: Platform, state: CameraState, phrase: str) -> None:
     ctx = replay(answers, platform)
-    assert ctx.system.camera().state is state
+    assert devices.camera(ctx.system).state is state
     result = Camera().run(ctx)
     assert result.status is Status.FAIL
     assert phrase in result.summary.msgid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from precheck.api import Check, Context, Need, Result
+from precheck.probes import devices
 from precheck.result import N_
 
 SOUND_SETTINGS = N_("Open the sound settings (Windows: Settings > System > Sound; macOS: System "
@@ -39,7 +40,7 @@ class Microphone(Check):
     timeout_s = 20.0
 
     def run(self, ctx: Context) -> Result:
-        mic = ctx.system.microphone()
+        mic = devices.microphone(ctx.system)
         limits = ctx.policy.section("device.microphone")
         if not mic.present or mic.levels is None:
             return self.fail(N_("No microphone found"), evidence={"input": False}, fix=[
@@ -97,7 +98,7 @@ class Camera(Check):
         from precheck.probes.devices import CameraState
         from precheck.probes.devices.analysis import summarize
 
-        cam = ctx.system.camera()
+        cam = devices.camera(ctx.system)
         limits = ctx.policy.section("device.camera")
         if cam.state is CameraState.NOT_FOUND:
             return self.fail(N_("No camera found"), evidence={"cameras": 0}, fix=[
@@ -189,7 +190,7 @@ class Speaker(Check):
     timeout_s = 20.0
 
     def run(self, ctx: Context) -> Result:
-        found = ctx.system.speaker()
+        found = devices.speaker(ctx.system)
         evidence = {"output": found.present, "played": found.played, "heard": found.heard}
         if not found.present:
             return self.fail(N_("No speaker or headphones found"), evidence=evidence, fix=[

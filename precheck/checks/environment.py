@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from precheck.api import Check, Context, Need, Result
+from precheck.probes import devices
 from precheck.result import N_
 
 
@@ -23,7 +24,7 @@ class Noise(Check):
     timeout_s = 20.0
 
     def run(self, ctx: Context) -> Result:
-        mic = ctx.system.microphone()
+        mic = devices.microphone(ctx.system)
         limits = ctx.policy.section("environment.noise")
         silent = ctx.policy.section("device.microphone")["silent_max_dbfs"]
         if not mic.present or mic.levels is None:

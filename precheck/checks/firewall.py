@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from precheck.api import Check, Context, Message, Result
+from precheck.api import Check, Context, Message, Platform, Result
 from precheck.probes import firewall
 from precheck.probes.firewall import FirewallState, Listener, Profile
 from precheck.result import N_
-from precheck.system import Platform
 
 #: Profile names a job seeker reads in a message; the others are product names (ufw, nftables).
 PROFILE_NAMES = {

@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from precheck.api import Check, Context, Message, Result
+from precheck.api import Check, Context, Message, Platform, Result
 from precheck.probes import patches
 from precheck.probes.patches import PatchState
 from precheck.result import N_
-from precheck.system import Platform
 
 INSTALL = {
     Platform.WINDOWS: N_("Open Start > Settings > Windows Update (Windows 10: Settings > Update & "

@@ -8,10 +8,9 @@ from datetime import date
 from typing import Any, Literal
 
 from precheck import probes
-from precheck.api import Check, Context, Message, Result
+from precheck.api import Check, Context, Message, Platform, Result
 from precheck.probes import OsInfo
 from precheck.result import N_
-from precheck.system import Platform
 
 #: How a release past its regular end is covered: by nothing, by a programme every machine gets
 #: ("free": Debian LTS), or by an enrolment programme that precheck saw working ("enrolled") or

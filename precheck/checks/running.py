@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from precheck.api import Check, Context, Result
-from precheck.errors import ProbeError, ProbeMissing
+from precheck.api import Check, Context, ProbeError, ProbeMissing, Result
 from precheck.probes import office, software
 from precheck.probes.software import PROCESS_NAMES, Signature, running_matches, signatures
 from precheck.result import N_, Message

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from precheck.api import Check, Context, Platform, Result
-from precheck.errors import ProbeError, ProbeMissing
+from precheck.api import Check, Context, Platform, ProbeError, ProbeMissing, Result
 from precheck.probes import software
 from precheck.probes.software import (
     PROCESS_NAMES,

@@ -17,7 +17,7 @@ import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,12 +31,14 @@ from precheck.system import JSON, Platform, System
 
 if TYPE_CHECKING:
     from precheck.policy import Policy
+    from precheck.probes.devices import Camera, Microphone, Speaker
     from precheck.reports.signing import Identity
 
 #: Check ids the browser check measures, in the order the report lists them.
 MEASURED = ("os.support", "device.camera", "device.microphone", "device.speaker",
             "network.quality")
 
+T = TypeVar("T")
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -129,7 +131,13 @@ class BrowserSystem(System):
                                    network.QUALITY_PROBE: quality}))
         self.figures = figures
 
-    def camera(self, index: int = 0) -> Any:
+    def fact(self, name: str, produce: Callable[[], T]) -> T:
+        """The device facts come from the page's figures, not from probes of this server."""
+        answer = {"camera": self._camera, "microphone": self._microphone,
+                  "speaker": self._speaker}.get(name)
+        return produce() if answer is None else cast("T", answer())
+
+    def _camera(self) -> Camera:
         from precheck.probes.devices import Camera, CameraState
         from precheck.probes.devices.analysis import FrameStat
 
@@ -143,7 +151,7 @@ class BrowserSystem(System):
         return Camera(state, "browser", cam.width, cam.height, cam.fps, 0, frames,
                       0 if state is CameraState.NOT_FOUND else None)
 
-    def microphone(self) -> Any:
+    def _microphone(self) -> Microphone:
         from precheck.probes.devices import Microphone
         from precheck.probes.devices.analysis import AudioLevels
 
@@ -153,7 +161,7 @@ class BrowserSystem(System):
         return Microphone(True, AudioLevels(**mic.levels.model_dump()), "browser",
                           mic.samplerate or None)
 
-    def speaker(self) -> Any:
+    def _speaker(self) -> Speaker:
         from precheck.probes.devices import Speaker
 
         played = self.figures.speaker.played

@@ -89,6 +89,11 @@ class Speaker:
 # -- microphone ---------------------------------------------------------------------------------
 
 def microphone(system: System) -> Microphone:
+    """The microphone: a few seconds recorded and measured (or the system's own answer)."""
+    return system.fact("microphone", lambda: _microphone(system))
+
+
+def _microphone(system: System) -> Microphone:
     def produce() -> JSON:
         from precheck.probes.devices import capture
 
@@ -158,6 +163,11 @@ def confirm_speaker(system: System, heard: bool) -> bool:
 
 
 def speaker(system: System) -> Speaker:
+    """The speaker: the test tone played, and whether the listener heard it."""
+    return system.fact("speaker", lambda: _speaker(system))
+
+
+def _speaker(system: System) -> Speaker:
     present, played = play_test_tone(system)
     if not played:
         return Speaker(present, played, None)
@@ -176,6 +186,10 @@ def camera_probe_name(api: str, index: int) -> str:
 def camera(system: System, index: int = 0) -> Camera:
     """Find the cameras the OS lists, then open camera ``index`` and measure its frames (for the
     default, 0, the camera chosen in the app: :func:`.inventory.choose`)."""
+    return system.fact("camera", lambda: _camera(system, index))
+
+
+def _camera(system: System, index: int) -> Camera:
     from precheck.probes.devices.inventory import camera_index
 
     index = camera_index(index)
