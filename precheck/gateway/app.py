@@ -41,6 +41,8 @@ from precheck.gateway import (
     measure,
     ops,
     pages,
+    pages_booking,
+    pages_links,
     reschedule,
     staff,
     staff_files,
@@ -88,6 +90,8 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.state.sessions = state.sessions
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(pages_booking.router)
+    app.include_router(pages_links.router)
     app.include_router(staff.router)
     app.include_router(staff_files.router)
     app.include_router(staff_login.router)
