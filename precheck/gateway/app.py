@@ -6,8 +6,9 @@ the outbox sender (mail_sender.run_sender), the sweeper (lapsed holds, no-shows,
 network test's UDP echo. Every process is stateless apart from the database, so several of them
 run behind a load balancer (docs/gateway.md).
 
-Routers: the JSON API (api.py), the job seeker's pages and the staff console (pages.py,
-staff.py) and the speed-test endpoints (measure.py).
+Routers: the JSON API (api.py), the job seeker's pages (pages.py, pages_booking.py,
+pages_links.py, reschedule.py), the staff console (staff.py, staff_login.py, staff_files.py,
+console.py) and the speed-test endpoints (measure.py).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from precheck.gateway import (
     measure,
     ops,
     pages,
+    pages_booking,
+    pages_links,
     reschedule,
     staff,
     staff_files,
@@ -88,6 +91,8 @@ def create_app(settings: GatewaySettings, *, clock: Callable[[], datetime] | Non
     app.state.sessions = state.sessions
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(pages_booking.router)
+    app.include_router(pages_links.router)
     app.include_router(staff.router)
     app.include_router(staff_files.router)
     app.include_router(staff_login.router)

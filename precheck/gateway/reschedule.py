@@ -21,7 +21,7 @@ from precheck.gateway import desk, ics, mail, rules
 from precheck.gateway.deps import CSRF_FIELD, GatewayDep, NowDep
 from precheck.gateway.models import Status
 from precheck.gateway.offices import TOKYO, OfficeProfile
-from precheck.gateway.pages import _failure
+from precheck.gateway.pages_booking import _failure
 from precheck.gateway.service import STATUS_LABELS, BookingView, Gateway, GatewayError
 from precheck.gateway.web import (
     Words,
