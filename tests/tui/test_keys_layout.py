@@ -1,5 +1,6 @@
 """Keys and layout of the results screen: ↑↓ move the focus through the items, the key bar names
-R S D (B C with a gateway), and every line fits from 60x20 to 200x60."""
+R S D (B C with a gateway, once they can work; Enter on a focused item), and every line fits from
+60x20 to 200x60."""
 
 from __future__ import annotations
 
@@ -53,14 +54,37 @@ async def test_the_key_bar_names_the_results_keys(clock: Clock, tmp_path: Path,
     async with app.run_test(size=SIZE) as pilot:
         await run_to_results(pilot)
         keys = [h.hint.key for h in app.screen.query("KeyHint")]  # type: ignore[attr-defined]
-        assert keys == ["R", "S", "D", *(["B", "C"] if gateway else []), "F1", "Ctrl+Q"]
+        assert keys == ["Enter", "R", "S", "D", *(["B", "C"] if gateway else []), "F1",
+                        "Ctrl+Q"]
         bar = app.screen.query_one(".key-bar")
         for language in ("ja", "en"):
             await pilot.pause()
             assert app.language == language
-            shown = sum(cell_len(str(h.render())) + 1 for h in app.screen.query("KeyHint"))
+            shown = sum(cell_len(str(h.render())) + 1 for h in app.screen.query("KeyHint")
+                        if h.display)
             assert shown <= bar.size.width, f"the key bar is cut at 80 columns ({language})"
             await pilot.press("f2")
+
+
+@pytest.mark.asyncio
+async def test_the_key_bar_follows_the_focus_and_the_verdict(clock: Clock,
+                                                              tmp_path: Path) -> None:
+    from textual.widgets import Checkbox
+
+    app = app_for(replayed(WINDOWS), clock, tmp_path,
+                  gateway=GatewayClient("http://127.0.0.1:9"))
+    async with app.run_test(size=SIZE) as pilot:
+        await run_to_results(pilot)
+
+        def offered() -> list[str]:
+            return [h.hint.key for h in app.screen.query("KeyHint")  # type: ignore[attr-defined]
+                    if h.display]
+
+        assert isinstance(app.focused, CheckItem)
+        assert offered() == ["Enter", "R", "S", "D", "F1", "Ctrl+Q"]  # failing: no B, no C
+        app.screen.query(Checkbox).first().focus()
+        await pilot.pause()
+        assert offered() == ["R", "S", "D", "F1", "Ctrl+Q"]  # a declaration: Space ticks it
 
 
 @pytest.mark.asyncio

@@ -52,6 +52,7 @@ NOT_READY = N_("Booking needs the verdict \"Ready to book\". Fix the items at th
 
 #: The results screen's own keys, in the key bar (the buttons carry no letters: five of them
 #: must fit 80 columns). Short words: with a gateway the bar holds eight keys.
+ITEM_KEYS = (Key("Enter", N_("Details"), "screen.details", optional=True),)
 ACTION_KEYS = (Key("R", N_("Recheck"), "screen.rerun_all"),
                Key("S", N_("Save"), "screen.save('report')"),
                Key("D", N_("Staff"), "screen.save('bundle')"))
@@ -111,7 +112,7 @@ class ResultsScreen(SavesReports):
                 yield Button(id="book", variant="success")
                 yield Button(id="check-in")
         gateway = GATEWAY_KEYS if self.precheck.gateway is not None else ()
-        yield KeyBar((*ACTION_KEYS, *gateway, *LAST_KEYS))  # Enter and F2: in the help (F1)
+        yield KeyBar((*ITEM_KEYS, *ACTION_KEYS, *gateway, *LAST_KEYS))  # F2: in the help (F1)
 
     def on_mount(self) -> None:
         then = self.precheck.after_rerun
@@ -230,6 +231,17 @@ class ResultsScreen(SavesReports):
         for button in self.query("#book, #check-in").results(Button):
             button.disabled = not self.ready or (button.id == "book"
                                             and self.precheck.booked is not None)
+        self._show_keys()
+
+    def _show_keys(self) -> None:
+        """The key bar follows the focus and the verdict: Enter on a result item, B and C only
+        once they can work."""
+        applies = {"Enter": isinstance(self.focused, CheckItem),
+                   "B": self.ready and self.precheck.booked is None, "C": self.ready}
+        self.query_one(KeyBar).offer(lambda key: applies.get(key.key, True))
+
+    def on_descendant_focus(self) -> None:
+        self._show_keys()
 
     def on_screen_resume(self) -> None:
         self._gateway_buttons()  # back from booking: a booking made disables 予約する

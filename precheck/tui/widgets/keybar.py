@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -19,6 +21,7 @@ class Key:
     key: str
     label: str
     action: str
+    optional: bool = False  # left out where the bar has no room for it
 
 
 class KeyHint(Static):
@@ -44,6 +47,7 @@ class KeyBar(Horizontal):
     def __init__(self, keys: tuple[Key, ...], *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id, classes="key-bar")
         self.keys = keys
+        self.applies: Callable[[Key], bool] = lambda _key: True
 
     def compose(self) -> ComposeResult:
         for hint in self.keys:
@@ -52,3 +56,20 @@ class KeyBar(Horizontal):
     def show(self, words: Words) -> None:
         for hint in self.query(KeyHint):
             hint.show(words)
+
+    def offer(self, applies: Callable[[Key], bool]) -> None:
+        """Show only the keys that work now (the others would do nothing, or only explain); an
+        optional key only when every key shown still fits the bar."""
+        self.applies = applies
+        hints = list(self.query(KeyHint))
+        for hint in hints:
+            hint.display = applies(hint.hint)
+        width = sum(cell_len(str(h.render())) + 1 for h in hints if h.display)
+        room = self.app.size.width  # the bar spans the terminal (its own size lags a resize)
+        for hint in hints:
+            if hint.display and hint.hint.optional and width > room:
+                hint.display = False
+                width -= cell_len(str(hint.render())) + 1
+
+    def on_resize(self) -> None:
+        self.offer(self.applies)
