@@ -20,12 +20,12 @@ from textual.widgets import Button, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from precheck.gateway_client import BookingForm, GatewayError, Slot
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui import background, gateway_words
 from precheck.tui.messages import Booked, OfficesLoaded
 from precheck.tui.screens import AppScreen, LoadsOffices, ask_gateway, relabel
 from precheck.tui.widgets.office_select import OfficeSelect
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from precheck.gateway_client import Booking

@@ -10,12 +10,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui import background, gateway_words
 from precheck.tui.messages import CheckedIn, OfficesLoaded
 from precheck.tui.screens import AppModal, LoadsOffices, ask_gateway, relabel
 from precheck.tui.widgets.office_select import OfficeSelect
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from precheck.gateway_client import CheckIn

@@ -12,11 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui.screens import AppModal, relabel
 from precheck.tui.widgets.check_item import numbered
 from precheck.tui.widgets.status import ICONS
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

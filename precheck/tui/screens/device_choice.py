@@ -16,9 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Select, Static
 
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui.screens import AppModal, relabel
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from precheck.probes.devices.inventory import Found

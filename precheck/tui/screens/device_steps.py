@@ -20,6 +20,7 @@ from textual.widgets import Button, Static
 
 from precheck.api import Need
 from precheck.errors import ProbeError
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui import background
 from precheck.tui.checkup import needs_of
@@ -28,7 +29,6 @@ from precheck.tui.messages import ToneFinished
 from precheck.tui.screens import AppScreen, relabel
 from precheck.tui.widgets.camera_view import CameraView
 from precheck.tui.widgets.level_meter import LevelMeter
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from precheck.session import Evaluation

@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Static
 
 from precheck import declarations
 from precheck.errors import PrecheckError
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui.screens import relabel
 from precheck.tui.screens.results_saving import SavesReports
@@ -23,7 +24,6 @@ from precheck.tui.widgets.check_item import CheckItem
 from precheck.tui.widgets.declaration import DeclarationItem
 from precheck.tui.widgets.keybar import Key, KeyBar
 from precheck.tui.widgets.verdict import VerdictBanner
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from precheck.reports.render import CheckView

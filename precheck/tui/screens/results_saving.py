@@ -9,10 +9,10 @@ from textual import work
 from textual.widgets import Static
 
 from precheck.errors import PrecheckError
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui.messages import Saved
 from precheck.tui.screens import AppScreen
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,10 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui.screens import AppModal, relabel
 from precheck.tui.text import Words
-from precheck.tui.wrap import Prose
 
 REPORT_TITLE = N_("Save the signed report")
 REPORT_TEXT = N_("The report holds the results only (see the first screen). You can send it to "

@@ -9,10 +9,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui.screens import AppModal, relabel
 from precheck.tui.text import Words
-from precheck.tui.wrap import Prose
 
 QUESTION = N_("Did you hear the tone?")
 EXPLAIN = N_("Answer honestly: if you heard nothing, the results will say how to fix it.")

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Select, Static
 
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui import offices
 from precheck.tui.messages import OfficesLoaded
@@ -18,7 +19,6 @@ from precheck.tui.screens import AppScreen, LoadsOffices, relabel
 from precheck.tui.text import Words
 from precheck.tui.widgets.keybar import Key, KeyBar
 from precheck.tui.widgets.office_select import OfficeSelect
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from precheck.gateway_client import GatewayClient

@@ -13,8 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static
 
+from precheck.reports.render.wrap import Prose
 from precheck.tui.widgets.status import ICONS
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -12,10 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Checkbox, Static
 
+from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui.screens import relabel
 from precheck.tui.widgets.tick_box import TickBox
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult

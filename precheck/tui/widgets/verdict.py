@@ -8,8 +8,8 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
+from precheck.reports.render.wrap import Prose
 from precheck.tui.widgets.status import ICONS
-from precheck.tui.wrap import Prose
 
 if TYPE_CHECKING:
     from precheck.reports.render import VerdictView
