@@ -7,8 +7,9 @@ report carrying the form's fresh challenge (the app's, or the browser check's).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
@@ -35,6 +36,7 @@ from precheck.gateway.service import (
     BookingForm,
     BookingView,
     CommitUncertain,
+    Gateway,
     GatewayError,
     LinkExpired,
     NotFound,
@@ -53,6 +55,9 @@ from precheck.gateway.web import (
 )
 from precheck.result import Message
 from precheck.when import when
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 router = APIRouter(include_in_schema=False)
 
@@ -250,6 +255,17 @@ def _completed(request: Request, office: OfficeProfile, booking: BookingView,
                   reference=booking.reference, pending=False,
                   title=words(f"{kind}_title"), lead=words(f"{kind}_lead", email=booking.email),
                   notes=notes, cancel_url=cancel_url)
+
+
+def _linked(request: Request, gw: Gateway, find: Callable[[Session], BookingView]
+            ) -> tuple[OfficeProfile, BookingView] | HTMLResponse:
+    """The booking a mailed link names, with its office, or the page saying why not."""
+    with session(request) as db:
+        try:
+            booking = find(db)
+        except GatewayError as exc:
+            return _failure(request, None, exc)
+    return gw.office(booking.office_id), booking
 
 
 def _failure(request: Request, office: OfficeProfile | None, exc: GatewayError) -> HTMLResponse:

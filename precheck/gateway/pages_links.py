@@ -19,7 +19,7 @@ from precheck.gateway.pages import (
     TEXT,
     _words,
 )
-from precheck.gateway.pages_booking import _completed, _failure
+from precheck.gateway.pages_booking import _completed, _failure, _linked
 from precheck.gateway.service import (
     BookingView,
     Gateway,
@@ -38,12 +38,7 @@ router = APIRouter(include_in_schema=False)
 
 def _link_page(request: Request, gw: Gateway, token: str, purpose: str, at: datetime
                ) -> tuple[OfficeProfile, BookingView] | HTMLResponse:
-    with session(request) as db:
-        try:
-            booking = gw.link_booking(db, token, purpose, at)
-        except GatewayError as exc:
-            return _failure(request, None, exc)
-    return gw.office(booking.office_id), booking
+    return _linked(request, gw, lambda db: gw.link_booking(db, token, purpose, at))
 
 
 @router.get(mail.CONFIRM_PATH, response_class=HTMLResponse)

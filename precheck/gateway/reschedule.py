@@ -21,7 +21,7 @@ from precheck.gateway import desk, ics, mail, rules
 from precheck.gateway.deps import CSRF_FIELD, GatewayDep, NowDep
 from precheck.gateway.models import Status
 from precheck.gateway.offices import TOKYO, OfficeProfile
-from precheck.gateway.pages_booking import _failure
+from precheck.gateway.pages_booking import _failure, _linked
 from precheck.gateway.service import STATUS_LABELS, BookingView, Gateway, GatewayError
 from precheck.gateway.web import (
     Words,
@@ -67,12 +67,7 @@ def _words(request: Request) -> Words:
 
 def _found(request: Request, gw: Gateway, token: str, at: datetime
            ) -> tuple[OfficeProfile, BookingView] | HTMLResponse:
-    with session(request) as db:
-        try:
-            booking = desk.booking_by_manage_token(gw, db, token, at)
-        except GatewayError as exc:
-            return _failure(request, None, exc)
-    return gw.office(booking.office_id), booking
+    return _linked(request, gw, lambda db: desk.booking_by_manage_token(gw, db, token, at))
 
 
 @router.get(mail.MANAGE_PATH, response_class=HTMLResponse)
