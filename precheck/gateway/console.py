@@ -9,8 +9,6 @@ every form carries the session's token, and a POST from another site is refused.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -30,7 +28,7 @@ from precheck.gateway.service import (
     GatewayError,
 )
 from precheck.gateway.staff import _parse_day
-from precheck.gateway.staff_files import CSV_HEADERS, _cell, _iso
+from precheck.gateway.staff_files import bookings_csv
 from precheck.gateway.web import Words, language, render, session
 from precheck.result import N_
 
@@ -341,21 +339,9 @@ def export(request: Request, *, gw: GatewayDep, at: NowDep, member: StaffDep, of
         except GatewayError as exc:
             return Response(_problem(_words(request), exc) + "\n", status_code=422,
                             media_type="text/plain; charset=utf-8")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([words.msgid(h) for h in (*CSV_HEADERS, N_("Booked by staff"),
-                                              N_("Meeting address"))])
-    for b in bookings:
-        writer.writerow([_cell(v) for v in (
-            b.reference, _iso(b.start), _iso(b.end),
-            words.msgid(STATUS_LABELS.get(b.status, b.status)), b.name,
-            b.jobseeker_number or "", b.email, b.phone or "", b.note or "", b.verdict,
-            " ".join(b.failed_checks), " ".join(b.warned_checks),
-            _iso(b.checked_in_at) if b.checked_in_at else "",
-            "yes" if b.key_changed else "", b.booked_by or "", b.meeting_url or "")])
     log.info("staff %s exported %s bookings", member.id, len(bookings))
-    filename = f"bookings-{profile.id}-{low.isoformat()}-{high.isoformat()}.csv"
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return bookings_csv(words, bookings,
+                        f"bookings-{profile.id}-{low.isoformat()}-{high.isoformat()}.csv",
+                        more={N_("Booked by staff"): lambda b: b.booked_by or "",
+                              N_("Meeting address"): lambda b: b.meeting_url or ""})
 
