@@ -14,22 +14,18 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
-from precheck.gateway import auth
 from precheck.gateway.db import session_factory
 from precheck.gateway.models import Booking, Closure, OutboxMail, Status
 from precheck.gateway.offices import TOKYO
-from tests.gateway.pages_support import Site, build_site, csrf_of
-from tests.gateway.test_staff import PASSWORD, SLOT, book, log_in
+from tests.gateway.pages_support import Site, csrf_of
+from tests.gateway.test_staff import SLOT, book, log_in, staffed_site
 
 DESK = {"office": "namerikawa", "day": "2026-06-03"}
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    for built in build_site(tmp_path):
-        with session_factory(built.engine)() as db:
-            auth.create_staff(db, "tanaka", PASSWORD, built.clock.moment)
-        yield built
+    yield from staffed_site(tmp_path, "tanaka")
 
 
 def desk_form(site: Site) -> str:

@@ -30,13 +30,18 @@ DAY = {"office": "namerikawa", "day": "2026-06-03"}
 PERSON = {"name": "滑川 太郎", "email": "taro@example.jp", "jobseeker_number": "16070-123456"}
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+def staffed_site(tmp_path: Path, *names: str) -> Iterator[Site]:
+    """A site with a staff account of each name, all with PASSWORD."""
     for built in build_site(tmp_path):
         with session_factory(built.engine)() as db:
-            auth.create_staff(db, "tanaka", PASSWORD, built.clock.moment)
-            auth.create_staff(db, "suzuki", PASSWORD, built.clock.moment)
+            for name in names:
+                auth.create_staff(db, name, PASSWORD, built.clock.moment)
         yield built
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    yield from staffed_site(tmp_path, "tanaka", "suzuki")
 
 
 def log_in(site: Site, username: str = "tanaka", password: str = PASSWORD) -> Any:

@@ -17,21 +17,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from precheck.gateway import auth
 from precheck.gateway.db import session_factory
 from precheck.gateway.models import Booking
 from precheck.result import Status as CheckStatus
-from tests.gateway.pages_support import Site, build_site, csrf_of
-from tests.gateway.test_staff import DAY, PASSWORD, book, log_in
+from tests.gateway.pages_support import Site, csrf_of
+from tests.gateway.test_staff import DAY, book, log_in, staffed_site
 from tests.test_bundle_safety import GOOD, deep_manifest, patch_headers, symlink_member, zip_bytes
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    for built in build_site(tmp_path):
-        with session_factory(built.engine)() as db:
-            auth.create_staff(db, "tanaka", PASSWORD, built.clock.moment)
-        yield built
+    yield from staffed_site(tmp_path, "tanaka")
 
 
 def tamper_with_the_stored_report(site: Site) -> Booking:
