@@ -10,6 +10,7 @@ import email.policy
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -47,9 +48,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, Controller]]:
-    """A running SMTP server; stop it (controller.stop()) to simulate an outage."""
+@contextmanager
+def running_smtp() -> Iterator[tuple[Mailbox, Controller]]:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives; stop it
+    (controller.stop()) to simulate an outage."""
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -58,6 +60,12 @@ def smtp() -> Iterator[tuple[Mailbox, Controller]]:
     finally:
         if getattr(controller, "_thread", None) is not None:
             controller.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, Controller]]:
+    with running_smtp() as server:
+        yield server
 
 
 def with_smtp(settings: GatewaySettings, port: int) -> GatewaySettings:

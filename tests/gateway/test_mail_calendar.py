@@ -19,7 +19,7 @@ from precheck.gateway.db import session_factory
 from precheck.gateway.offices import TOKYO
 from precheck.gateway.settings import GatewaySettings
 from tests.gateway.conftest import MONDAY
-from tests.gateway.test_mail import Mailbox, free_port, with_smtp
+from tests.gateway.test_mail import Mailbox, running_smtp, with_smtp
 
 NEXT_MONDAY_1000 = datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)
 FRIDAY_0905 = datetime(2026, 12, 4, 9, 5, tzinfo=TOKYO)
@@ -27,14 +27,8 @@ FRIDAY_0905 = datetime(2026, 12, 4, 9, 5, tzinfo=TOKYO)
 
 @pytest.fixture
 def mail_server() -> Iterator[tuple[Mailbox, Controller]]:
-    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield mailbox, controller
-    finally:
-        controller.stop()
+    with running_smtp() as server:
+        yield server
 
 
 def plain_body(message: Any) -> str:
