@@ -95,9 +95,8 @@ class PostgresSchema:
             engine.dispose()
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """The URL of a fresh, empty PostgreSQL schema (dropped after the test)."""
+def fresh_postgres() -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL schema, dropped when the generator closes."""
     require_postgres()
     schema = PostgresSchema()
     schema.create()
@@ -105,6 +104,12 @@ def postgres_url() -> Iterator[str]:
         yield schema.url
     finally:
         schema.drop()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL schema (dropped after the test)."""
+    yield from fresh_postgres()
 
 
 @pytest.fixture
@@ -118,13 +123,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'gateway.sqlite3'}"
         return
-    require_postgres()
-    schema = PostgresSchema()
-    schema.create()
-    try:
-        yield schema.url
-    finally:
-        schema.drop()
+    yield from fresh_postgres()
 
 
 @pytest.fixture
