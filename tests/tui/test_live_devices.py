@@ -8,12 +8,15 @@ import subprocess
 import threading
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from precheck import plugins
 from precheck import policy as policies
 from precheck.result import Status
+from precheck.tui.app import PrecheckApp
 from precheck.tui.checkup import Checkup
 from precheck.tui.feeds import CameraSource, FeedState, LiveFeeds
 from precheck.tui.screens.results import ResultsScreen
@@ -32,6 +35,30 @@ null_sink = devices_media.null_sink
 SIZE = (80, 24)
 
 
+def camera_app(video: Path, clock: Clock, tmp_path: Path, *, microphone: bool, open_s: float
+               ) -> tuple[PrecheckApp, list[LiveFeeds]]:
+    """The app on the replayed fine machine with ``video`` as its camera, and the list of the
+    live feeds it opens (one per device step)."""
+    made: list[LiveFeeds] = []
+
+    def feeds(check_ids: Collection[str]) -> LiveFeeds:
+        made.append(LiveFeeds(CameraSource(str(video), "FFMPEG"), microphone=microphone,
+                              open_s=open_s))
+        return made[-1]
+
+    return app_for(replayed(LINUX_FINE), clock, tmp_path, feeds=feeds), made
+
+
+async def at_the_look_step(pilot: Pilot[Any], app: PrecheckApp) -> RunningScreen:
+    """Start the checks and wait for the running screen's preview step."""
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
+    screen = app.screen
+    assert isinstance(screen, RunningScreen)
+    assert screen.step == "look"
+    return screen
+
+
 @pytest.fixture
 def noise(null_sink: str, sounds: dict[str, Path]) -> Iterator[None]:
     """Pink noise playing into the null sink, so the virtual microphone hears something."""
@@ -47,20 +74,9 @@ async def test_the_preview_and_the_level_are_live_and_quitting_releases_both(
         videos: dict[str, Path], clock: Clock, tmp_path: Path) -> None:
     pytest.importorskip("cv2")
     pytest.importorskip("sounddevice")
-    made: list[LiveFeeds] = []
-
-    def feeds(check_ids: Collection[str]) -> LiveFeeds:
-        made.append(LiveFeeds(CameraSource(str(videos["pattern"]), "FFMPEG"), microphone=True,
-                              open_s=10.0))
-        return made[-1]
-
-    app = app_for(replayed(LINUX_FINE), clock, tmp_path, feeds=feeds)
+    app, made = camera_app(videos["pattern"], clock, tmp_path, microphone=True, open_s=10.0)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
-        screen = app.screen
-        assert isinstance(screen, RunningScreen)
-        assert screen.step == "look"
+        screen = await at_the_look_step(pilot, app)
         live = made[0]
         await wait_for(pilot, lambda: live.camera_state is FeedState.LIVE)
         await wait_for(pilot, lambda: (live.level() or -200) > -40, seconds=15)
@@ -81,14 +97,7 @@ async def test_the_preview_and_the_level_are_live_and_quitting_releases_both(
 async def test_next_releases_the_devices_before_the_device_checks(
         videos: dict[str, Path], clock: Clock, tmp_path: Path) -> None:
     pytest.importorskip("cv2")
-    made: list[LiveFeeds] = []
-
-    def feeds(check_ids: Collection[str]) -> LiveFeeds:
-        made.append(LiveFeeds(CameraSource(str(videos["pattern"]), "FFMPEG"), microphone=True,
-                              open_s=10.0))
-        return made[-1]
-
-    app = app_for(replayed(LINUX_FINE), clock, tmp_path, feeds=feeds)
+    app, made = camera_app(videos["pattern"], clock, tmp_path, microphone=True, open_s=10.0)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))

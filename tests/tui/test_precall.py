@@ -12,6 +12,7 @@ from precheck.tui.screens.speaker import SpeakerQuestion
 from tests import devices_media
 from tests.tui.conftest import LINUX_FINE, Clock, app_for, replayed
 from tests.tui.test_flow import SIZE, text_of, wait_for
+from tests.tui.test_live_devices import at_the_look_step, camera_app
 
 null_sink = devices_media.null_sink
 
@@ -98,22 +99,12 @@ async def test_a_camera_that_will_not_open_shows_its_fix_in_the_preview_step(
     """A camera that cannot be opened (here: a video file that does not exist, through the real
     OpenCV preview): the fix is shown where the job seeker sees the empty preview."""
     pytest.importorskip("cv2")
-    from precheck.tui.feeds import CameraSource, FeedState, LiveFeeds
+    from precheck.tui.feeds import FeedState
 
-    made: list[LiveFeeds] = []
-
-    def feeds(check_ids: object) -> LiveFeeds:
-        made.append(LiveFeeds(CameraSource(str(tmp_path / "no-such-camera.mp4"), "FFMPEG"),
-                              microphone=False, open_s=5.0))
-        return made[-1]
-
-    app = app_for(replayed(LINUX_FINE), clock, tmp_path, feeds=feeds)
+    app, made = camera_app(tmp_path / "no-such-camera.mp4", clock, tmp_path, microphone=False,
+                           open_s=5.0)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
-        screen = app.screen
-        assert isinstance(screen, RunningScreen)
-        assert screen.step == "look"
+        await at_the_look_step(pilot, app)
         await wait_for(pilot, lambda: made[0].camera_state in (
             FeedState.FAILED, FeedState.NOT_FOUND, FeedState.NO_ANSWER), seconds=15)
         await wait_for(pilot, lambda: "カメラが映りません" in text_of(app, "#step-text"))
