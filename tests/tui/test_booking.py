@@ -50,6 +50,15 @@ def serve_office(stand: Stand) -> datetime:
     return start
 
 
+def serve_booking(stand: Stand, status: str, **more: str) -> datetime:
+    """serve_office, and the gateway's answer to the booking (``status``, then ``more``)."""
+    start = serve_office(stand)
+    stand.json("POST", "/api/v1/bookings", 201, {
+        "reference": "TK-7Q2M", "office_id": "tenmonkan", "status": status,
+        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(), **more})
+    return start
+
+
 async def ready_to_book(pilot) -> None:  # type: ignore[no-untyped-def]
     """Run the checks and confirm both declarations: the verdict is then 予約できます."""
     await run_to_results(pilot)
@@ -71,11 +80,7 @@ async def test_booking_sends_the_form_and_the_fresh_signed_report_with_the_chall
         stand: Stand, clock: Clock, tmp_path: Path) -> None:
     from precheck.reports.signing import verify
 
-    start = serve_office(stand)
-    stand.json("POST", "/api/v1/bookings", 201, {
-        "reference": "TK-7Q2M", "office_id": "tenmonkan", "status": "pending_confirmation",
-        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(),
-        "confirm_by": "2099-01-01T01:00:00Z"})
+    start = serve_booking(stand, "pending_confirmation", confirm_by="2099-01-01T01:00:00Z")
     checkup = replayed(LINUX_FINE)
     app = app_for(checkup, clock, tmp_path, gateway=GatewayClient(stand.url))
     async with app.run_test(size=SIZE) as pilot:

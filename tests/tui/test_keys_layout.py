@@ -4,7 +4,6 @@ R S D (B C with a gateway, once they can work; Enter on a focused item), and eve
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -120,13 +119,10 @@ async def test_book_is_disabled_until_a_pass_and_after_a_booking(
 
     from precheck.tui.screens.book import BookScreen
     from tests.tui.conftest import LINUX_FINE
-    from tests.tui.test_booking import serve_office
+    from tests.tui.test_booking import serve_booking
     from tests.tui.test_flow import said, wait_for
 
-    start = serve_office(stand)
-    stand.json("POST", "/api/v1/bookings", 201, {
-        "reference": "TK-7Q2M", "office_id": "tenmonkan", "status": "confirmed",
-        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat()})
+    serve_booking(stand, "confirmed")
     app = app_for(replayed(LINUX_FINE), clock, tmp_path, gateway=GatewayClient(stand.url))
     async with app.run_test(size=SIZE) as pilot:
         await run_to_results(pilot)
