@@ -192,13 +192,11 @@ async def test_the_app_runs_it_at_once_and_a_camera_plugin_with_the_device_check
     from precheck.runner import Outcome
     from precheck.tui.app import PrecheckApp
     from precheck.tui.checkup import Checkup
-    from precheck.tui.messages import CheckFinished, ChecksFinished
+    from precheck.tui.messages import CheckFinished
     from precheck.tui.screens.results import ResultsScreen
-    from precheck.tui.screens.running import RunningScreen
     from precheck.tui.screens.speaker import SpeakerQuestion
-    from precheck.tui.widgets.check_row import CheckRow
     from tests.tui.conftest import LINUX_FINE, Clock, merged
-    from tests.tui.test_flow import wait_for
+    from tests.tui.test_flow import first_batch_done, wait_for
 
     devices = merged(LINUX_FINE)
     records = {**devices.records, **records_of({
@@ -210,13 +208,7 @@ async def test_the_app_runs_it_at_once_and_a_camera_plugin_with_the_device_check
     seen: list[object] = []
     app = PrecheckApp(checkup, clock=Clock(), save_folder=tmp_path)
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
-        screen = app.screen
-        assert isinstance(screen, RunningScreen)
-        await wait_for(pilot, lambda: any(isinstance(m, ChecksFinished) and m.batch == "main"
-                                          for m in seen))
-        rows = {row.meta.id: row for row in screen.query(CheckRow)}
+        screen, rows = await first_batch_done(pilot, app, seen)
         assert rows[PLUGIN_ID].state == "pass"  # needs nothing: ran at once
         assert rows["vendor.camera_light"].state == "waiting"  # needs the camera: waits
         assert screen.step == "speaker"

@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
+from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, OptionList, Select, Static
 
 from precheck.result import Status
@@ -89,6 +91,25 @@ async def wait_for(pilot, condition, seconds: float = 10.0) -> None:  # type: ig
                          f" (step {getattr(screen, 'step', None)!r})")
 
 
+async def started(pilot: Pilot[Any], app: PrecheckApp) -> RunningScreen:
+    """Start the checks: the running screen, once it shows."""
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
+    screen = app.screen
+    assert isinstance(screen, RunningScreen)
+    return screen
+
+
+async def first_batch_done(pilot: Pilot[Any], app: PrecheckApp, seen: list[object]
+                           ) -> tuple[RunningScreen, dict[str, CheckRow]]:
+    """Start the checks and let the ones that need nobody finish (``seen``: the app's
+    messages): the running screen and its rows by check id."""
+    screen = await started(pilot, app)
+    await wait_for(pilot, lambda: any(isinstance(m, ChecksFinished) and m.batch == "main"
+                                      for m in seen))
+    return screen, {row.meta.id: row for row in screen.query(CheckRow)}
+
+
 @pytest.mark.asyncio
 async def test_the_welcome_screen_says_what_is_checked_why_and_what_stays_private(
         clock: Clock, tmp_path: Path) -> None:
@@ -135,14 +156,8 @@ async def test_a_run_shows_each_check_start_and_finish_then_the_results(
     checkup = replayed(WINDOWS)
     app = app_for(checkup, clock, tmp_path)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        await pilot.press("enter")  # start the check
-        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
-        screen = app.screen
-        assert isinstance(screen, RunningScreen)
         # the checks that need nobody run at once; the device checks wait for the steps
-        await wait_for(pilot, lambda: any(isinstance(m, ChecksFinished) and m.batch == "main"
-                                          for m in seen))
-        rows = {row.meta.id: row for row in screen.query(CheckRow)}
+        _screen, rows = await first_batch_done(pilot, app, seen)
         assert rows["device.camera"].state == "waiting"
         assert rows["security.firewall"].state in {"pass", "warn", "fail", "error", "skip"}
         await through_device_steps(pilot)

@@ -26,7 +26,7 @@ from precheck.tui.widgets.camera_view import UPPER_HALF, CameraView
 from precheck.tui.widgets.level_meter import LevelMeter
 from tests import devices_media
 from tests.tui.conftest import LINUX_FINE, Clock, app_for, replayed
-from tests.tui.test_flow import wait_for
+from tests.tui.test_flow import started, wait_for
 
 videos = devices_media.videos
 sounds = devices_media.sounds
@@ -51,10 +51,7 @@ def camera_app(video: Path, clock: Clock, tmp_path: Path, *, microphone: bool, o
 
 async def at_the_look_step(pilot: Pilot[Any], app: PrecheckApp) -> RunningScreen:
     """Start the checks and wait for the running screen's preview step."""
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
-    screen = app.screen
-    assert isinstance(screen, RunningScreen)
+    screen = await started(pilot, app)
     assert screen.step == "look"
     return screen
 
