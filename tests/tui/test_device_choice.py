@@ -6,19 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Select
 
 from precheck import plugins
 from precheck import policy as policies
 from precheck.probes.devices import inventory
+from precheck.tui.app import PrecheckApp
 from precheck.tui.checkup import Checkup
 from precheck.tui.screens.device_choice import PLAYED, PLAYING, RECORDING, DeviceChoice
 from precheck.tui.screens.running import RunningScreen
 from tests import devices_media
 from tests.tui.conftest import Clock, app_for
-from tests.tui.test_flow import wait_for
+from tests.tui.test_flow import started, wait_for
 
 null_sink = devices_media.null_sink
 
@@ -29,6 +32,17 @@ def no_choice() -> Iterator[None]:
     inventory.choose()
 
 
+async def the_device_choice(pilot: Pilot[Any], app: PrecheckApp) -> DeviceChoice:
+    """Start the checks and open the device choice (v), once it has listed the devices."""
+    await started(pilot, app)
+    await pilot.press("v")
+    await wait_for(pilot, lambda: isinstance(app.screen, DeviceChoice))
+    choice = app.screen
+    assert isinstance(choice, DeviceChoice)
+    await wait_for(pilot, lambda: "speaker" in choice.found)
+    return choice
+
+
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("no_choice")
 async def test_v_lists_the_devices_with_the_default_chosen_and_the_choice_is_used(
@@ -37,13 +51,7 @@ async def test_v_lists_the_devices_with_the_default_chosen_and_the_choice_is_use
     checkup = Checkup(plugins.load().select(["device.speaker"]), policies.builtin())
     app = app_for(checkup, clock, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
-        await pilot.press("v")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeviceChoice))
-        choice = app.screen
-        assert isinstance(choice, DeviceChoice)
-        await wait_for(pilot, lambda: "speaker" in choice.found)
+        choice = await the_device_choice(pilot, app)
         speaker = choice.query_one("#speaker", Select)
         default = next(d for d in choice.found["speaker"].devices if d.default)
         assert speaker.value == default.index
@@ -66,13 +74,7 @@ async def test_record_and_play_back_goes_through_the_chosen_devices_to_its_quest
     checkup = Checkup(plugins.load().select(["device.speaker"]), policies.builtin())
     app = app_for(checkup, clock, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
-        await pilot.press("v")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeviceChoice))
-        choice = app.screen
-        assert isinstance(choice, DeviceChoice)
-        await wait_for(pilot, lambda: "speaker" in choice.found)
+        choice = await the_device_choice(pilot, app)
         seen: list[str] = []
         await pilot.click("#record")
         for _ in range(300):
