@@ -5,10 +5,11 @@ Every error has one shape, with each message in Japanese and English::
     {"error": "taken", "message": {"ja": "...", "en": "..."},
      "reasons": [{"rule": "stale", "field": null, "message": {"ja": "...", "en": "..."}}]}
 
-``error`` is the service's error code (service.py), ``reasons`` the broken rules of the office
-(``rule_broken``) or of the report (``gate_rejected``). Challenges, bookings and check-ins are
-rate limited per client, and each is written to the access history without identifiers in the
-clear. Confirm and cancel links belong to the HTML pages (a button press), not to this API.
+``error`` is the service's error code (:mod:`precheck.gateway.service`), ``reasons`` the broken
+rules of the office (``rule_broken``) or of the report (``gate_rejected``). Challenges, bookings
+and check-ins are rate limited per client, and each is written to the access history without
+identifiers in the clear. Confirm and cancel links belong to the HTML pages (a button press), not
+to this API.
 """
 
 from __future__ import annotations
