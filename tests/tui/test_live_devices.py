@@ -49,6 +49,19 @@ def camera_app(video: Path, clock: Clock, tmp_path: Path, *, microphone: bool, o
     return app_for(replayed(LINUX_FINE), clock, tmp_path, feeds=feeds), made
 
 
+def speaker_app(clock: Clock, tmp_path: Path) -> tuple[PrecheckApp, Checkup]:
+    """The app with only the speaker check, on the real devices, and its checkup."""
+    checkup = Checkup(plugins.load().select(["device.speaker"]), policies.builtin())
+    return app_for(checkup, clock, tmp_path), checkup
+
+
+async def the_tone_asked(pilot: Pilot[Any], app: PrecheckApp) -> None:
+    """Start the checks, play the tone (for real) and wait for the question: heard it?"""
+    await started(pilot, app)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, SpeakerQuestion), seconds=15)
+
+
 async def at_the_look_step(pilot: Pilot[Any], app: PrecheckApp) -> RunningScreen:
     """Start the checks and wait for the running screen's preview step."""
     screen = await started(pilot, app)
@@ -109,13 +122,9 @@ async def test_next_releases_the_devices_before_the_device_checks(
 async def test_the_tone_plays_and_the_answer_is_what_the_speaker_check_judges(
         null_sink: str, clock: Clock, tmp_path: Path) -> None:
     pytest.importorskip("sounddevice")
-    checkup = Checkup(plugins.load().select(["device.speaker"]), policies.builtin())
-    app = app_for(checkup, clock, tmp_path)
+    app, checkup = speaker_app(clock, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
-        await pilot.press("enter")  # play the tone, for real, into the null sink
-        await wait_for(pilot, lambda: isinstance(app.screen, SpeakerQuestion), seconds=15)
+        await the_tone_asked(pilot, app)  # the tone plays into the null sink
         await pilot.press("n")  # nobody listens to a null sink
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), seconds=30)
     (outcome,) = checkup.outcomes()

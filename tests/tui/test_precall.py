@@ -12,7 +12,7 @@ from precheck.tui.screens.speaker import SpeakerQuestion
 from tests import devices_media
 from tests.tui.conftest import LINUX_FINE, Clock, app_for, replayed
 from tests.tui.test_flow import SIZE, text_of, wait_for
-from tests.tui.test_live_devices import at_the_look_step, camera_app
+from tests.tui.test_live_devices import at_the_look_step, camera_app, speaker_app, the_tone_asked
 
 null_sink = devices_media.null_sink
 
@@ -48,18 +48,11 @@ async def test_playing_again_really_plays_and_the_first_playing_is_what_counts(
         null_sink: str, clock: Clock, tmp_path: Path) -> None:
     """Live, into a PulseAudio null sink: the tone plays twice; the check reads the first."""
     pytest.importorskip("sounddevice")
-    from precheck import plugins
-    from precheck import policy as policies
     from precheck.result import Status
-    from precheck.tui.checkup import Checkup
 
-    checkup = Checkup(plugins.load().select(["device.speaker"]), policies.builtin())
-    app = app_for(checkup, clock, tmp_path)
+    app, checkup = speaker_app(clock, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunningScreen))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, SpeakerQuestion), seconds=15)
+        await the_tone_asked(pilot, app)
         first = app.screen
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, SpeakerQuestion)
