@@ -187,6 +187,13 @@ def _start(day_text: str, clock: str) -> datetime | None:
     return datetime.combine(day, moment, TOKYO)
 
 
+def _bad_time(request: Request, gw: Gateway, member: StaffMember, at: datetime, *,
+              office: str, day: str) -> HTMLResponse:
+    """The desk again, saying the day or time typed is not one (booking and moving alike)."""
+    return _page(request, gw, member, at, office_id=office, day_text=day,
+                 problem=_words(request)("bad_time"), status_code=422)
+
+
 @router.post("/book", response_class=HTMLResponse)
 def book(request: Request, *, gw: GatewayDep, at: NowDep,
          office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
@@ -199,8 +206,7 @@ def book(request: Request, *, gw: GatewayDep, at: NowDep,
     words = _words(request)
     moment = _start(day, start)
     if moment is None:
-        return _page(request, gw, member, at, office_id=office, day_text=day,
-                     problem=words("bad_time"), status_code=422)
+        return _bad_time(request, gw, member, at, office=office, day=day)
     form = BookingForm(start=moment, name=name, email=email, phone=phone,
                        jobseeker_number=jobseeker_number, note=note, language=lang)
     with session(request) as db:
@@ -273,8 +279,7 @@ def move(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
     words = _words(request)
     moment = _start(to_day, to_time)
     if moment is None:
-        return _page(request, gw, member, at, office_id=office, day_text=day,
-                     problem=words("bad_time"), status_code=422)
+        return _bad_time(request, gw, member, at, office=office, day=day)
     with session(request) as db:
         try:
             moved = desk.move(gw, db, booking_id, moment, actor=f"staff:{member.id}", now=at,
