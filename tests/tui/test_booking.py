@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, OptionList
 
 from precheck.gateway_client import GatewayClient
 from precheck.reports.render import JAPAN
+from precheck.tui.app import PrecheckApp
 from precheck.tui.screens.book import BookScreen
 from precheck.tui.screens.check_in import CheckInScreen
 from precheck.tui.screens.results import ResultsScreen
@@ -66,6 +69,18 @@ async def ready_to_book(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.click(f"#{box.id}")
     await pilot.pause()
     assert pilot.app.screen.document["verdict"] == "pass"
+
+
+async def book_the_slot(pilot: Pilot[Any], app: PrecheckApp) -> None:
+    """Open the booking screen (b), fill in the required fields and book the one slot."""
+    await pilot.press("b")
+    await wait_for(pilot, lambda: isinstance(app.screen, BookScreen))
+    slots = app.screen.query_one("#slots", OptionList)
+    await wait_for(pilot, lambda: slots.option_count == 1)
+    for field, value in (("name", "a"), ("email", "b@example.jp"), ("phone", "1")):
+        app.screen.query_one(f"#field-{field}", Input).value = value
+    slots.highlighted = 0
+    await pilot.click("#submit")
 
 
 def sent(stand: Stand, method: str, path: str) -> dict[str, object]:
@@ -130,14 +145,7 @@ async def test_a_refused_booking_shows_the_gateways_reasons_in_japanese(
     app = app_for(replayed(LINUX_FINE), clock, tmp_path, gateway=GatewayClient(stand.url))
     async with app.run_test(size=SIZE) as pilot:
         await ready_to_book(pilot)
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, BookScreen))
-        slots = app.screen.query_one("#slots", OptionList)
-        await wait_for(pilot, lambda: slots.option_count == 1)
-        for field, value in (("name", "a"), ("email", "b@example.jp"), ("phone", "1")):
-            app.screen.query_one(f"#field-{field}", Input).value = value
-        slots.highlighted = 0
-        await pilot.click("#submit")
+        await book_the_slot(pilot, app)
         await wait_for(pilot, lambda: "受け付けませんでした" in text_of(app, "#book-status"))
         status = text_of(app, "#book-status")
         assert "この日時は予約できません" in status

@@ -115,11 +115,10 @@ async def test_a_bare_file_name_is_saved_in_the_proposed_folder_and_named_in_ful
 @pytest.mark.asyncio
 async def test_book_is_disabled_until_a_pass_and_after_a_booking(
         stand: Stand, clock: Clock, tmp_path: Path) -> None:
-    from textual.widgets import Button, Checkbox, Input, OptionList
+    from textual.widgets import Button, Checkbox
 
-    from precheck.tui.screens.book import BookScreen
     from tests.tui.conftest import LINUX_FINE
-    from tests.tui.test_booking import serve_booking
+    from tests.tui.test_booking import book_the_slot, serve_booking
     from tests.tui.test_flow import said, wait_for
 
     serve_booking(stand, "confirmed")
@@ -132,14 +131,7 @@ async def test_book_is_disabled_until_a_pass_and_after_a_booking(
             await pilot.click(f"#{box.id}")
         await pilot.pause()
         assert not book.disabled
-        await pilot.press("b")  # type: ignore[unreachable]  # mypy kept the narrowing above
-        await wait_for(pilot, lambda: isinstance(app.screen, BookScreen))
-        slots = app.screen.query_one("#slots", OptionList)
-        await wait_for(pilot, lambda: slots.option_count == 1)
-        for field, value in (("name", "a"), ("email", "b@example.jp"), ("phone", "1")):
-            app.screen.query_one(f"#field-{field}", Input).value = value
-        slots.highlighted = 0
-        await pilot.click("#submit")
+        await book_the_slot(pilot, app)  # type: ignore[unreachable]  # mypy kept the narrowing
         await wait_for(pilot, lambda: app.screen.query_one("#submit", Button).disabled)
         assert app.screen.query_one("#book-status").has_class("-booked")
         await pilot.press("escape")
