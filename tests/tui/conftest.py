@@ -1,4 +1,5 @@
-"""What the app's tests share: replayed checkups, a clock the test moves, a check that waits.
+"""What the app's tests share: replayed checkups, a clock the test moves, a check that waits,
+and the real booking gateway served on this machine.
 
 Nothing here touches a live device: checks replay diagnostic bundles from tests/fixtures/bundles
 (each bundle's SOURCES file says what in it is real and what is invented), and the running times
@@ -7,8 +8,12 @@ come from a clock the test sets, so the screens are the same on every run.
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +28,7 @@ from precheck.plugins import Catalog
 from precheck.result import N_
 from precheck.tui.app import PrecheckApp
 from precheck.tui.checkup import Checkup
+from tests.tui.booking_app import CHECK
 
 BUNDLES = Path(__file__).resolve().parent.parent / "fixtures" / "bundles"
 #: The Windows 11 (Japanese) bundles: one machine's answers for every check they cover. The
@@ -107,3 +113,43 @@ def clock() -> Clock:
 def app_for(checkup: Checkup, clock: Clock, tmp_path: Path, **options: Any) -> PrecheckApp:
     """The app as a test runs it: replayed checks, the test's clock, saving into ``tmp_path``."""
     return PrecheckApp(checkup, clock=clock, save_folder=tmp_path, **options)
+
+
+@dataclass(frozen=True)
+class RealGateway:
+    """The real gateway a test books through: its address, and its SQLite file to look into."""
+
+    url: str
+    database: Path
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Iterator[RealGateway]:
+    """The gateway app on a fresh SQLite file, requiring only CHECK, served on a free port."""
+    pytest.importorskip("fastapi")
+    uvicorn = pytest.importorskip("uvicorn")
+    from precheck.gateway.app import create_app
+    from precheck.gateway.settings import GatewaySettings, RateLimit
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    database = tmp_path / "gateway.sqlite3"
+    settings = GatewaySettings(
+        database_url=f"sqlite:///{database}", workers=False, udp_echo=False,
+        required_checks=(CHECK,), public_url=f"http://127.0.0.1:{port}",
+        challenge_limit=RateLimit(100, timedelta(minutes=1)),
+        booking_limit=RateLimit(100, timedelta(minutes=1)))
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the gateway did not start")
+        time.sleep(0.05)
+    yield RealGateway(f"http://127.0.0.1:{port}", database)
+    server.should_exit = True
+    thread.join(timeout=20)

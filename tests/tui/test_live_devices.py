@@ -132,3 +132,37 @@ async def test_the_tone_plays_and_the_answer_is_what_the_speaker_check_judges(
         "output": True, "played": True, "heard": False,
         "probes_read": ("sounddevice:play_tone", "user:speaker_heard"), "probes_unread": ()}
     assert outcome.result.status is Status.FAIL
+
+
+@pytest.mark.asyncio
+async def test_the_meter_moves_with_the_sound_while_the_room_is_recorded(
+        null_sink: str, sounds: dict[str, Path], clock: Clock, tmp_path: Path) -> None:
+    pytest.importorskip("sounddevice")
+    checkup = Checkup(plugins.load().select(["device.microphone", "environment.noise"]),
+                      policies.builtin())
+    app = app_for(checkup, clock, tmp_path)
+    # speech over a noisy room: the level goes up and down while the microphone records
+    player = subprocess.Popen(["paplay", "--device", null_sink, str(sounds["noisy_speech"])])
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: getattr(app.screen, "step", None) == "recording")
+            screen = app.screen
+            await pilot.press("enter")  # record and check
+            meter = screen.query_one(LevelMeter)
+            shown: list[float] = []
+            for _ in range(300):  # about 30 s
+                await pilot.pause(0.1)
+                if isinstance(app.screen, ResultsScreen):
+                    break
+                if meter.display and meter.level is not None:
+                    shown.append(meter.level)
+                    assert " dB" in str(meter.render())
+            else:
+                pytest.fail("the checks never ended")
+    finally:
+        player.terminate()
+        player.wait(timeout=20)
+    assert len(shown) >= 5  # about ten a second for three seconds
+    assert max(shown) - min(shown) > 1.0  # the meter moved with the sound
+    assert all(o.result.status is not Status.ERROR for o in checkup.outcomes())

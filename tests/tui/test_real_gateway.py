@@ -4,11 +4,6 @@ machine): it lists the gateway's offices and free slots, books with its own fres
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,50 +15,18 @@ from precheck.gateway_client import GatewayClient
 from precheck.tui.checkup import Checkup
 from precheck.tui.screens.book import BookScreen
 from precheck.tui.screens.check_in import CheckInScreen
-from tests.tui.conftest import Clock, app_for
+from tests.tui.booking_app import CHECK
+from tests.tui.conftest import Clock, RealGateway, app_for
 from tests.tui.test_flow import run_to_results, text_of, wait_for
 
 SIZE = (80, 24)
-#: A quick live check that passes on this machine (no file-sharing program installed).
-CHECK = "software.file_sharing"
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[str]:
-    """The gateway app on a fresh SQLite file, requiring only CHECK, served on a free port."""
-    pytest.importorskip("fastapi")
-    uvicorn = pytest.importorskip("uvicorn")
-    from precheck.gateway.app import create_app
-    from precheck.gateway.settings import GatewaySettings, RateLimit
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = GatewaySettings(
-        database_url=f"sqlite:///{tmp_path / 'gateway.sqlite3'}", workers=False, udp_echo=False,
-        required_checks=(CHECK,), public_url=f"http://127.0.0.1:{port}",
-        challenge_limit=RateLimit(100, timedelta(minutes=1)),
-        booking_limit=RateLimit(100, timedelta(minutes=1)))
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the gateway did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
 
 
 @pytest.mark.asyncio
 async def test_booking_and_an_early_check_in_against_the_real_gateway(
-        gateway: str, clock: Clock, tmp_path: Path) -> None:
+        gateway: RealGateway, clock: Clock, tmp_path: Path) -> None:
     checkup = Checkup(plugins.load().select([CHECK]), policies.builtin())
-    app = app_for(checkup, clock, tmp_path, gateway=GatewayClient(gateway))
+    app = app_for(checkup, clock, tmp_path, gateway=GatewayClient(gateway.url))
     async with app.run_test(size=SIZE) as pilot:
         await run_to_results(pilot)
         for box in app.screen.query(Checkbox):

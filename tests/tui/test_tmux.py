@@ -10,6 +10,7 @@ The checks are this machine's live checks, so the verdict may go either way.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -47,10 +48,15 @@ class Terminal:
         return done.stdout
 
     def start(self, *argv: str) -> None:
+        """Run bare ``precheck`` with ``argv``."""
+        self.run(str(CONSOLE_SCRIPT), *argv)
+
+    def run(self, *command_line: str) -> None:
+        """Run ``command_line`` in the terminal; its exit code shows as ``EXIT:n`` after it."""
         env = {k: v for k, v in os.environ.items()
                if k not in ("PRECHECK_LANG", "PRECHECK_GATEWAY_URL", "TMUX", "CI")}
         env.update({"PRECHECK_HOME": str(self.home), "LANG": "C.UTF-8", "TERM": "xterm-256color"})
-        command = " ".join([str(CONSOLE_SCRIPT), *argv]) + "; echo EXIT:$?; sleep 60"
+        command = " ".join(map(shlex.quote, command_line)) + "; echo EXIT:$?; sleep 60"
         subprocess.run(["tmux", "-u", "-L", self.socket, "new-session", "-d", "-x", str(WIDTH),
                         "-y", str(HEIGHT), "-s", "t", command], env=env, check=True, timeout=30)
 
@@ -59,6 +65,10 @@ class Terminal:
 
     def press(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", "t", *keys)
+
+    def type(self, text: str) -> None:
+        """Type ``text`` as it is (no key names): a name, an address."""
+        self.tmux("send-keys", "-t", "t", "-l", text)
 
     def wait_for(self, condition: Callable[[str], bool], seconds: float = 30.0) -> str:
         deadline = time.monotonic() + seconds

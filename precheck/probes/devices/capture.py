@@ -97,6 +97,43 @@ def _hostapi(sd: Any, info: dict[str, Any]) -> str:
     return ""
 
 
+class RecordingLevel:
+    """The level of the recording under way, for the app's meter while the room is recorded.
+
+    :func:`record` sets it after each block it reads and clears it when done; the screen reads it
+    from its own thread (one float assignment: nothing to lock). The recording and what the
+    checks judge are the same samples, read in blocks instead of at once.
+    """
+
+    def __init__(self) -> None:
+        self.dbfs: float | None = None  # the latest block's RMS; None when nothing records
+
+
+#: The room recording's level as it goes (the running screen's meter during the recording).
+RECORDING_LEVEL = RecordingLevel()
+#: How much of the recording each level covers (10 levels a second, as the live meter).
+LEVEL_BLOCK_S = 0.1
+
+
+def _read_showing_level(stream: Any, frames: int, block: int) -> NDArray[np.float32]:
+    """``frames`` samples from ``stream``, read ``block`` at a time, each block's level shown."""
+    import numpy as np
+
+    parts = []
+    try:
+        while frames > 0:
+            part, _overflowed = stream.read(min(block, frames))
+            parts.append(part)
+            frames -= len(part)
+            RECORDING_LEVEL.dbfs = dbfs(math.sqrt(float(np.mean(np.square(part,
+                                                                          dtype=np.float64)))))
+    finally:
+        RECORDING_LEVEL.dbfs = None
+    samples: NDArray[np.float32] = np.concatenate(parts) if parts else np.zeros((0, 1),
+                                                                                np.float32)
+    return samples
+
+
 def record(name: str, seconds: float) -> JSON:
     """Record ``seconds`` from the default input at its own rate; the levels, not the sound.
 
@@ -113,7 +150,7 @@ def record(name: str, seconds: float) -> JSON:
     # stream, so a tone played meanwhile would stop the recording.
     try:
         with sd.InputStream(samplerate=rate, channels=1, dtype="float32") as stream:
-            samples, _overflowed = stream.read(int(seconds * rate))
+            samples = _read_showing_level(stream, int(seconds * rate), int(LEVEL_BLOCK_S * rate))
     except sd.PortAudioError as exc:
         raise ProbeError(name, "os_error", f"the microphone could not record: {exc}") from exc
     return {"input": True, "hostapi": _hostapi(sd, info), "samplerate": rate,

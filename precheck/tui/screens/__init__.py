@@ -10,10 +10,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Select
 
+from precheck.result import N_
 from precheck.tui import background, offices
 from precheck.tui.messages import OfficesLoaded
 
 T = TypeVar("T")
+
+#: The office list's words before an office is chosen (Textual's own "Select" is English).
+OFFICE_PROMPT = N_("Choose an office")
 
 if TYPE_CHECKING:
     from precheck.gateway_client import GatewayClient, GatewayError
@@ -94,6 +98,9 @@ class LoadsOffices:
     def show_offices(self, select: Select[str], language: str) -> None:
         """Fill the office list in ``language``, the chosen office selected (without posting a
         change: nothing was chosen by the job seeker)."""
+        from precheck.tui.text import Words
+
+        select.prompt = Words(language)(OFFICE_PROMPT)
         select.set_options((o.name(language), o.id) for o in self.offices)
         chosen = self.app.checkup.office
         if chosen is not None and any(o.id == chosen.id for o in self.offices):

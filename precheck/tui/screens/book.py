@@ -215,6 +215,10 @@ class BookScreen(LoadsOffices, AppScreen):
             status.update(Prose(gateway_words.describe(self.problem, words)))
         else:
             status.update(Prose(note))
+        if self.booking is not None or self.problem is not None or note:
+            # the answer to 予約する sits below the form: at 80x24 it would be off-screen
+            # (once the new words are laid out: a refresh later)
+            self.set_timer(0.1, lambda: status.scroll_visible(animate=False))
 
     # -- booking --------------------------------------------------------------------------------
 

@@ -159,7 +159,20 @@ class DeviceSteps(AppScreen):
             relabel(button, label)
         live = step == "look"
         self.query_one("#camera", CameraView).display = live and self._has_camera()
-        self.query_one("#meter", LevelMeter).display = live and self._has_microphone()
+        meter = self.query_one("#meter", LevelMeter)
+        meter.display = live and self._has_microphone()
+        if step is None and self.recording:
+            self._show_recording_level(meter, words)
+
+    def _show_recording_level(self, meter: LevelMeter, words: Words) -> None:
+        """The room recording's level as it goes: the job seeker sees the microphone hear them
+        (nothing shows on a replay, or before the recording starts and after it ends)."""
+        from precheck.probes.devices.capture import RECORDING_LEVEL
+
+        level = RECORDING_LEVEL.dbfs
+        meter.display = level is not None
+        if level is not None:
+            meter.show(words(MIC_LABEL), level)
 
     def _has_camera(self) -> bool:
         return self.feeds is not None and self.feeds.camera_source is not None
@@ -193,7 +206,7 @@ class DeviceSteps(AppScreen):
             self.play_tone()
         elif self.step == "recording":
             self.recording = True  # the countdown starts with the recording check itself
-            self.set_interval(0.25, self._tick_countdown, name="countdown")
+            self.set_interval(0.1, self._tick_countdown, name="countdown")
             self._next_step()
 
     def action_choose_devices(self) -> None:

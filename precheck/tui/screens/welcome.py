@@ -15,7 +15,7 @@ from precheck.reports.render.wrap import Prose
 from precheck.result import N_
 from precheck.tui import offices
 from precheck.tui.messages import OfficesLoaded
-from precheck.tui.screens import AppScreen, LoadsOffices, relabel
+from precheck.tui.screens import OFFICE_PROMPT, AppScreen, LoadsOffices, relabel
 from precheck.tui.text import Words
 from precheck.tui.widgets.keybar import Key, KeyBar
 from precheck.tui.widgets.office_select import OfficeSelect
@@ -51,7 +51,6 @@ SHARING = N_("The report leaves this computer only when you save it or send it w
              "A diagnostic bundle for staff holds more details about this computer: send it to "
              "Hello Work only if you decide to.")
 OFFICE_TITLE = N_("The office you will consult")
-OFFICE_PROMPT = N_("Choose an office")
 OFFICE_LOADING = N_("Loading the list of offices...")
 OFFICE_NONE = N_("No list of offices is available. You can still run the check.")
 OFFICE_GATEWAY_DOWN = N_("The booking service could not be reached, so booking from this app "
