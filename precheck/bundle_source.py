@@ -107,7 +107,8 @@ class BundleSource:
             with self.zip.open(info) as file:
                 return read_limited(file, limit, where)
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError,
-                RuntimeError) as exc:  # e.g. "zip file version 6.4"
+                RuntimeError, OSError) as exc:  # "zip file version 6.4"; a member's offset
+            # before the file's start makes the seek itself fail (OSError: Invalid argument)
             msg = f"{where} is damaged or made by a zip tool precheck cannot read ({exc})"
             raise InputError(msg) from None
 

@@ -141,6 +141,9 @@ MALFORMED_ZIPS: dict[str, tuple[Callable[[], bytes | bytearray], str]] = {
     "utf16-mixed-zero-bytes": (lambda: zip_bytes(member=b"a\x00\x00b"),
                                "neither UTF-8 nor UTF-16"),
     "truncated": (lambda: zip_bytes()[:-30], "neither a zip file nor a directory"),
+    # its first bytes cut: a member's header lies before the file's start, and the seek to it
+    # fails with OSError (found by tests/test_fuzz_inputs.py)
+    "head-cut": (lambda: zip_bytes()[40:], "manifest.json is damaged"),
 }
 
 
