@@ -10,9 +10,10 @@ every form carries the session's token, and a POST from another site is refused.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -31,6 +32,9 @@ from precheck.gateway.staff import _parse_day
 from precheck.gateway.staff_files import bookings_csv
 from precheck.gateway.web import Words, language, render, session
 from precheck.result import N_
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -297,31 +301,31 @@ def move(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
 def booking_meeting(request: Request, booking_id: int, *, gw: GatewayDep, at: NowDep,
                     office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
                     meeting_url: Annotated[str, Form()] = "",
-         member: CsrfDep) -> Response:
+                    member: CsrfDep) -> Response:
     """Give one booking its meeting address (mailed to the job seeker)."""
-    words = _words(request)
-    with session(request) as db:
-        try:
-            desk.set_booking_meeting(gw, db, booking_id, meeting_url,
-                                     actor=f"staff:{member.id}", now=at)
-        except GatewayError as exc:
-            return _page(request, gw, member, at, office_id=office, day_text=day,
-                         problem=_problem(words, exc), status_code=422)
-    return _page(request, gw, member, at, office_id=office, day_text=day,
-                 done=words("done_meeting"))
+    return _set_meeting(request, gw, member, at, office=office, day=day,
+                        store=lambda db: desk.set_booking_meeting(
+                            gw, db, booking_id, meeting_url, actor=f"staff:{member.id}", now=at))
 
 
 @router.post("/meeting", response_class=HTMLResponse)
 def office_meeting(request: Request, *, gw: GatewayDep, at: NowDep,
                    office: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
                    meeting_url: Annotated[str, Form()] = "",
-         member: CsrfDep) -> Response:
+                   member: CsrfDep) -> Response:
     """The office's meeting address, for every booking without its own."""
+    return _set_meeting(request, gw, member, at, office=office, day=day,
+                        store=lambda db: desk.set_office_meeting(
+                            gw, db, office, meeting_url, actor=f"staff:{member.id}", now=at))
+
+
+def _set_meeting(request: Request, gw: Gateway, member: StaffMember, at: datetime, *,
+                 office: str, day: str, store: Callable[[Session], object]) -> Response:
+    """Store a meeting address (``store``) and show the day again: done, or what was wrong."""
     words = _words(request)
     with session(request) as db:
         try:
-            desk.set_office_meeting(gw, db, office, meeting_url, actor=f"staff:{member.id}",
-                                    now=at)
+            store(db)
         except GatewayError as exc:
             return _page(request, gw, member, at, office_id=office, day_text=day,
                          problem=_problem(words, exc), status_code=422)
